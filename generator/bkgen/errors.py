@@ -1,0 +1,130 @@
+"""The exception hierarchy: one base class, one exit code per family.
+
+Every error a user can cause is a `BkgenError` that knows where it happened
+(path, line, column) and, when we can tell, how to fix it. The CLI prints
+`str(err)` as one line and exits with `err.exit_code`; nothing else in the
+package decides exit codes. Validation *findings* are data, not exceptions
+(see `bkgen.validate.findings`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # render / validation / git failure: the input was fine, the result is not
+EXIT_USAGE = 2  # bad usage or bad input the user must fix
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an error points: a file, optionally a line and column (both 1-based)."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        text = self.path
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+
+def display_path(path: str | Path, root: Path | None = None) -> str:
+    """A path as the user should read it: relative to `root` (or the cwd) when inside it.
+
+    Absolute paths of this machine must never leak into output or committed files.
+    """
+    p = Path(path)
+    for base in (root, Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return p.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return p.as_posix()
+
+
+class BkgenError(Exception):
+    """Base of every error bkgen reports to a user."""
+
+    exit_code = EXIT_FAILURE
+    family = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: Location | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.hint = hint
+
+    def __str__(self) -> str:
+        head = f"{self.location}: " if self.location else ""
+        tail = f" (hint: {self.hint})" if self.hint else ""
+        return f"{head}{self.family}: {self.message}{tail}"
+
+
+class UsageError(BkgenError):
+    """The command line itself is wrong (unknown env, bad flag combination)."""
+
+    exit_code = EXIT_USAGE
+    family = "usage error"
+
+
+class OverlayError(BkgenError):
+    """An overlay file is missing, malformed, or breaks its schema."""
+
+    exit_code = EXIT_USAGE
+    family = "overlay error"
+
+
+class CatalogError(BkgenError):
+    """The release catalog is inconsistent: unknown needs, cycles, seq contradictions."""
+
+    exit_code = EXIT_USAGE
+    family = "catalog error"
+
+
+class TemplateError(BkgenError):
+    """A jinja2 template failed: syntax, undefined variable, or a refused unsafe access."""
+
+    exit_code = EXIT_USAGE
+    family = "template error"
+
+
+class RenderError(BkgenError):
+    """A release could not be rendered into manifests (Helm failure, bad manifest)."""
+
+    exit_code = EXIT_FAILURE
+    family = "render error"
+
+
+class ValidationFailed(BkgenError):
+    """Validation produced findings at or above the failing severity."""
+
+    exit_code = EXIT_FAILURE
+    family = "validation failed"
+
+
+class OutputError(BkgenError):
+    """Writing the rendered tree failed (path escape, file-system error)."""
+
+    exit_code = EXIT_FAILURE
+    family = "output error"
+
+
+class GitError(BkgenError):
+    """A git operation failed."""
+
+    exit_code = EXIT_FAILURE
+    family = "git error"
