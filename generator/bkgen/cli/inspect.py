@@ -1,0 +1,161 @@
+"""Read-only views of an environment: catalog, graph, hosts, explain."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from bkgen import graph as graph_module
+from bkgen import hosts as hosts_module
+from bkgen.catalog import Release
+from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.errors import UsageError
+from bkgen.overlay import Environment, load_environment, release_values
+from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, MODE_TEMPLATES, MODE_WORKFLOW
+from bkgen.render.helm import find_chart
+from bkgen.values import Merged, format_key_path, lookup, parse_key_path
+from bkgen.yamlio import dump
+
+
+def _mode(env: Environment, release: Release) -> str:
+    """The mode `bkgen render` will use, without rendering."""
+    if release.source == "templates":
+        return MODE_TEMPLATES
+    if release.source == "workflow":
+        return MODE_WORKFLOW
+    if env.settings.charts_mode != "remote" and find_chart(env, release) is not None:
+        return MODE_HELM
+    return MODE_ARGOCD_HELM
+
+
+@click.command()
+@click.argument("env", default="default")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@root_option
+@handle_errors
+def catalog(env: str, output: str, root: str | None) -> None:
+    """Releases of ENV with suite, seq, wave, mode and version; disabled ones and why."""
+    environment = load_environment(project_root(root), env)
+    plan = environment.plan
+    rows = [
+        {
+            "release": r.name,
+            "suite": r.suite,
+            "seq": r.seq,
+            "wave": plan.waves[r.name],
+            "mode": _mode(environment, r),
+            "version": environment.versions.get(r.name, ""),
+            "namespace": r.namespace or str(environment.values.values.get("namespace")),
+            "needs": list(plan.needs[r.name]),
+            "droppedNeeds": list(plan.dropped.get(r.name, ())),
+        }
+        for r in plan.releases
+    ]
+    if output == "json":
+        click.echo(
+            json.dumps(
+                {"releases": rows, "disabled": dict(sorted(plan.disabled.items()))},
+                indent=2,
+                sort_keys=True,
+            )
+        )
+        return
+    click.echo(f"{'WAVE':>4}  {'RELEASE':<24} {'SUITE':<11} {'SEQ':<15} {'MODE':<12} VERSION")
+    for row in rows:
+        click.echo(
+            f"{row['wave']:>4}  {row['release']:<24} {row['suite']:<11} {row['seq']:<15} "
+            f"{row['mode']:<12} {row['version']}"
+        )
+    for name, why in sorted(plan.disabled.items()):
+        click.echo(f"   -  {name:<24} disabled: {why}")
+    for name, gone in sorted(plan.dropped.items()):
+        click.echo(f"note: {name} no longer waits for {', '.join(gone)} (disabled)")
+
+
+@click.command()
+@click.argument("env", default="default")
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True
+)
+@root_option
+@handle_errors
+def graph(env: str, fmt: str, root: str | None) -> None:
+    """The needs graph of ENV grouped by sync-wave, as Mermaid or Graphviz dot."""
+    plan = load_environment(project_root(root), env).plan
+    click.echo(graph_module.mermaid(plan) if fmt == "mermaid" else graph_module.dot(plan), nl=False)
+
+
+@click.command()
+@click.argument("env", default="default")
+@click.option(
+    "--ip",
+    default=hosts_module.INGRESS_IP_PLACEHOLDER,
+    show_default=True,
+    help="The ingress-nginx ClusterIP (or a node IP for desktops).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["hosts", "coredns", "list"]),
+    default="hosts",
+    show_default=True,
+)
+@root_option
+@handle_errors
+def hosts(env: str, ip: str, fmt: str, root: str | None) -> None:
+    """/etc/hosts or CoreDNS lines for every BlueKing domain of ENV."""
+    items = hosts_module.hosts(load_environment(project_root(root), env))
+    if fmt == "hosts":
+        click.echo(hosts_module.etc_hosts(items, ip), nl=False)
+    elif fmt == "coredns":
+        click.echo(hosts_module.coredns_block(items, ip), nl=False)
+    else:
+        for item in items:
+            click.echo(f"{item.name:<32} {item.release}")
+
+
+@click.command()
+@click.argument("env")
+@click.argument("release")
+@click.argument("key")
+@root_option
+@handle_errors
+def explain(env: str, release: str, key: str, root: str | None) -> None:
+    """Final value of KEY for RELEASE in ENV and every file:line that set it.
+
+    RELEASE `global` explains the global values (versions, values.yaml, custom.yaml).
+    KEY is dotted; quote keys containing dots: 'metadata.annotations["a.b/c"]'.
+    """
+    environment = load_environment(project_root(root), env)
+    try:
+        path = parse_key_path(key)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    merged: Merged
+    if release == "global":
+        merged = environment.values
+    else:
+        entry = environment.catalog.releases.get(release)
+        if entry is None:
+            raise UsageError(f"unknown release '{release}'")
+        merged = release_values(environment, entry)
+    chain = merged.chain(path)
+    try:
+        value = lookup(merged.values, path)
+    except KeyError as err:
+        if not chain:
+            raise UsageError(f"{release}: no value at '{err.args[0]}'") from None
+        value = None
+    text = dump(value).rstrip("\n") if isinstance(value, dict | list) else json.dumps(value)
+    label = format_key_path(path)
+    if "\n" in text:
+        click.echo(f"{label}:\n" + "\n".join(f"  {line}" for line in text.splitlines()))
+    else:
+        click.echo(f"{label} = {text}")
+    for sub, origin in chain:
+        suffix = "" if sub == path else f"  ({format_key_path(sub)})"
+        click.echo(f"  set by {origin}{suffix}")
+
+
+COMMANDS = [catalog, graph, hosts, explain]

@@ -1,0 +1,351 @@
+"""Find and load an environment's overlay files; the layering order lives here, once.
+
+    overlays/base/catalog.yaml       releases, suites, seq order, chart repositories
+    overlays/base/versions.yaml      pinned chart versions (helmfile's version.yaml)
+    overlays/base/values.yaml        global defaults
+    overlays/base/releases/<r>-values.yaml.j2
+    overlays/<env>/env.yaml          target cluster, suites, git and Argo CD settings
+    overlays/<env>/versions.yaml     optional version pins for this env
+    overlays/<env>/custom.yaml       the operator's global overrides
+    overlays/<env>/<r>-values.yaml.j2, <r>-custom-values.yaml.j2
+
+Global values: base versions < env versions < base values < env custom.
+Chart values of a release: base release values < env release values < env
+release custom values, each a jinja2 template that sees the global values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bkgen.catalog import Catalog, ChartRef, Plan, Release, plan
+from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
+from bkgen.schemacheck import check
+from bkgen.templating import render_template
+from bkgen.values import KeyPath, Layer, Merged, format_key_path, merge_layers
+from bkgen.yamlio import load_file, load_text, position, to_plain
+
+ENV_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class EnvSettings:
+    """`env.yaml`, with defaults filled in."""
+
+    name: str
+    kube_version: str
+    suites: tuple[str, ...]
+    repo_url: str
+    target_revision: str
+    path: str
+    argocd_namespace: str
+    project: str
+    destination_server: str
+    sync: Mapping[str, Any]
+    charts_dir: Path
+    charts_mode: str
+    validation: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Environment:
+    root: Path
+    settings: EnvSettings
+    catalog: Catalog
+    blueking_version: str
+    versions: Mapping[str, str]
+    values: Merged
+    plan: Plan
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def base_dir(self) -> Path:
+        return self.root / "overlays" / "base"
+
+    @property
+    def env_dir(self) -> Path:
+        return self.root / "overlays" / self.settings.name
+
+    def shown(self, path: Path) -> str:
+        return display_path(path, self.root)
+
+
+def list_environments(root: Path) -> list[str]:
+    overlays = root / "overlays"
+    if not overlays.is_dir():
+        return []
+    return sorted(
+        p.name for p in overlays.iterdir() if p.name != "base" and (p / "env.yaml").is_file()
+    )
+
+
+def _load_checked(root: Path, path: Path, schema: str) -> Any:
+    document = load_file(path, root=root)
+    check(document, schema, display_path(path, root), root)
+    return document
+
+
+def load_catalog(root: Path) -> Catalog:
+    path = root / "overlays" / "base" / "catalog.yaml"
+    doc = _load_checked(root, path, "catalog.schema.json")
+    repos = {str(k): str(v["url"]) for k, v in doc["repositories"].items()}
+    shown = display_path(path, root)
+    releases: dict[str, Release] = {}
+    for name, entry in doc["releases"].items():
+        line = (position(doc["releases"], name) or (None, None))[0]
+        kind = next(k for k in ("chart", "templates", "workflow") if k in entry)
+        chart = None
+        if kind == "chart":
+            repo = str(entry["chart"]["repo"])
+            if repo not in repos:
+                raise CatalogError(
+                    f"release '{name}' uses unknown chart repository '{repo}'",
+                    location=Location(shown, line),
+                )
+            chart = ChartRef(repo, repos[repo], str(entry["chart"]["name"]))
+        releases[str(name)] = Release(
+            name=str(name),
+            source=kind,
+            namespace=str(entry.get("namespace", "")),
+            suite=str(entry["suite"]),
+            seq=str(entry["seq"]),
+            needs=tuple(str(n) for n in entry.get("needs", [])),
+            domains=tuple(str(d) for d in entry.get("domains", [])),
+            description=str(entry.get("description", "")),
+            chart=chart,
+            templates=str(entry["templates"]) if kind == "templates" else None,
+            workflow=str(entry["workflow"]) if kind == "workflow" else None,
+            params=to_plain(entry.get("params", {})),
+            enabled_by=entry.get("enabledBy"),
+            server_side_apply=bool(entry.get("serverSideApply", False)),
+            line=line,
+        )
+    return Catalog(
+        repositories=repos,
+        seq_order=tuple(str(s) for s in doc["seqOrder"]),
+        suites={str(k): str(v) for k, v in doc["suites"].items()},
+        releases=releases,
+        source=shown,
+    )
+
+
+def _settings(root: Path, name: str, doc: Mapping[str, Any], catalog: Catalog) -> EnvSettings:
+    env_dir = root / "overlays" / name
+    shown = display_path(env_dir / "env.yaml", root)
+    suites = tuple(str(s) for s in doc.get("suites", ["base"]))
+    for suite in suites:
+        if suite not in catalog.suites:
+            raise OverlayError(
+                f"unknown suite '{suite}'",
+                location=Location(shown, *(position(doc.get("suites"), suites.index(suite)) or ())),
+                hint=f"suites: {', '.join(catalog.suites)}",
+            )
+    git = doc.get("git", {})
+    argocd = doc.get("argocd", {})
+    charts = doc.get("charts", {})
+    return EnvSettings(
+        name=name,
+        kube_version=str(doc["kubeVersion"]),
+        suites=suites,
+        repo_url=str(git["repoURL"]),
+        target_revision=str(git.get("targetRevision", "main")),
+        path=str(git.get("path", f"rendered/{name}")),
+        argocd_namespace=str(argocd.get("namespace", "argocd")),
+        project=str(argocd.get("project", f"bkce7-{name}")),
+        destination_server=str(argocd.get("destinationServer", "https://kubernetes.default.svc")),
+        sync=to_plain(argocd.get("sync", {})),
+        charts_dir=env_dir / str(charts.get("dir", "charts")),
+        charts_mode=str(charts.get("mode", "auto")),
+        validation=to_plain(doc.get("validation", {})),
+    )
+
+
+def _check_known_keys(custom: Any, base: Any, shown: str, prefix: KeyPath = ()) -> None:
+    """custom.yaml may only set keys the base values define: a typo must not pass silently."""
+    if not isinstance(custom, Mapping) or not isinstance(base, Mapping):
+        return
+    for key, value in custom.items():
+        path = (*prefix, str(key))
+        if str(key) not in base:
+            close = difflib.get_close_matches(str(key), [str(k) for k in base], n=1)
+            raise OverlayError(
+                f"unknown key '{format_key_path(path)}' (not in overlays/base/values.yaml)",
+                location=Location(shown, *(position(custom, key) or ())),
+                hint=f"did you mean '{close[0]}'?" if close else "add it to base values first",
+            )
+        if isinstance(base[str(key)], Mapping) and base[str(key)]:
+            _check_known_keys(value, base[str(key)], shown, path)
+
+
+def _enabled(
+    catalog: Catalog, settings: EnvSettings, values: Mapping[str, Any]
+) -> dict[str, str | None]:
+    result: dict[str, str | None] = {}
+    for name, release in catalog.releases.items():
+        if release.suite not in settings.suites:
+            result[name] = f"suite {release.suite} not enabled"
+            continue
+        if release.enabled_by:
+            node: Any = values
+            for part in release.enabled_by.split("."):
+                if not isinstance(node, Mapping) or part not in node:
+                    raise CatalogError(
+                        f"release '{name}' has enabledBy '{release.enabled_by}', "
+                        "which the global values do not define",
+                        location=catalog.at(name),
+                    )
+                node = node[part]
+            if node is not True and node is not False:
+                raise CatalogError(
+                    f"'{release.enabled_by}' must be true or false, got {node!r}",
+                    location=catalog.at(name),
+                )
+            if not node:
+                result[name] = f"{release.enabled_by} is false"
+                continue
+        result[name] = None
+    return result
+
+
+def load_environment(root: Path, name: str) -> Environment:
+    """Everything about one environment, validated; raises before anything renders."""
+    if not ENV_NAME.match(name):
+        raise UsageError(f"invalid environment name {name!r} (lowercase letters, digits, '-')")
+    env_dir = root / "overlays" / name
+    if not (env_dir / "env.yaml").is_file():
+        known = list_environments(root)
+        raise UsageError(
+            f"unknown environment '{name}'",
+            hint=f"environments: {', '.join(known)}" if known else "no overlays/<env>/env.yaml",
+        )
+    base = root / "overlays" / "base"
+    catalog = load_catalog(root)
+    env_doc = _load_checked(root, env_dir / "env.yaml", "env.schema.json")
+    settings = _settings(root, name, env_doc, catalog)
+
+    layers: list[Layer] = []
+    pins: dict[str, str] = {}
+    blueking_version = ""
+    for path, required in ((base / "versions.yaml", True), (env_dir / "versions.yaml", False)):
+        if not required and not path.is_file():
+            continue
+        doc = _load_checked(root, path, "versions.schema.json")
+        shown = display_path(path, root)
+        for release in doc.get("version", {}) or {}:
+            if str(release) not in catalog.releases:
+                raise OverlayError(
+                    f"version pinned for unknown release '{release}'",
+                    location=Location(shown, *(position(doc["version"], release) or ())),
+                )
+        pins.update({str(k): str(v) for k, v in (doc.get("version") or {}).items()})
+        blueking_version = str(doc.get("blueking", blueking_version))
+        layers.append(Layer(shown, doc))
+    base_values = _load_checked(root, base / "values.yaml", "values.schema.json")
+    layers.append(Layer(display_path(base / "values.yaml", root), base_values))
+    custom_path = env_dir / "custom.yaml"
+    if custom_path.is_file():
+        custom = _load_checked(root, custom_path, "values.schema.json")
+        _check_known_keys(custom, base_values, display_path(custom_path, root))
+        layers.append(Layer(display_path(custom_path, root), custom))
+    merged = merge_layers(layers)
+    for release in catalog.releases.values():
+        if release.source == "chart" and release.name not in pins:
+            raise OverlayError(
+                f"chart release '{release.name}' has no pinned version",
+                location=Location(display_path(base / "versions.yaml", root)),
+                hint=f'add `{release.name}: "x.y.z"` under `version:`',
+            )
+    return Environment(
+        root=root,
+        settings=settings,
+        catalog=catalog,
+        blueking_version=blueking_version,
+        versions=pins,
+        values=merged,
+        plan=plan(catalog, _enabled(catalog, settings, merged.values)),
+    )
+
+
+def release_namespace(env: Environment, release: Release) -> str:
+    return release.namespace or str(env.values.values.get("namespace", "blueking"))
+
+
+def template_context(env: Environment, release: Release) -> dict[str, Any]:
+    """What every values/manifest template sees. Plain data only, nothing callable."""
+    return {
+        "values": env.values.values,
+        "env": {
+            "name": env.name,
+            "kubeVersion": env.settings.kube_version,
+            "bluekingVersion": env.blueking_version,
+            "releases": sorted(r.name for r in env.plan.releases),
+            "namespaces": sorted({release_namespace(env, r) for r in env.plan.releases}),
+        },
+        "release": {
+            "name": release.name,
+            "namespace": release_namespace(env, release),
+            "version": env.versions.get(release.name, ""),
+            "suite": release.suite,
+            "domains": list(release.domains),
+            "params": dict(release.params),
+        },
+    }
+
+
+def _line_mapper(template: str, rendered: str) -> Any:
+    """Map rendered lines back to template lines by matching key names in order.
+
+    jinja2 keeps no source map; keys are what a reviewer looks for, so a key on
+    rendered line N is attributed to the next template line that spells the same key.
+    """
+    key = re.compile(r"^\s*-?\s*([^\s:#][^:#]*?):(\s|$)")
+    tpl_lines = template.splitlines()
+    mapping: dict[int, int] = {}
+    cursor = 0
+    for number, text in enumerate(rendered.splitlines(), start=1):
+        match = key.match(text)
+        if not match:
+            continue
+        for offset in range(cursor, len(tpl_lines)):
+            if re.search(rf"(^|\s|-){re.escape(match.group(1))}:", tpl_lines[offset]):
+                mapping[number] = offset + 1
+                cursor = offset
+                break
+
+    def line_of(line: int) -> int:
+        return mapping.get(line, line)
+
+    return line_of
+
+
+def release_values(env: Environment, release: Release) -> Merged:
+    """Render and merge a release's values templates (base < env values < env custom)."""
+    candidates = (
+        env.base_dir / "releases" / f"{release.name}-values.yaml.j2",
+        env.env_dir / f"{release.name}-values.yaml.j2",
+        env.env_dir / f"{release.name}-custom-values.yaml.j2",
+    )
+    context = template_context(env, release)
+    layers: list[Layer] = []
+    for path in candidates:
+        if not path.is_file():
+            continue
+        shown = env.shown(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise OverlayError("not UTF-8", location=Location(shown)) from None
+        rendered = render_template(text, shown, context)
+        doc = load_text(rendered, f"{shown} (rendered)")
+        if doc is not None and not isinstance(doc, Mapping):
+            raise OverlayError("values must be a mapping", location=Location(shown, 1))
+        layers.append(Layer(shown, doc, _line_mapper(text, rendered)))
+    return merge_layers(layers)

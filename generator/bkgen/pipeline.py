@@ -1,0 +1,219 @@
+"""The render pipeline, top to bottom, for one or more environments.
+
+    load overlay -> merge values -> render each release -> post-process
+    -> Argo CD objects -> serialize -> validate -> swap into rendered/<env>/
+
+Each stage lives in its own module; this one only wires them and decides what
+goes into which directory of the tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bkgen import __version__, argocd, postprocess
+from bkgen.catalog import Release
+from bkgen.errors import Location, ValidationFailed
+from bkgen.output import Placed, file_names, index, replace_tree, serialize, write_tree
+from bkgen.overlay import Environment, load_environment, release_namespace, release_values
+from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease
+from bkgen.render import helm as helm_renderer
+from bkgen.render import templates as template_renderer
+
+_SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+Progress = Callable[[str, str, str], None]  # env, release, mode
+
+
+@dataclass(frozen=True)
+class RenderSummary:
+    env: str
+    releases: tuple[tuple[str, str], ...]  # (release, mode) in wave order
+    waves: tuple[tuple[str, int], ...]
+    input_digest: str
+    files: int
+
+
+@dataclass(frozen=True)
+class RenderedTree:
+    files: dict[str, bytes]
+    summary: RenderSummary
+    env: Environment
+
+
+def render_release(env: Environment, release: Release) -> RenderedRelease:
+    if release.source == "templates":
+        return template_renderer.render(env, release)
+    if release.source == "workflow":
+        from bkgen.workflows import StepSpec, render_step
+
+        assert release.workflow is not None
+        step = StepSpec(
+            name=release.name,
+            module=release.workflow,
+            params=dict(release.params),
+            namespace=release_namespace(env, release),
+            needs=env.plan.needs[release.name],
+            suite=release.suite,
+        )
+        docs = render_step(env.root, step, env.values.values, env.name)
+        source = f"argo/{release.workflow}.py"
+        return RenderedRelease(
+            release.name, MODE_WORKFLOW, tuple(Manifest(d, source) for d in docs)
+        )
+    values = release_values(env, release).values
+    return helm_renderer.render(env, release, values)
+
+
+def _inputs(env: Environment) -> dict[str, str]:
+    """sha256 of every file the render reads, by repo-relative path."""
+    roots = [env.base_dir, env.env_dir, env.root / "argo", env.root / "schemas"]
+    found: dict[str, str] = {}
+    for base in roots:
+        if not base.is_dir():
+            continue
+        for path in base.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                rel = path.relative_to(env.root).as_posix()
+                found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTree:
+    """Everything for `rendered/<env>/`, in memory."""
+    rendered: list[RenderedRelease] = []
+    for release in env.plan.releases:
+        result = render_release(env, release)
+        rendered.append(result)
+        if progress is not None:
+            progress(env.name, release.name, result.mode)
+    by_name = {r.name: r for r in env.plan.releases}
+    all_bodies = [m.body for r in rendered for m in r.manifests]
+    cluster_kinds = postprocess.cluster_scoped_kinds(all_bodies)
+    registry = str(env.values.values.get("imageRegistry", postprocess.DEFAULT_REGISTRY))
+    placed: list[Placed] = []
+    values_files: dict[str, Any] = {}
+    scoped: set[tuple[str, str]] = set()
+    for result in rendered:
+        release = by_name[result.name]
+        folder = "workflows" if result.mode == MODE_WORKFLOW else "releases"
+        for manifest in result.manifests:
+            body = postprocess.finish(
+                manifest.body,
+                release=release.name,
+                namespace=release_namespace(env, release),
+                cluster_kinds=cluster_kinds,
+                registry=registry,
+            )
+            if body["kind"] in cluster_kinds:
+                api = str(body["apiVersion"])
+                scoped.add((api.split("/", maxsplit=1)[0] if "/" in api else "", str(body["kind"])))
+            placed.append(Placed(f"{folder}/{release.name}", body, manifest.source))
+        if result.values is not None:
+            values_files[f"releases/{release.name}/values.yaml"] = result.values
+    objects = argocd.build(env, rendered, sorted(scoped))
+    for body in objects.bootstrap:
+        placed.append(Placed("argocd/bootstrap", body, "bkgen.argocd"))
+    for body in objects.apps:
+        placed.append(Placed("argocd/apps", body, "bkgen.argocd"))
+    files = serialize({**{p: o.body for p, o in file_names(placed).items()}, **values_files})
+    inputs = _inputs(env)
+    waves = tuple((r.name, env.plan.waves[r.name]) for r in env.plan.releases)
+    extra = {
+        "env": env.name,
+        "generator": f"bkgen {__version__}",
+        "releases": {
+            name: {"wave": wave, "mode": mode}
+            for (name, wave), mode in zip(waves, (r.mode for r in rendered), strict=True)
+        },
+    }
+    index_bytes = index(files, inputs, extra)
+    files["index.json"] = index_bytes
+    digest = json.loads(index_bytes)["inputDigest"]
+    summary = RenderSummary(
+        env=env.name,
+        releases=tuple((r.name, r.mode) for r in rendered),
+        waves=waves,
+        input_digest=digest,
+        files=len(files),
+    )
+    return RenderedTree(files, summary, env)
+
+
+def validate_tree(env: Environment, directory: Path) -> None:
+    """Refuse a tree with error findings; the message lists the first few."""
+    from bkgen.validate import ValidateSettings, validate_paths
+
+    validation = env.settings.validation
+    settings = ValidateSettings(
+        kube_version=env.settings.kube_version,
+        strict=True,
+        schema_locations=(),
+        ignore_missing_schemas=False,
+        suppressions=tuple(validation.get("suppress", [])),
+        external_refs=tuple(validation.get("externalRefs", [])),
+        allowed_registries=tuple(validation.get("allowedRegistries", [])),
+        project_root=env.root,
+    )
+    report = validate_paths([directory], settings)
+    fail_on = str(validation.get("failOn", "error"))
+    if not report.failed(fail_on):
+        return
+    limit = _SEVERITY_RANK[fail_on]
+    bad = [f for f in report.findings if _SEVERITY_RANK.get(str(f.severity), 0) >= limit]
+    first = bad[0]
+    rel = Path(first.path)
+    with suppress(ValueError):
+        rel = rel.relative_to(directory)
+    raise ValidationFailed(
+        f"{len(bad)} finding(s) at or above '{fail_on}'; first: [{first.rule}] {first.message}",
+        location=Location(f"rendered/{env.name}/{rel.as_posix()}", first.line, first.column),
+        hint=f"bkgen validate {env.name} shows all of them; nothing was written",
+    )
+
+
+def render_env_to(
+    root: Path, env_name: str, dest: Path, progress: Progress | None = None
+) -> RenderSummary:
+    """Render + validate one environment into a new directory `dest`."""
+    env = load_environment(root, env_name)
+    tree = build_tree(env, progress)
+    try:
+        write_tree(tree.files, dest)
+        validate_tree(env, dest)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return tree.summary
+
+
+def render_one(root: Path, env_name: str, progress: Progress | None = None) -> RenderSummary:
+    """Render + validate into `rendered/<env>/` atomically."""
+    env = load_environment(root, env_name)
+    tree = build_tree(env, progress)
+    replace_tree(tree.files, root / "rendered" / env_name, lambda d: validate_tree(env, d))
+    return tree.summary
+
+
+def _render_one_quiet(args: tuple[Path, str]) -> RenderSummary:
+    return render_one(*args)
+
+
+def render_envs(
+    root: Path, envs: Sequence[str], jobs: int = 1, progress: Progress | None = None
+) -> list[RenderSummary]:
+    """Each environment independently; `jobs > 1` uses processes, with identical output."""
+    for name in envs:
+        load_environment(root, name)  # fail fast, before any environment is written
+    if jobs <= 1 or len(envs) <= 1:
+        return [render_one(root, name, progress) for name in envs]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_render_one_quiet, [(root, name) for name in envs]))

@@ -1,0 +1,33 @@
+"""Renderers, one per release source kind; each turns a release into plain manifests.
+
+A renderer takes the loaded environment and one release and returns a
+`RenderedRelease`; it never writes files and never touches other releases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# How a release's manifests were produced; `bkgen render` reports it per release.
+MODE_TEMPLATES = "templates"  # jinja2 templates owned by this project
+MODE_HELM = "helm-local"  # chart rendered here with the Helm engine
+MODE_ARGOCD_HELM = "helm-argocd"  # chart not available here: Argo CD renders it
+MODE_WORKFLOW = "workflow"  # Argo Workflow compiled from argo/ with Hera
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One Kubernetes object and where it came from (for error messages)."""
+
+    body: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class RenderedRelease:
+    name: str
+    mode: str
+    manifests: tuple[Manifest, ...] = ()
+    values: dict[str, Any] | None = None  # merged chart values, for review
+    notes: tuple[str, ...] = field(default=())

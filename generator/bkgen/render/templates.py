@@ -1,0 +1,32 @@
+"""`templates:` releases: jinja2 manifest templates this project owns."""
+
+from __future__ import annotations
+
+from bkgen.catalog import Release
+from bkgen.errors import Location, OverlayError
+from bkgen.overlay import Environment, template_context
+from bkgen.render import MODE_TEMPLATES, RenderedRelease
+from bkgen.render.documents import split_documents
+from bkgen.templating import render_template
+
+
+def render(env: Environment, release: Release) -> RenderedRelease:
+    assert release.templates is not None
+    directory = env.base_dir / "templates" / release.templates
+    files = sorted(directory.glob("*.yaml.j2")) if directory.is_dir() else []
+    if not files:
+        raise OverlayError(
+            f"release '{release.name}' has no templates",
+            location=Location(env.shown(directory)),
+            hint="add <name>.yaml.j2 files there",
+        )
+    context = template_context(env, release)
+    manifests = []
+    for path in files:
+        shown = env.shown(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise OverlayError("not UTF-8", location=Location(shown)) from None
+        manifests.extend(split_documents(render_template(text, shown, context), shown))
+    return RenderedRelease(release.name, MODE_TEMPLATES, tuple(manifests))

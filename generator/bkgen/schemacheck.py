@@ -1,0 +1,92 @@
+"""Check a user-authored file against a JSON Schema from `schemas/overlay/`, with positions.
+
+Overlay files are checked before anything renders so a typo stops the run at
+its file:line instead of surfacing as a wrong manifest three stages later.
+The schemas are JSON files in the repository (reviewable, reusable by editors);
+they are compiled once per process.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from bkgen.errors import Location, OverlayError
+from bkgen.yamlio import position, to_plain
+
+
+def schema_dir(root: Path) -> Path:
+    return root / "schemas" / "overlay"
+
+
+@cache
+def _validator(path: Path) -> jsonschema.protocols.Validator:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OverlayError("overlay schema missing", location=Location(path.name)) from None
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _locate(document: Any, error: ValidationError) -> tuple[int | None, int | None, str]:
+    """Walk the ruamel tree along the error path to the deepest node that has a position."""
+    node = document
+    line = col = None
+    pos = position(node)
+    if pos:
+        line, col = pos
+    key_text = ""
+    for part in error.absolute_path:
+        pos = position(node, part)
+        if pos:
+            line, col = pos
+        key_text = str(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    if error.validator == "additionalProperties" and isinstance(node, dict):
+        allowed = set(_schema_properties(error))
+        extras = sorted(str(k) for k in node if str(k) not in allowed)
+        if extras:
+            key_text = extras[0]
+            pos = position(node, extras[0])
+            if pos:
+                line, col = pos
+    return line, col, key_text
+
+
+def _schema_properties(error: ValidationError) -> dict[str, Any]:
+    schema = error.schema
+    if isinstance(schema, dict):
+        return dict(schema.get("properties", {}))
+    return {}
+
+
+def check(document: Any, schema_name: str, shown_path: str, root: Path) -> None:
+    """Raise one `OverlayError` for the first (most specific) schema violation."""
+    validator = _validator(schema_dir(root) / schema_name)
+    errors = sorted(
+        validator.iter_errors(to_plain(document)),
+        key=lambda e: (-len(e.absolute_path), list(map(str, e.absolute_path)), e.message),
+    )
+    if not errors:
+        return
+    error = errors[0]
+    line, col, key = _locate(document, error)
+    if error.validator == "additionalProperties":
+        message = f"unknown key '{key}'"
+        allowed = sorted(_schema_properties(error))
+        hint = f"allowed keys here: {', '.join(allowed)}" if allowed else None
+    else:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        message = f"{where}: {error.message}"
+        hint = None
+    raise OverlayError(message, location=Location(shown_path, line, col), hint=hint)

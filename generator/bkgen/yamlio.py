@@ -1,0 +1,177 @@
+"""YAML in and out: positions for user files, one deterministic form for output.
+
+User-authored overlay files are read with ruamel.yaml so every key keeps its
+line and column (errors and provenance point there). Output is written with
+PyYAML's C-accelerated dumper in one fixed style, so the same data always gives
+the same bytes, whatever machine or `PYTHONHASHSEED`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from bkgen.errors import Location, OverlayError, display_path
+
+# Kubernetes readers expect these first; everything after them is sorted.
+_LEADING_KEYS = ("apiVersion", "kind", "metadata")
+
+MAX_INPUT_BYTES = 5 * 1024 * 1024  # overlay files are hand-written; anything bigger is a mistake
+
+
+def _ruamel() -> YAML:
+    loader = YAML(typ="rt")
+    loader.allow_duplicate_keys = False
+    return loader
+
+
+def _error_location(path: str, err: YAMLError) -> Location:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if mark is None:
+        return Location(path)
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+def _first_line(err: YAMLError) -> str:
+    if isinstance(err, MarkedYAMLError):
+        parts = [p for p in (err.context, err.problem) if p]
+        if parts:
+            return "; ".join(str(p).strip() for p in parts)
+    return str(err).strip().splitlines()[0]
+
+
+def load_text(text: str, path: str, *, error: type[OverlayError] = OverlayError) -> Any:
+    """Parse one YAML document keeping positions; any problem is one `error` with file:line."""
+    try:
+        return _ruamel().load(text)
+    except DuplicateKeyError as err:
+        raise error(
+            f"duplicate key: {_first_line(err)}", location=_error_location(path, err)
+        ) from None
+    except YAMLError as err:
+        raise error(
+            f"invalid YAML: {_first_line(err)}", location=_error_location(path, err)
+        ) from None
+
+
+def load_file(
+    path: Path, *, root: Path | None = None, error: type[OverlayError] = OverlayError
+) -> Any:
+    """Read and parse a user file; size, encoding and syntax problems are clear errors."""
+    shown = display_path(path, root)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error("file not found", location=Location(shown)) from None
+    except OSError as err:
+        raise error(f"cannot read file: {err.strerror}", location=Location(shown)) from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise error(f"file is larger than {MAX_INPUT_BYTES} bytes", location=Location(shown))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise error(f"not UTF-8 (byte {err.start})", location=Location(shown)) from None
+    return load_text(text, shown, error=error)
+
+
+def position(node: Any, key: str | int | None = None) -> tuple[int, int] | None:
+    """1-based (line, column) of `key` inside a ruamel mapping/sequence, or of the node itself."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is None:
+            return lc.line + 1, lc.col + 1
+        if isinstance(node, CommentedMap):
+            line, col = lc.key(key)
+        elif isinstance(node, CommentedSeq) and isinstance(key, int):
+            line, col = lc.item(key)
+        else:
+            return None
+    except (KeyError, IndexError, TypeError):
+        return None
+    return line + 1, col + 1
+
+
+def to_plain(node: Any) -> Any:
+    """Strip ruamel's comment-carrying types down to dict/list/scalars."""
+    if isinstance(node, Mapping):
+        return {str(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, bool | int | float | str) or node is None:
+        if isinstance(node, str):
+            return str(node)
+        if isinstance(node, bool):
+            return bool(node)
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        return node
+    return str(node)  # timestamps and other exotic scalars stay as the user wrote them
+
+
+def _ordered(data: Any, top: bool) -> Any:
+    if isinstance(data, Mapping):
+        keys = sorted(data, key=str)
+        if top:
+            keys = [k for k in _LEADING_KEYS if k in data] + [
+                k for k in keys if k not in _LEADING_KEYS
+            ]
+        return {k: _ordered(data[k], False) for k in keys}
+    if isinstance(data, list):
+        return [_ordered(v, False) for v in data]
+    return data
+
+
+class _Dumper(yaml.CSafeDumper if hasattr(yaml, "CSafeDumper") else yaml.SafeDumper):  # type: ignore[misc]
+    """Block style, multi-line strings as literal blocks, no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value and not any(c in value for c in "\t\r") and value == value.rstrip(" "):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump(data: Any) -> str:
+    """The one output form: leading Kubernetes keys, then sorted keys; stable bytes."""
+    stream = io.StringIO()
+    yaml.dump(
+        _ordered(data, True),
+        stream,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=4096,
+        indent=2,
+    )
+    return stream.getvalue()
+
+
+def load_all_plain(text: str, source: str) -> Iterator[Any]:
+    """Fast multi-document load of machine-made YAML (Helm output); errors name the source."""
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        yield from yaml.load_all(text, Loader=loader_cls)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValueError(f"{source}{line}: {problem}") from None
