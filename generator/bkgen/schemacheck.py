@@ -52,6 +52,11 @@ def _locate(document: Any, error: ValidationError) -> tuple[int | None, int | No
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
+    if "propertyNames" in error.absolute_schema_path and isinstance(node, dict):
+        key_text = str(error.instance)
+        pos = position(node, error.instance)
+        if pos:
+            line, col = pos
     if error.validator == "additionalProperties" and isinstance(node, dict):
         allowed = set(_schema_properties(error))
         extras = sorted(str(k) for k in node if str(k) not in allowed)
@@ -85,6 +90,10 @@ def check(document: Any, schema_name: str, shown_path: str, root: Path) -> None:
         message = f"unknown key '{key}'"
         allowed = sorted(_schema_properties(error))
         hint = f"allowed keys here: {', '.join(allowed)}" if allowed else None
+    elif "propertyNames" in error.absolute_schema_path:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        message = f"invalid key '{key}' in {where}: {error.message}"
+        hint = None
     else:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         message = f"{where}: {error.message}"
