@@ -1,0 +1,80 @@
+"""File naming, path safety and the atomic swap of rendered trees."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bkgen.errors import OutputError
+from bkgen.output import Placed, check_relative, file_names, index, replace_tree
+
+
+def _obj(kind: str, name: str, namespace: str | None = None, api: str = "v1") -> dict[str, object]:
+    meta: dict[str, object] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    return {"apiVersion": api, "kind": kind, "metadata": meta}
+
+
+def test_names_are_kind_and_name_widened_only_on_collision() -> None:
+    placed = [
+        Placed("releases/a", _obj("Service", "web", "x"), "s1"),
+        Placed("releases/a", _obj("Service", "web", "y"), "s2"),
+        Placed("releases/a", _obj("ClusterRole", "system:agg"), "s3"),
+    ]
+    names = sorted(file_names(placed))
+    assert names == [
+        "releases/a/ClusterRole_system-agg.yaml",
+        "releases/a/Service.core_x_web.yaml",
+        "releases/a/Service.core_y_web.yaml",
+    ]
+
+
+def test_true_duplicates_are_an_error_naming_both_sources() -> None:
+    placed = [
+        Placed("releases/a", _obj("Service", "web", "x"), "first.yaml"),
+        Placed("releases/a", _obj("Service", "web", "x"), "second.yaml"),
+    ]
+    with pytest.raises(OutputError, match=r"duplicate object Service x/web from first.yaml and second.yaml"):
+        file_names(placed)
+
+
+@pytest.mark.parametrize("path", ["../x.yaml", "/etc/passwd", "a/../../b", "a\\b", ""])
+def test_paths_outside_the_tree_are_refused(path: str) -> None:
+    with pytest.raises(OutputError, match="refusing to write outside"):
+        check_relative(path)
+
+
+def test_swap_replaces_and_removes_stale_files(tmp_path: Path) -> None:
+    dest = tmp_path / "rendered" / "dev"
+    replace_tree({"a.yaml": b"1\n", "old/b.yaml": b"2\n"}, dest)
+    replace_tree({"a.yaml": b"3\n"}, dest)
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()) == [
+        "a.yaml"
+    ]
+    assert (dest / "a.yaml").read_bytes() == b"3\n"
+    assert [p.name for p in dest.parent.iterdir()] == ["dev"], "no temp dirs left behind"
+
+
+def test_failed_check_leaves_previous_tree_untouched(tmp_path: Path) -> None:
+    dest = tmp_path / "rendered" / "dev"
+    replace_tree({"a.yaml": b"1\n"}, dest)
+
+    def reject(directory: Path) -> None:
+        assert (directory / "a.yaml").read_bytes() == b"new\n"
+        raise OutputError("validation said no")
+
+    with pytest.raises(OutputError, match="validation said no"):
+        replace_tree({"a.yaml": b"new\n", "b.yaml": b"x\n"}, dest, reject)
+    assert (dest / "a.yaml").read_bytes() == b"1\n"
+    assert not (dest / "b.yaml").exists()
+    assert [p.name for p in dest.parent.iterdir()] == ["dev"]
+
+
+def test_index_lists_inputs_and_files_without_timestamps() -> None:
+    data = json.loads(index({"b": b"x", "a": b"y"}, {"overlays/x": "00"}, {"env": "dev"}))
+    assert list(data["files"]) == ["a", "b"]
+    assert data["env"] == "dev" and len(data["inputDigest"]) == 64
+    assert set(data) == {"env", "files", "inputDigest", "inputs"}
