@@ -55,7 +55,7 @@ class Merged:
             if key[: len(path)] == path
             for origin in origins
         ]
-        found.sort(key=lambda item: (item[1].layer, item[0]))
+        found.sort(key=lambda item: (item[1].layer, item[1].line or 0, item[0]))
         return found
 
 
