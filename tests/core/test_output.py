@@ -37,7 +37,9 @@ def test_true_duplicates_are_an_error_naming_both_sources() -> None:
         Placed("releases/a", _obj("Service", "web", "x"), "first.yaml"),
         Placed("releases/a", _obj("Service", "web", "x"), "second.yaml"),
     ]
-    with pytest.raises(OutputError, match=r"duplicate object Service x/web from first.yaml and second.yaml"):
+    with pytest.raises(
+        OutputError, match=r"duplicate object Service x/web from first.yaml and second.yaml"
+    ):
         file_names(placed)
 
 
