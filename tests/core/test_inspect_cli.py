@@ -22,7 +22,7 @@ def test_catalog_json_has_waves_in_runbook_order(repo_root: Path) -> None:
     wave = {r["release"]: r["wave"] for r in data["releases"]}
     order = ["ingress-nginx", "bk-mysql", "bk-repo", "bk-iam", "bk-paas", "bk-job", "bk-nodeman"]
     assert [wave[r] for r in order] == sorted(wave[r] for r in order)
-    assert len(set(wave[r] for r in order)) == len(order)
+    assert len({wave[r] for r in order}) == len(order)
     assert "bcs-services-stack" in data["disabled"]  # bcs suite is off in default
 
 
