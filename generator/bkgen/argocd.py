@@ -50,6 +50,7 @@ def root_name(env: Environment) -> str:
 def _labels(env: Environment, release: Release | None = None) -> dict[str, str]:
     labels = {"bkgen.io/env": env.name}
     if release is not None:
+        labels["bkgen.io/release"] = release.name
         labels["bkgen.io/suite"] = release.suite
     return labels
 
