@@ -25,6 +25,7 @@ from bkgen.errors import Location, OverlayError, display_path
 _LEADING_KEYS = ("apiVersion", "kind", "metadata")
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024  # overlay files are hand-written; anything bigger is a mistake
+MAX_EXPANDED_NODES = 200_000  # aliases may not expand a small file into a huge tree
 
 
 def _ruamel() -> YAML:
@@ -51,7 +52,7 @@ def _first_line(err: YAMLError) -> str:
 def load_text(text: str, path: str, *, error: type[OverlayError] = OverlayError) -> Any:
     """Parse one YAML document keeping positions; any problem is one `error` with file:line."""
     try:
-        return _ruamel().load(text)
+        document = _ruamel().load(text)
     except DuplicateKeyError as err:
         raise error(
             f"duplicate key: {_first_line(err)}", location=_error_location(path, err)
@@ -60,6 +61,28 @@ def load_text(text: str, path: str, *, error: type[OverlayError] = OverlayError)
         raise error(
             f"invalid YAML: {_first_line(err)}", location=_error_location(path, err)
         ) from None
+    problem = _alias_problem(document)
+    if problem:
+        raise error(problem, location=Location(path))
+    return document
+
+
+def _alias_problem(document: Any) -> str | None:
+    """Recursive aliases and alias bombs, found before anything walks the tree."""
+    count = 0
+    stack: list[tuple[Any, frozenset[int]]] = [(document, frozenset())]
+    while stack:
+        node, ancestors = stack.pop()
+        count += 1
+        if count > MAX_EXPANDED_NODES:
+            return f"YAML expands to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)"
+        if isinstance(node, Mapping | list):
+            if id(node) in ancestors:
+                return "recursive YAML alias"
+            inner = ancestors | {id(node)}
+            children = node.values() if isinstance(node, Mapping) else node
+            stack.extend((child, inner) for child in children)
+    return None
 
 
 def load_file(

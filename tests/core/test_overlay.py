@@ -145,7 +145,15 @@ def test_enabled_by_must_name_a_boolean(make_project: Project) -> None:
     "files",
     [
         {"overlays/dev/custom.yaml": "replicas: [1\n"},
+        {"overlays/dev/custom.yaml": "replicaz: 2\n"},
+        {"overlays/dev/custom.yaml": "\tbad: tab\n"},
+        {"overlays/dev/custom.yaml": "a: &a [*a, *a]\n"},
+        {
+            "overlays/base/catalog.yaml": "repositories: {}\nseqOrder: [pre]\nsuites: {base: x}\nreleases:\n  ../x:\n    templates: namespaces\n    suite: base\n    seq: pre\n",
+            "overlays/base/versions.yaml": "{}\n",
+        },
         {"overlays/base/releases/app-values.yaml.j2": "{{ missing }}\n"},
+        {"overlays/base/releases/app-values.yaml.j2": "{{ cycler.__init__.__globals__.os }}\n"},
         {"overlays/base/templates/namespaces/ns.yaml.j2": "{{ ''.__class__ }}\n"},
         {
             "overlays/dev/env.yaml": 'kubeVersion: "1.23"\ngit: {repoURL: x}\ncharts: {mode: local}\n'
