@@ -170,3 +170,11 @@ def test_cli_errors_exit_nonzero_without_traceback_and_write_nothing(
     lines = [line for line in result.output.splitlines() if line.startswith("bkgen:")]
     assert len(lines) == 1 and "error" in lines[0]
     assert not (root / "rendered").exists() or not any((root / "rendered").iterdir())
+
+
+def test_alias_bomb_is_refused_quickly(make_project: Project) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    root = make_project({"overlays/dev/custom.yaml": "\n".join([*lines, "replicas: *a8"]) + "\n"})
+    with pytest.raises(OverlayError, match="alias bomb"):
+        load_environment(root, "dev")
