@@ -54,7 +54,7 @@ def _locate(document: Any, error: ValidationError) -> tuple[int | None, int | No
             break
     if "propertyNames" in error.absolute_schema_path and isinstance(node, dict):
         key_text = str(error.instance)
-        pos = position(node, error.instance)
+        pos = position(node, key_text)
         if pos:
             line, col = pos
     if error.validator == "additionalProperties" and isinstance(node, dict):

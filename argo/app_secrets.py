@@ -1,0 +1,70 @@
+"""Per-app secrets and the API gateway builtin keypair, generated in-cluster."""
+
+from __future__ import annotations
+
+from hera.workflows import DAG, Parameter, WorkflowTemplate
+
+from bkgen.workflows import Rule, StepContext
+
+from ._lib import inputs, script
+
+DESCRIPTION = """generate_app_secret.sh and generate_rsa_keypair.sh, GitOps style: for each app
+code ensure Secret bk-app-secret-<code> (key bkAppSecret, 32 random hex chars) and the Secret
+bk-apigateway-builtin-keypair (privateKey/publicKey, RSA 2048) exist. Created only when absent,
+never rotated, never written to git."""
+
+RULES = (Rule(("secrets",), ("get", "create")),)
+
+_APPS = r"""
+for code in $(echo "$APPS" | tr ',' ' '); do
+  name="bk-app-secret-${code//_/-}"
+  if kubectl get secret -n "$NS" "$name" >/dev/null 2>&1; then
+    echo "exists: $name"; continue
+  fi
+  kubectl create secret generic -n "$NS" "$name" \
+    --from-literal=bkAppCode="$code" --from-literal=bkAppSecret="$(openssl rand -hex 16)"
+  kubectl get secret -n "$NS" "$name" >/dev/null
+  echo "created: $name"
+done
+"""
+
+_KEYPAIR = r"""
+name=bk-apigateway-builtin-keypair
+if kubectl get secret -n "$NS" "$name" >/dev/null 2>&1; then echo "exists: $name"; exit 0; fi
+dir=$(mktemp -d)
+openssl genrsa -out "$dir/private.pem" 2048
+openssl rsa -in "$dir/private.pem" -pubout -out "$dir/public.pem"
+kubectl create secret generic -n "$NS" "$name" \
+  --from-file=privateKey="$dir/private.pem" --from-file=publicKey="$dir/public.pem"
+rm -rf "$dir"
+kubectl get secret -n "$NS" "$name" >/dev/null
+echo "created: $name"
+"""
+
+
+def build(ctx: StepContext) -> WorkflowTemplate:
+    apps = ",".join(str(a) for a in ctx.param("apps"))
+    with WorkflowTemplate(
+        name=ctx.name,
+        entrypoint="main",
+        arguments=[
+            Parameter(name="apps", value=apps),
+            Parameter(name="namespace", value=ctx.namespace),
+        ],
+    ) as template:
+        app_secrets = script(
+            "app-secrets",
+            ctx.image,
+            'APPS="{{inputs.parameters.apps}}"\nNS="{{inputs.parameters.namespace}}"\n' + _APPS,
+            params=["apps", "namespace"],
+        )
+        keypair = script(
+            "apigateway-keypair",
+            ctx.image,
+            'NS="{{inputs.parameters.namespace}}"\n' + _KEYPAIR,
+            params=["namespace"],
+        )
+        with DAG(name="main"):
+            app_secrets(arguments=inputs("apps", "namespace"))
+            keypair(arguments=inputs("namespace"))
+    return template

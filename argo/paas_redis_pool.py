@@ -1,0 +1,60 @@
+"""Register the shared Redis as PaaS3 `0shared` pre-created instances."""
+
+from __future__ import annotations
+
+from hera.workflows import DAG, Parameter, WorkflowTemplate
+
+from bkgen.workflows import Rule, StepContext
+
+from ._lib import inputs, script, secret_env
+
+DESCRIPTION = """Runbook "SaaS deployment" §3.1: add {count} recyclable instances to the Redis
+plan 0shared with {"host","port","password"} built from values.redis and the bk-redis Secret
+(key redis-password). The console page is /backend/admin42/platform/pre-created-instances/manage;
+the admin API path is a parameter. Instances already registered are counted, not duplicated."""
+
+RULES: tuple[Rule, ...] = ()
+
+REGISTER = r"""
+base="{{inputs.parameters.endpoint}}{{inputs.parameters.apiPath}}"
+cred=$(jq -nc --arg h "{{inputs.parameters.host}}" --argjson p {{inputs.parameters.port}} \
+  --arg pw "$REDIS_PASSWORD" '{host: $h, port: $p, password: $pw}')
+have=$(bk_call GET "$base?plan={{inputs.parameters.plan}}" -H "Authorization: Bearer $PAAS_TOKEN" \
+       | jq '[.results[]? | select(.credentials.host == "{{inputs.parameters.host}}")] | length')
+want={{inputs.parameters.count}}
+while [ "$have" -lt "$want" ]; do
+  bk_call POST "$base" -H "Authorization: Bearer $PAAS_TOKEN" -H 'Content-Type: application/json' \
+    -d "$(jq -nc --arg plan '{{inputs.parameters.plan}}' --argjson c "$cred" \
+          '{plan: $plan, credentials: $c, config: {recyclable: true}}')" >/dev/null
+  have=$((have + 1))
+done
+echo "{{inputs.parameters.plan}}: $have instances of {{inputs.parameters.host}}"
+"""
+
+
+def build(ctx: StepContext) -> WorkflowTemplate:
+    names = ["endpoint", "apiPath", "plan", "host", "port", "count"]
+    host = f"{ctx.value('redis.host')}.{ctx.value('namespace')}.svc.cluster.local"
+    secret = ctx.value("secrets.redis")
+    with WorkflowTemplate(
+        name=ctx.name,
+        entrypoint="main",
+        arguments=[
+            Parameter(name="endpoint", value=f"http://{ctx.svc('bkpaas3-apiserver')}"),
+            Parameter(
+                name="apiPath", value="/backend/api/admin42/platform/pre-created-instances/redis/"
+            ),
+            Parameter(name="plan", value="0shared"),
+            Parameter(name="host", value=host),
+            Parameter(name="port", value=str(ctx.value("redis.port"))),
+            Parameter(name="count", value=str(ctx.param("count", 5))),
+        ],
+    ) as template:
+        env = [
+            secret_env("REDIS_PASSWORD", str(secret["name"]), str(secret["key"])),
+            secret_env("PAAS_TOKEN", "bkpaas3-apiserver-admin-token", "token"),
+        ]
+        register = script("register", ctx.image, REGISTER, params=names, env=env)
+        with DAG(name="main"):
+            register(arguments=inputs(*names))
+    return template

@@ -1,0 +1,173 @@
+"""Load step modules from `argo/` and compile them into manifests for one environment.
+
+`argo/` is project code next to the overlays (reviewed like them), loaded from the
+project root by path so an installed bkgen renders the project it is pointed at.
+A module exposes `DESCRIPTION`, `RULES` (RBAC it needs) and `build(ctx)` returning
+a Hera WorkflowTemplate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from bkgen.errors import Location, RenderError, UsageError
+from bkgen.workflows.api import EXECUTOR_RULE, Rule, StepContext, StepSpec
+
+PACKAGE = "bkgen_argo"
+
+
+def _package(root: Path) -> str:
+    """Import `argo/` as a package (once per root) so step modules can share `_lib`."""
+    argo = root / "argo"
+    init = argo / "__init__.py"
+    if not init.is_file():
+        raise RenderError(
+            "no argo/__init__.py: workflow steps cannot be loaded", location=Location("argo")
+        )
+    key = f"{PACKAGE}_{hashlib.sha256(str(argo.resolve()).encode()).hexdigest()[:12]}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            key, init, submodule_search_locations=[str(argo)]
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return key
+
+
+def list_steps(root: Path) -> list[str]:
+    argo = root / "argo"
+    if not argo.is_dir():
+        return []
+    return sorted(p.stem for p in argo.glob("*.py") if not p.stem.startswith("_"))
+
+
+def load_step(root: Path, module: str) -> ModuleType:
+    if module not in list_steps(root):
+        raise UsageError(
+            f"no workflow step module argo/{module}.py",
+            hint=f"steps: {', '.join(list_steps(root))}",
+        )
+    package = _package(root)
+    loaded = importlib.import_module(f"{package}.{module}")
+    for attr in ("DESCRIPTION", "RULES", "build"):
+        if not hasattr(loaded, attr):
+            raise RenderError(
+                f"argo/{module}.py does not define {attr}", location=Location(f"argo/{module}.py")
+            )
+    return loaded
+
+
+def _strip_none(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {k: _strip_none(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [_strip_none(v) for v in node]
+    return node
+
+
+def _rbac(ctx: StepContext, rules: Sequence[Rule]) -> list[dict[str, Any]]:
+    """ServiceAccount, and per namespace one Role + RoleBinding with exactly `rules`."""
+    sa = ctx.service_account
+    out: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": sa, "namespace": ctx.namespace},
+        },
+    ]
+    by_ns: dict[str, list[Rule]] = {}
+    for rule in [EXECUTOR_RULE, *rules]:
+        by_ns.setdefault(rule.namespace or ctx.namespace, []).append(rule)
+    for namespace in sorted(by_ns):
+        role_rules = []
+        for rule in by_ns[namespace]:
+            item: dict[str, Any] = {
+                "apiGroups": list(rule.api_groups),
+                "resources": list(rule.resources),
+                "verbs": list(rule.verbs),
+            }
+            if rule.resource_names:
+                item["resourceNames"] = list(rule.resource_names)
+            role_rules.append(item)
+        meta = {"name": sa, "namespace": namespace}
+        out.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": meta,
+                "rules": role_rules,
+            }
+        )
+        out.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": meta,
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": sa},
+                "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ctx.namespace}],
+            }
+        )
+    return out
+
+
+def compile_template(root: Path, ctx: StepContext) -> tuple[dict[str, Any], ModuleType]:
+    module = load_step(root, ctx.step.module)
+    try:
+        template = module.build(ctx)
+        body = _strip_none(template.to_dict())
+    except RenderError:
+        raise
+    except Exception as err:  # a bug in a step module must still name the module
+        raise RenderError(
+            f"building the workflow failed: {type(err).__name__}: {err}",
+            location=Location(f"argo/{ctx.step.module}.py"),
+        ) from None
+    body["metadata"] = {**body.get("metadata", {}), "name": ctx.name, "namespace": ctx.namespace}
+    annotations = body["metadata"].setdefault("annotations", {})
+    annotations["workflows.argoproj.io/description"] = " ".join(str(module.DESCRIPTION).split())
+    spec = body.setdefault("spec", {})
+    spec["serviceAccountName"] = ctx.service_account
+    spec.setdefault("activeDeadlineSeconds", 3600)
+    spec.setdefault("podGC", {"strategy": "OnPodSuccess"})
+    spec.setdefault("ttlStrategy", {"secondsAfterSuccess": 86400})
+    return body, module
+
+
+def workflow_for(template: Mapping[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """A Workflow running `template`; its name changes exactly when its inputs change."""
+    arguments = template.get("spec", {}).get("arguments", {})
+    digest = hashlib.sha256(
+        json.dumps({"template": template, "arguments": arguments}, sort_keys=True).encode()
+    ).hexdigest()[:8]
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {
+            "name": f"{ctx.name}-{digest}",
+            "namespace": ctx.namespace,
+        },
+        "spec": {
+            "workflowTemplateRef": {"name": ctx.name},
+            "arguments": arguments,
+            "serviceAccountName": ctx.service_account,
+        },
+    }
+
+
+def render_step(
+    root: Path, step: StepSpec, values: Mapping[str, Any], env: str
+) -> list[dict[str, Any]]:
+    """All manifests of one step for one environment."""
+    ctx = StepContext(step=step, values=values, env=env)
+    template, module = compile_template(root, ctx)
+    rules: Sequence[Rule] = module.RULES(ctx) if callable(module.RULES) else module.RULES
+    return [*_rbac(ctx, rules), template, workflow_for(template, ctx)]
