@@ -119,6 +119,20 @@ def _rbac(ctx: StepContext, rules: Sequence[Rule]) -> list[dict[str, Any]]:
     return out
 
 
+def _secret_refs(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, Mapping):
+        ref = node.get("secretKeyRef")
+        if isinstance(ref, Mapping) and isinstance(ref.get("name"), str):
+            found.add(ref["name"])
+        for value in node.values():
+            found |= _secret_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _secret_refs(value)
+    return found
+
+
 def compile_template(root: Path, ctx: StepContext) -> tuple[dict[str, Any], ModuleType]:
     module = load_step(root, ctx.step.module)
     try:
@@ -134,6 +148,10 @@ def compile_template(root: Path, ctx: StepContext) -> tuple[dict[str, Any], Modu
     body["metadata"] = {**body.get("metadata", {}), "name": ctx.name, "namespace": ctx.namespace}
     annotations = body["metadata"].setdefault("annotations", {})
     annotations["workflows.argoproj.io/description"] = " ".join(str(module.DESCRIPTION).split())
+    external = sorted(_secret_refs(body))
+    if external:
+        # Created in-cluster by charts Argo CD renders or by other steps, never in git.
+        annotations["bkgen.io/external-refs"] = ",".join(f"Secret/{n}" for n in external)
     spec = body.setdefault("spec", {})
     spec["serviceAccountName"] = ctx.service_account
     spec.setdefault("activeDeadlineSeconds", 3600)

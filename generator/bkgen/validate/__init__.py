@@ -1,0 +1,197 @@
+"""Offline validation of Kubernetes manifests: JSON Schemas plus BlueKing policy rules.
+
+`validate_paths` is the one entry point (the CLI and the render pipeline both
+call it). Results are `Finding`s collected in a `Report`; nothing here raises
+for a problem in the input, only for unusable arguments (`UsageError`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bkgen.errors import UsageError, display_path
+from bkgen.validate import engine, loader
+from bkgen.validate.findings import SEVERITIES, Finding, Report
+from bkgen.validate.rules import TREE_RULES, Facts, RuleContext
+from bkgen.validate.schemas import normalize_version
+
+__all__ = ["SEVERITIES", "Finding", "Report", "ValidateSettings", "validate_paths"]
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class ValidateSettings:
+    kube_version: str = "1.23"
+    strict: bool = True
+    schema_locations: tuple[str, ...] = ()
+    ignore_missing_schemas: bool = False
+    suppressions: tuple[Mapping[str, Any], ...] = ()  # {rule, resource (glob), reason}
+    external_refs: tuple[str, ...] = ()
+    allowed_registries: tuple[str, ...] = ()
+    project_root: Path | None = None
+    jobs: int = 0  # 0: one per core
+
+
+def _crd_dirs(settings: ValidateSettings) -> tuple[Path, ...]:
+    roots = [settings.project_root] if settings.project_root else []
+    roots += [Path.cwd(), *Path(__file__).resolve().parents]
+    for root in roots:
+        candidate = root / "schemas" / "crds"
+        if candidate.is_dir():
+            return (candidate,)
+    return ()
+
+
+def _files(paths: Sequence[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            for item in sorted(path.rglob("*")):
+                if item.is_file() and item.suffix in YAML_SUFFIXES and not _helm_values(item):
+                    yield item
+        elif path.exists():
+            yield path
+        else:
+            raise UsageError(f"no such file or directory: {display_path(path)}")
+
+
+def _helm_values(path: Path) -> bool:
+    """`rendered/<env>/releases/<r>/values.yaml` holds Helm values for review, not resources."""
+    return path.name == "values.yaml" and path.parent.parent.name == "releases"
+
+
+def _read(path: Path, shown: str, report: Report) -> str | None:
+    try:
+        size = path.stat().st_size
+        if size > loader.MAX_FILE_BYTES:
+            report.findings.append(
+                Finding(
+                    shown,
+                    None,
+                    None,
+                    "input",
+                    "error",
+                    f"file is larger than {loader.MAX_FILE_BYTES} bytes",
+                )
+            )
+            return None
+        raw = (
+            path.read_bytes() if shown != "-" else sys.stdin.buffer.read(loader.MAX_FILE_BYTES + 1)
+        )
+    except OSError as err:
+        raise UsageError(f"cannot read {shown}: {err.strerror}") from None
+    if b"\0" in raw[:8192]:
+        report.findings.append(
+            Finding(shown, None, None, "input", "error", "binary file, not YAML")
+        )
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        report.findings.append(
+            Finding(shown, None, None, "input", "error", f"not UTF-8 (byte {err.start})")
+        )
+        return None
+
+
+def _chunks(paths: Sequence[Path], report: Report, stdin: bool) -> Iterator[loader.Chunk]:
+    if stdin:
+        text = _read(Path("-"), "-", report)
+        report.files += 1
+        if text is not None:
+            yield from loader.split("-", text)
+        return
+    for path in _files(paths):
+        shown = display_path(path)
+        report.files += 1
+        text = _read(path, shown, report)
+        if text is not None:
+            yield from loader.split(shown, text)
+
+
+def _suppression(finding: Finding, settings: ValidateSettings) -> str | None:
+    resource = f"{finding.kind}/{finding.namespace}/{finding.name}"
+    for entry in settings.suppressions:
+        if entry.get("rule") not in (finding.rule, "*"):
+            continue
+        pattern = str(entry.get("resource", "*"))
+        if fnmatch.fnmatch(resource, pattern) or fnmatch.fnmatch(
+            f"{finding.kind}/{finding.name}", pattern
+        ):
+            return f"env.yaml: {entry.get('reason', 'suppressed')}"
+    return None
+
+
+def _tree_findings(facts: list[Facts], ctx: RuleContext) -> Iterator[tuple[Finding, bool]]:
+    for rule in TREE_RULES:
+        for hit in rule.check_tree(facts, ctx):
+            item = facts[hit.index]
+            finding = Finding(
+                item.path,
+                item.line,
+                1,
+                rule.ID,
+                hit.severity or rule.SEVERITY,
+                hit.message,
+                item.api_version,
+                item.kind,
+                item.namespace,
+                item.name,
+                hit.hint,
+            )
+            yield finding, rule.ID in item.extra.get("ignore", ())
+
+
+def validate_paths(
+    paths: Sequence[Path | str], settings: ValidateSettings, stdin: bool = False
+) -> Report:
+    """Validate files and directories (recursively: *.yaml, *.yml), or stdin."""
+    minor = int(normalize_version(settings.kube_version).split(".")[1])
+    ctx = RuleContext(minor, tuple(settings.allowed_registries), tuple(settings.external_refs))
+    config = engine.EngineConfig(
+        settings.kube_version,
+        settings.strict,
+        settings.ignore_missing_schemas,
+        _crd_dirs(settings),
+        tuple(settings.schema_locations),
+        ctx,
+    )
+    path_list = [Path(p) for p in paths]
+    report = Report()
+    crds = {} if stdin else engine.tree_crds(_chunks(path_list, Report(), False), settings.strict)
+    jobs = settings.jobs or engine.default_jobs()
+    facts: list[Facts] = []
+    raw: list[Finding] = []
+    for findings, suppressed, batch_facts, resources in engine.run(
+        _chunks(path_list, report, stdin), config, crds, jobs
+    ):
+        raw.extend(findings)
+        report.suppressed.extend(suppressed)
+        facts.extend(batch_facts)
+        report.resources += resources
+    for finding, ignored in _tree_findings(facts, ctx):
+        if ignored:
+            report.suppressed.append((finding, "bkgen.io/ignore annotation"))
+        else:
+            raw.append(finding)
+    report.findings.extend(report_findings(raw, settings, report))
+    report.findings.sort(key=lambda f: (f.path, f.line or 0, f.column or 0, f.rule, f.message))
+    return report
+
+
+def report_findings(
+    raw: list[Finding], settings: ValidateSettings, report: Report
+) -> list[Finding]:
+    kept = []
+    for finding in raw:
+        why = _suppression(finding, settings)
+        if why:
+            report.suppressed.append((finding, why))
+        else:
+            kept.append(finding)
+    return kept

@@ -1,0 +1,264 @@
+"""The built-in engine: parse, schema-check and rule-check documents, spread over cores.
+
+The main process walks the input and hands out batches of document *texts*;
+workers parse, validate and reduce each resource to its findings plus a compact
+`Facts` record. Tree rules then run once over the Facts. No worker keeps a
+parse tree after its document is done, so memory stays flat with input size.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bkgen.validate import loader
+from bkgen.validate.findings import Finding
+from bkgen.validate.rules import RuleContext, run_resource_rules
+from bkgen.validate.rules import deprecated_api as deprecated
+from bkgen.validate.rules._facts import extract
+from bkgen.validate.schemas import SchemaStore, crd_schemas
+
+MAX_SCHEMA_ERRORS = 20  # per document: the first few say what is wrong
+BATCH = 400  # documents per task: big enough to amortise pickling, small enough to balance
+_CRD = re.compile(r"^kind:\s*CustomResourceDefinition\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    kube_version: str
+    strict: bool
+    ignore_missing_schemas: bool
+    crd_dirs: tuple[Path, ...]
+    locations: tuple[str, ...]
+    rule_context: RuleContext
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _init(config: EngineConfig, tree_crds: Mapping[tuple[str, str], Any]) -> None:
+    _STATE["config"] = config
+    _STATE["store"] = SchemaStore(
+        config.kube_version, config.strict, config.crd_dirs, config.locations, tree_crds
+    )
+
+
+def _finding(
+    chunk: loader.Chunk,
+    doc: Mapping[str, Any] | None,
+    rule: str,
+    severity: str,
+    message: str,
+    where: tuple[Any, ...] | None = None,
+    hint: str = "",
+    position: tuple[int, int] | None = None,
+) -> Finding:
+    if position is None:
+        position = loader.locate(chunk, where) if where is not None else (chunk.line, 1)
+    meta = (doc or {}).get("metadata") if isinstance(doc, Mapping) else None
+    meta = meta if isinstance(meta, Mapping) else {}
+    return Finding(
+        path=chunk.path,
+        line=position[0],
+        column=position[1],
+        rule=rule,
+        severity=severity,
+        message=message,
+        hint=hint,
+        api_version=str((doc or {}).get("apiVersion", "")) if isinstance(doc, Mapping) else "",
+        kind=str((doc or {}).get("kind", "")) if isinstance(doc, Mapping) else "",
+        namespace=str(meta.get("namespace") or ""),
+        name=str(meta.get("name") or ""),
+    )
+
+
+def _resources(data: Any, chunk: loader.Chunk) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    if (
+        isinstance(data, Mapping)
+        and data.get("kind") == "List"
+        and isinstance(data.get("items"), list)
+    ):
+        for i, item in enumerate(data["items"]):
+            yield item, ("items", i)
+    else:
+        yield data, ()
+
+
+def _check_resource(
+    chunk: loader.Chunk,
+    doc: Any,
+    prefix: tuple[Any, ...],
+    out: list[Finding],
+    suppressed: list[tuple[Finding, str]],
+) -> Any:
+    config: EngineConfig = _STATE["config"]
+    store: SchemaStore = _STATE["store"]
+    if not isinstance(doc, Mapping):
+        out.append(_finding(chunk, None, "yaml", "error", "document is not a mapping", prefix))
+        return None
+    api, kind = doc.get("apiVersion"), doc.get("kind")
+    missing = [
+        k for k, v in (("apiVersion", api), ("kind", kind)) if not isinstance(v, str) or not v
+    ]
+    if missing:
+        out.append(
+            _finding(
+                chunk, doc, "schema", "error", f"resource has no {' or '.join(missing)}", prefix
+            )
+        )
+        return None
+    assert isinstance(api, str) and isinstance(kind, str)
+    validator = store.validator(api, kind)
+    if validator is None:
+        if not config.ignore_missing_schemas and not deprecated.removed(
+            api, kind, config.rule_context.kube_minor
+        ):
+            out.append(
+                _finding(
+                    chunk,
+                    doc,
+                    "schema",
+                    "error",
+                    f"no schema for {api} {kind} (Kubernetes {store.kube_version})",
+                    (*prefix, "kind"),
+                    "add its CRD to the tree or schemas/crds/, or pass --ignore-missing-schemas",
+                )
+            )
+    else:
+        for count, error in enumerate(validator.iter_errors(doc), start=1):
+            if count > MAX_SCHEMA_ERRORS:
+                break
+            path = tuple(error.instance_path)
+            where = ".".join(str(p) for p in path) or "(root)"
+            out.append(
+                _finding(
+                    chunk, doc, "schema", "error", f"{where}: {error.message}", (*prefix, *path)
+                )
+            )
+    ignored = _ignored(doc)
+    for rule, hit in run_resource_rules(doc, config.rule_context):
+        finding = _finding(
+            chunk,
+            doc,
+            rule.ID,
+            hit.severity or rule.SEVERITY,
+            hit.message,
+            (*prefix, *hit.path),
+            hit.hint,
+        )
+        if rule.ID in ignored:
+            suppressed.append((finding, "bkgen.io/ignore annotation"))
+        else:
+            out.append(finding)
+    return doc
+
+
+def _ignored(doc: Mapping[str, Any]) -> set[str]:
+    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get("bkgen.io/ignore", "") if isinstance(annotations, Mapping) else ""
+    return {p.strip() for p in str(value).split(",") if p.strip()}
+
+
+BatchResult = tuple[list[Finding], list[tuple[Finding, str]], list[Any], int]
+
+
+def check_batch(chunks: Sequence[loader.Chunk]) -> BatchResult:
+    """Findings, suppressed findings, Facts and resource count for a batch (in a worker)."""
+    config: EngineConfig = _STATE["config"]
+    out: list[Finding] = []
+    suppressed: list[tuple[Finding, str]] = []
+    facts: list[Any] = []
+    resources = 0
+    for chunk in chunks:
+        try:
+            data = loader.parse(chunk, config.strict)
+        except (yaml.YAMLError, ValueError, RecursionError) as err:
+            position = loader.error_position(chunk, err)
+            out.append(
+                _finding(
+                    chunk,
+                    None,
+                    "yaml",
+                    "error",
+                    f"invalid YAML: {loader.describe(err)}",
+                    position=position,
+                )
+            )
+            continue
+        if data is None:
+            continue
+        for doc, prefix in _resources(data, chunk):
+            resources += 1
+            checked = _check_resource(chunk, doc, prefix, out, suppressed)
+            if checked is not None:
+                item = extract(checked, chunk.path, chunk.line)
+                item.extra["ignore"] = sorted(_ignored(checked))
+                facts.append(item)
+    return out, suppressed, facts, resources
+
+
+def tree_crds(chunks: Iterable[loader.Chunk], strict: bool) -> dict[tuple[str, str], Any]:
+    found: dict[tuple[str, str], Any] = {}
+    for chunk in chunks:
+        if not _CRD.search(chunk.text):
+            continue
+        try:
+            data = loader.parse(chunk, strict)
+        except (yaml.YAMLError, ValueError, RecursionError):
+            continue  # reported when the document itself is checked
+        if isinstance(data, Mapping) and data.get("kind") == "CustomResourceDefinition":
+            found.update(crd_schemas(data))
+    return found
+
+
+def _batches(chunks: Iterable[loader.Chunk]) -> Iterator[list[loader.Chunk]]:
+    batch: list[loader.Chunk] = []
+    for chunk in chunks:
+        batch.append(chunk)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run(
+    chunks: Iterable[loader.Chunk],
+    config: EngineConfig,
+    crds: Mapping[tuple[str, str], Any],
+    jobs: int,
+) -> Iterator[BatchResult]:
+    """Results per batch, in input order; `jobs` > 1 uses worker processes (fork)."""
+    batches = _batches(chunks)
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    if jobs <= 1 or second is None or "fork" not in multiprocessing.get_all_start_methods():
+        _init(config, crds)
+        yield check_batch(first)
+        if second is not None:
+            yield check_batch(second)
+            for batch in batches:
+                yield check_batch(batch)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_init, initargs=(config, crds)) as pool:
+
+        def all_batches() -> Iterator[list[loader.Chunk]]:
+            yield first
+            yield second
+            yield from batches
+
+        yield from pool.imap(check_batch, all_batches(), chunksize=1)
+
+
+def default_jobs() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), 8))

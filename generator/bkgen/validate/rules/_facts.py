@@ -1,0 +1,137 @@
+"""Extract the compact `Facts` of a resource that tree rules need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from bkgen.validate.rules import Facts
+from bkgen.validate.rules._pods import pod_spec
+
+_KEEP_ANNOTATIONS = ("argocd.argoproj.io/sync-wave", "bkgen.io/")
+
+
+def _strings(mapping: Any) -> dict[str, str]:
+    if not isinstance(mapping, Mapping):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in mapping.items()}
+
+
+def _pod_refs(pod: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    sa = pod.get("serviceAccountName") or pod.get("serviceAccount")
+    if isinstance(sa, str) and sa != "default":
+        yield "ServiceAccount", sa
+    for secret in pod.get("imagePullSecrets") or []:
+        if isinstance(secret, Mapping) and secret.get("name"):
+            yield "Secret", str(secret["name"])
+    for volume in pod.get("volumes") or []:
+        if not isinstance(volume, Mapping):
+            continue
+        if isinstance(volume.get("configMap"), Mapping) and not volume["configMap"].get("optional"):
+            yield "ConfigMap", str(volume["configMap"].get("name"))
+        if isinstance(volume.get("secret"), Mapping) and not volume["secret"].get("optional"):
+            yield "Secret", str(volume["secret"].get("secretName"))
+        claim = volume.get("persistentVolumeClaim")
+        if isinstance(claim, Mapping):
+            yield "PersistentVolumeClaim", str(claim.get("claimName"))
+    for key in ("containers", "initContainers"):
+        for container in pod.get(key) or []:
+            if isinstance(container, Mapping):
+                yield from _container_refs(container)
+
+
+def _container_refs(container: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    for source in container.get("envFrom") or []:
+        if not isinstance(source, Mapping):
+            continue
+        for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = source.get(key)
+            if isinstance(ref, Mapping) and not ref.get("optional"):
+                yield kind, str(ref.get("name"))
+    for env in container.get("env") or []:
+        value_from = env.get("valueFrom") if isinstance(env, Mapping) else None
+        if not isinstance(value_from, Mapping):
+            continue
+        for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+            ref = value_from.get(key)
+            if isinstance(ref, Mapping) and not ref.get("optional"):
+                yield kind, str(ref.get("name"))
+
+
+def _workflow_refs(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    sa = spec.get("serviceAccountName")
+    if isinstance(sa, str):
+        yield "ServiceAccount", sa
+    ref = spec.get("workflowTemplateRef")
+    if isinstance(ref, Mapping) and ref.get("name") and not ref.get("clusterScope"):
+        yield "WorkflowTemplate", str(ref["name"])
+    for template in spec.get("templates") or []:
+        if not isinstance(template, Mapping):
+            continue
+        for key in ("container", "script"):
+            if isinstance(template.get(key), Mapping):
+                yield from _container_refs(template[key])
+
+
+def _backends(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    paths = []
+    default = spec.get("defaultBackend") or spec.get("backend")
+    if isinstance(default, Mapping):
+        paths.append(default)
+    for rule in spec.get("rules") or []:
+        for item in ((rule or {}).get("http") or {}).get("paths") or []:
+            if isinstance(item, Mapping) and isinstance(item.get("backend"), Mapping):
+                paths.append(item["backend"])
+    for backend in paths:
+        service = backend.get("service")
+        if isinstance(service, Mapping):  # networking.k8s.io/v1
+            port = service.get("port") or {}
+            yield str(service.get("name")), str(port.get("name") or port.get("number"))
+        elif backend.get("serviceName"):  # v1beta1
+            yield str(backend["serviceName"]), str(backend.get("servicePort"))
+
+
+def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
+    meta = doc.get("metadata") or {}
+    kind = str(doc.get("kind", ""))
+    raw_spec = doc.get("spec")
+    spec: Mapping[str, Any] = raw_spec if isinstance(raw_spec, Mapping) else {}
+    annotations = {
+        k: v
+        for k, v in _strings(meta.get("annotations")).items()
+        if k.startswith(_KEEP_ANNOTATIONS)
+    }
+    facts = Facts(
+        path=path,
+        line=line,
+        api_version=str(doc.get("apiVersion", "")),
+        kind=kind,
+        namespace=str(meta.get("namespace") or ""),
+        name=str(meta.get("name") or ""),
+        labels=_strings(meta.get("labels")),
+        annotations=annotations,
+    )
+    found = pod_spec(doc)
+    if found is not None:
+        _, pod = found
+        facts.refs = tuple(dict.fromkeys(_pod_refs(pod)))
+        template = spec.get("template") if kind != "CronJob" else None
+        if kind == "Pod":
+            facts.pod_labels = facts.labels
+        elif isinstance(template, Mapping):
+            facts.pod_labels = _strings((template.get("metadata") or {}).get("labels"))
+        if kind == "StatefulSet":
+            facts.service_name = str(spec.get("serviceName") or "") or None
+    elif kind in ("Workflow", "WorkflowTemplate"):
+        facts.refs = tuple(dict.fromkeys(_workflow_refs(spec)))
+    if kind == "Service":
+        facts.selector = _strings(spec.get("selector")) or None
+        ports = []
+        for port in spec.get("ports") or []:
+            if isinstance(port, Mapping):
+                ports += [str(port.get("port")), str(port.get("name"))]
+        facts.service_ports = tuple(p for p in ports if p != "None")
+        facts.headless = spec.get("clusterIP") == "None"
+    if kind == "Ingress":
+        facts.backends = tuple(_backends(spec))
+    return facts

@@ -1,0 +1,36 @@
+"""ConfigMap, Secret, PVC, ServiceAccount and WorkflowTemplate references resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from fnmatch import fnmatch
+
+from bkgen.validate.rules import Facts, Hit, RuleContext
+
+ID = "references"
+SEVERITY = "error"
+RATIONALE = "A pod that mounts a missing ConfigMap or Secret never starts; the wave never ends."
+
+ANNOTATION = "bkgen.io/external-refs"  # "Secret/bk-redis,ConfigMap/x": created outside the tree
+
+
+def declared_external(kind: str, namespace: str, name: str, ctx: RuleContext, item: Facts) -> bool:
+    keys = (f"{kind}/{namespace}/{name}", f"{kind}/{name}")
+    declared = [p.strip() for p in item.annotations.get(ANNOTATION, "").split(",") if p.strip()]
+    return any(fnmatch(key, pattern) for pattern in (*ctx.external_refs, *declared) for key in keys)
+
+
+def check_tree(facts: Sequence[Facts], ctx: RuleContext) -> Iterator[Hit]:
+    present = {(f.kind, f.namespace, f.name) for f in facts}
+    for index, item in enumerate(facts):
+        for kind, name in item.refs:
+            if (kind, item.namespace, name) in present:
+                continue
+            if declared_external(kind, item.namespace, name, ctx, item):
+                continue
+            yield Hit(
+                f"{kind} {name!r} is referenced but not in the tree (namespace {item.namespace!r})",
+                (),
+                f"add it, or declare it: annotation {ANNOTATION} or validation.externalRefs",
+                index=index,
+            )

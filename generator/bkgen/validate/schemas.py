@@ -1,0 +1,174 @@
+"""Find, compile and cache the JSON Schema of each (apiVersion, kind).
+
+Lookup order: CRDs found in the validated tree itself, the project's
+`schemas/crds/`, extra `--schema-location`s, then the Kubernetes schemas bundled
+with the `kubernetes-validate` package for the target version (strict sets
+reject unknown fields). Every schema is compiled once per process with
+jsonschema-rs. Nothing is ever fetched over the network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import kubernetes_validate
+
+from bkgen.errors import UsageError
+
+_BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+SUPPORTED = tuple(
+    sorted(
+        {p.name.split("-")[0].lstrip("v").rsplit(".", 1)[0] for p in _BUNDLED.glob("v*-local")},
+        key=lambda v: tuple(map(int, v.split("."))),
+    )
+)
+_VERSION = re.compile(r"^v?1\.(\d+)(\.\d+)?$")
+
+
+def normalize_version(version: str) -> str:
+    match = _VERSION.match(version.strip())
+    if not match:
+        raise UsageError(f"invalid Kubernetes version {version!r} (expected e.g. 1.23)")
+    return f"1.{match.group(1)}"
+
+
+def split_api(api_version: str) -> tuple[str, str]:
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+def _file_stem(api_version: str, kind: str) -> str:
+    group, version = split_api(api_version)
+    prefix = group.split(".")[0] if group else ""
+    return f"{kind.lower()}-{prefix}-{version}" if prefix else f"{kind.lower()}-{version}"
+
+
+@cache
+def _definitions(directory: Path) -> Mapping[str, Any]:
+    return json.loads((directory / "_definitions.json").read_text(encoding="utf-8"))["definitions"]  # type: ignore[no-any-return]
+
+
+def _inline(schema: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """kubernetes-validate schemas `$ref` a shared _definitions.json; inline it once."""
+    text = json.dumps(schema)
+    if "_definitions.json" not in text:
+        return schema
+    text = text.replace('"_definitions.json#/definitions/', '"#/definitions/')
+    out: dict[str, Any] = json.loads(text)
+    out["definitions"] = _definitions(directory)
+    return out
+
+
+class SchemaStore:
+    """Per-process cache: (apiVersion, kind) -> compiled validator or None."""
+
+    def __init__(
+        self,
+        kube_version: str,
+        strict: bool,
+        crd_dirs: Sequence[Path] = (),
+        locations: Sequence[str] = (),
+        tree_crds: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
+    ) -> None:
+        self.kube_version = normalize_version(kube_version)
+        if self.kube_version not in SUPPORTED and not locations:
+            raise UsageError(
+                f"no bundled schemas for Kubernetes {self.kube_version} "
+                f"(bundled: {SUPPORTED[0]}..{SUPPORTED[-1]}); add --schema-location"
+            )
+        suffix = "-local-strict" if strict else "-local"
+        self.bundled = _BUNDLED / f"v{self.kube_version}.0{suffix}"
+        self.strict = strict
+        self.crd_dirs = tuple(crd_dirs)
+        self.locations = tuple(locations)
+        self.tree_crds = dict(tree_crds or {})
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def validator(self, api_version: str, kind: str) -> Any:
+        key = (api_version, kind)
+        if key not in self._cache:
+            schema = self._find(api_version, kind)
+            self._cache[key] = None if schema is None else jsonschema_rs.validator_for(schema)
+        return self._cache[key]
+
+    def _find(self, api_version: str, kind: str) -> dict[str, Any] | None:
+        if key := self.tree_crds.get((api_version, kind)):
+            return dict(key)
+        group, version = split_api(api_version)
+        for directory in self.crd_dirs:
+            candidate = directory / (group or "core") / f"{kind.lower()}-{version}.json"
+            if candidate.is_file():
+                return json.loads(candidate.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        for template in self.locations:
+            path = Path(_expand(template, api_version, kind, self.kube_version, self.strict))
+            if path.is_dir():
+                path = path / f"{_file_stem(api_version, kind)}.json"
+            if path.is_file():
+                return _inline(json.loads(path.read_text(encoding="utf-8")), path.parent)
+        path = self.bundled / f"{_file_stem(api_version, kind)}.json"
+        if path.is_file():
+            return _inline(json.loads(path.read_text(encoding="utf-8")), self.bundled)
+        return None
+
+
+def _expand(template: str, api_version: str, kind: str, kube: str, strict: bool) -> str:
+    """kubeconform-style location templates, offline only."""
+    if re.match(r"^[a-z]+://", template) and not template.startswith("file://"):
+        raise UsageError(
+            f"schema location {template!r} is a URL; bkgen validates offline only",
+            hint="download the schemas and pass the directory",
+        )
+    group, version = split_api(api_version)
+    values = {
+        "NormalizedKubernetesVersion": f"v{kube}.0",
+        "KubernetesVersion": f"{kube}.0",
+        "StrictSuffix": "-strict" if strict else "",
+        "ResourceKind": kind.lower(),
+        "ResourceAPIVersion": version,
+        "Group": group,
+        "KindSuffix": f"-{group.split('.')[0]}-{version}" if group else f"-{version}",
+    }
+    out = template.removeprefix("file://")
+    for name, value in values.items():
+        out = re.sub(r"\{\{\s*\." + name + r"\s*\}\}", value, out)
+    return out
+
+
+def crd_schemas(doc: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> openAPIV3Schema of every served version of a CRD document."""
+    spec = doc.get("spec") or {}
+    group = spec.get("group")
+    kind = (spec.get("names") or {}).get("kind")
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    if not isinstance(group, str) or not isinstance(kind, str):
+        return out
+    for version in spec.get("versions") or []:
+        if not isinstance(version, Mapping):
+            continue
+        schema = ((version.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"}
+        out[(f"{group}/{version.get('name')}", kind)] = _crd_to_jsonschema(schema)
+    return out
+
+
+def _crd_to_jsonschema(schema: Any) -> Any:
+    """OpenAPI v3 structural schemas are JSON Schema plus x-kubernetes-*; drop those."""
+    if isinstance(schema, Mapping):
+        out = {
+            k: _crd_to_jsonschema(v) for k, v in schema.items() if not k.startswith("x-kubernetes")
+        }
+        if schema.get("x-kubernetes-int-or-string"):
+            out.pop("type", None)
+            out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+        if schema.get("nullable") is True and "type" in out:
+            out["type"] = [out["type"], "null"]
+        out.pop("nullable", None)
+        return out
+    if isinstance(schema, list):
+        return [_crd_to_jsonschema(v) for v in schema]
+    return schema
