@@ -65,37 +65,31 @@ def _helm_values(path: Path) -> bool:
     return path.name == "values.yaml" and path.parent.parent.name == "releases"
 
 
+def _input_finding(shown: str, message: str) -> Finding:
+    return Finding(shown, None, None, "input", "error", message)
+
+
 def _read(path: Path, shown: str, report: Report) -> str | None:
+    """File (or stdin) text; oversize, binary and non-UTF-8 input are findings."""
     try:
-        size = path.stat().st_size
-        if size > loader.MAX_FILE_BYTES:
-            report.findings.append(
-                Finding(
-                    shown,
-                    None,
-                    None,
-                    "input",
-                    "error",
-                    f"file is larger than {loader.MAX_FILE_BYTES} bytes",
-                )
-            )
-            return None
-        raw = (
-            path.read_bytes() if shown != "-" else sys.stdin.buffer.read(loader.MAX_FILE_BYTES + 1)
-        )
+        if shown == "-":
+            raw = sys.stdin.buffer.read(loader.MAX_FILE_BYTES + 1)
+            size = len(raw)
+        else:
+            size = path.stat().st_size
+            raw = b"" if size > loader.MAX_FILE_BYTES else path.read_bytes()
     except OSError as err:
         raise UsageError(f"cannot read {shown}: {err.strerror}") from None
+    if size > loader.MAX_FILE_BYTES:
+        report.findings.append(_input_finding(shown, f"larger than {loader.MAX_FILE_BYTES} bytes"))
+        return None
     if b"\0" in raw[:8192]:
-        report.findings.append(
-            Finding(shown, None, None, "input", "error", "binary file, not YAML")
-        )
+        report.findings.append(_input_finding(shown, "binary file, not YAML"))
         return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        report.findings.append(
-            Finding(shown, None, None, "input", "error", f"not UTF-8 (byte {err.start})")
-        )
+        report.findings.append(_input_finding(shown, f"not UTF-8 (byte {err.start})"))
         return None
 
 

@@ -8,15 +8,16 @@ parse tree after its document is done, so memory stays flat with input size.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from bkgen.validate import loader
 from bkgen.validate.findings import Finding
@@ -179,17 +180,10 @@ def check_batch(chunks: Sequence[loader.Chunk]) -> BatchResult:
     for chunk in chunks:
         try:
             data = loader.parse(chunk, config.strict)
-        except (yaml.YAMLError, ValueError, RecursionError) as err:
+        except loader.ParseError as err:
             position = loader.error_position(chunk, err)
             out.append(
-                _finding(
-                    chunk,
-                    None,
-                    "yaml",
-                    "error",
-                    f"invalid YAML: {loader.describe(err)}",
-                    position=position,
-                )
+                _finding(chunk, None, "yaml", "error", f"invalid YAML: {err}", position=position)
             )
             continue
         if data is None:
@@ -211,7 +205,7 @@ def tree_crds(chunks: Iterable[loader.Chunk], strict: bool) -> dict[tuple[str, s
             continue
         try:
             data = loader.parse(chunk, strict)
-        except (yaml.YAMLError, ValueError, RecursionError):
+        except loader.ParseError:
             continue  # reported when the document itself is checked
         if isinstance(data, Mapping) and data.get("kind") == "CustomResourceDefinition":
             found.update(crd_schemas(data))
@@ -251,13 +245,14 @@ def run(
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_init, initargs=(config, crds)) as pool:
-
-        def all_batches() -> Iterator[list[loader.Chunk]]:
-            yield first
-            yield second
-            yield from batches
-
-        yield from pool.imap(check_batch, all_batches(), chunksize=1)
+        # Bounded look-ahead: Pool.imap would read the whole input into memory.
+        pending: deque[AsyncResult[BatchResult]] = deque()
+        for batch in itertools.chain((first, second), batches):
+            pending.append(pool.apply_async(check_batch, (batch,)))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def default_jobs() -> int:

@@ -32,7 +32,7 @@ class RuleContext:
     external_refs: tuple[str, ...] = ()  # globs on "Kind/namespace/name" or "Kind/name"
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
     """What tree rules need to know about one resource."""
 

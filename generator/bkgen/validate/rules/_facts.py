@@ -108,7 +108,7 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         kind=kind,
         namespace=str(meta.get("namespace") or ""),
         name=str(meta.get("name") or ""),
-        labels=_strings(meta.get("labels")),
+        labels={k: v for k, v in _strings(meta.get("labels")).items() if k.startswith("bkgen.io/")},
         annotations=annotations,
     )
     found = pod_spec(doc)
@@ -117,7 +117,7 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         facts.refs = tuple(dict.fromkeys(_pod_refs(pod)))
         template = spec.get("template") if kind != "CronJob" else None
         if kind == "Pod":
-            facts.pod_labels = facts.labels
+            facts.pod_labels = _strings(meta.get("labels"))
         elif isinstance(template, Mapping):
             facts.pod_labels = _strings((template.get("metadata") or {}).get("labels"))
         if kind == "StatefulSet":

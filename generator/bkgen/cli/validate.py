@@ -1,0 +1,128 @@
+"""`bkgen validate`: offline schema + policy validation of any Kubernetes YAML."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.errors import UsageError
+from bkgen.overlay import list_environments
+from bkgen.validate import ValidateSettings, validate_paths
+from bkgen.validate.findings import SEVERITIES
+from bkgen.validate.kubeconform import run_kubeconform
+from bkgen.validate.reporters import REPORTERS, summary_line
+from bkgen.yamlio import load_file
+
+
+def _env_settings(root: Path, env: str) -> dict[str, Any]:
+    doc = load_file(root / "overlays" / env / "env.yaml", root=root) or {}
+    validation = doc.get("validation") or {}
+    return {
+        "kube_version": str(doc.get("kubeVersion", "1.23")),
+        "suppressions": tuple(dict(s) for s in validation.get("suppress") or []),
+        "external_refs": tuple(str(s) for s in validation.get("externalRefs") or []),
+        "allowed_registries": tuple(str(s) for s in validation.get("allowedRegistries") or []),
+    }
+
+
+@click.command()
+@click.argument("targets", nargs=-1)
+@click.option("--kube-version", default=None, help="Target Kubernetes (default: env's, or 1.23).")
+@click.option(
+    "--strict/--no-strict",
+    default=True,
+    show_default=True,
+    help="Reject unknown fields and duplicate keys.",
+)
+@click.option(
+    "--schema-location",
+    multiple=True,
+    help="Extra schema directory or kubeconform-style path template (offline).",
+)
+@click.option(
+    "--ignore-missing-schemas", is_flag=True, help="A kind without schema is not an error."
+)
+@click.option(
+    "--output", "-o", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True
+)
+@click.option("--summary", is_flag=True, help="Print only the summary line (text output).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="error", show_default=True)
+@click.option(
+    "--engine", type=click.Choice(["builtin", "kubeconform"]), default="builtin", show_default=True
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(0, 64),
+    default=0,
+    help="Worker processes (0: one per core).",
+)
+@root_option
+@handle_errors
+def validate(
+    targets: tuple[str, ...],
+    kube_version: str | None,
+    strict: bool,
+    schema_location: tuple[str, ...],
+    ignore_missing_schemas: bool,
+    output: str,
+    summary: bool,
+    fail_on: str,
+    engine: str,
+    jobs: int,
+    root: str | None,
+) -> None:
+    """Validate TARGETS: files, directories, an environment name, or - for stdin.
+
+    Exit 0 when clean, 1 when a finding is at or above --fail-on, 2 on bad usage.
+    """
+    if not targets:
+        raise UsageError("give files, directories, an environment name, or -")
+    options: dict[str, Any] = {}
+    paths: list[Path] = []
+    stdin = False
+    base: Path | None = None
+    for target in targets:
+        if target == "-":
+            stdin = True
+            continue
+        if not Path(target).exists() and "/" not in target:
+            base = project_root(root)
+            if target not in list_environments(base):
+                raise UsageError(f"'{target}' is neither a file, a directory nor an environment")
+            options.update(_env_settings(base, target))
+            paths.append(base / "rendered" / target)
+            if not paths[-1].is_dir():
+                raise UsageError(f"rendered/{target} does not exist; run `bkgen render {target}`")
+            continue
+        paths.append(Path(target))
+    if stdin and paths:
+        raise UsageError("- (stdin) cannot be combined with other targets")
+    if kube_version:
+        options["kube_version"] = kube_version
+    settings = ValidateSettings(
+        strict=strict,
+        schema_locations=schema_location,
+        ignore_missing_schemas=ignore_missing_schemas,
+        project_root=base,
+        jobs=jobs,
+        **options,
+    )
+    if engine == "kubeconform":
+        report = run_kubeconform(paths, settings)
+    else:
+        report = validate_paths(paths, settings, stdin=stdin)
+    colour = output == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if summary and output == "text":
+        click.echo(summary_line(report))
+    else:
+        click.echo(REPORTERS[output](report, colour), nl=False)
+    sys.exit(1 if report.failed(fail_on) else 0)
+
+
+COMMANDS = [validate]
