@@ -1,0 +1,5 @@
+"""`python -m bkgen` is the `bkgen` command."""
+
+from bkgen.cli import main
+
+main()
