@@ -1,0 +1,13 @@
+"""Semantic diff of rendered trees: what a reviewer needs to judge a change.
+
+Resources are matched by (group, kind, namespace, name), not by file; changed
+ones are compared field by field, with list items matched by their `name`.
+Sensitive values are masked before anything is compared or printed.
+"""
+
+from __future__ import annotations
+
+from bkgen.diff.engine import Change, ResourceDiff, TreeDiff, diff_trees
+from bkgen.diff.model import load_tree
+
+__all__ = ["Change", "ResourceDiff", "TreeDiff", "diff_trees", "load_tree"]

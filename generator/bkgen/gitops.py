@@ -1,0 +1,62 @@
+"""Git plumbing for diff, check and publish: trees at refs, real `git` only.
+
+Every git call goes through `git()`, which turns a failure into a `GitError`
+naming the command; nothing here changes a working tree it did not create.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from bkgen.errors import GitError
+
+
+def git(args: Sequence[str], cwd: Path, check: bool = True) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=300
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    if check and done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise GitError(
+            f"git {' '.join(args[:3])} failed: {detail[-1] if detail else done.returncode}"
+        )
+    return done.stdout
+
+
+def default_base(repo: Path) -> str:
+    """The merge base with the upstream branch, or HEAD when there is no upstream."""
+    upstream = git(
+        ["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], repo, check=False
+    ).strip()
+    if upstream:
+        return git(["merge-base", "HEAD", upstream], repo).strip()
+    return "HEAD"
+
+
+@contextmanager
+def tree_at(repo: Path, ref: str, path: str) -> Iterator[Path]:
+    """`path` of the repository as of `ref`, extracted into a temporary directory."""
+    top = Path(git(["rev-parse", "--show-toplevel"], repo).strip())
+    rel = (repo.resolve() / path).relative_to(top.resolve()).as_posix()
+    workdir = Path(tempfile.mkdtemp(prefix="bkgen-ref-"))
+    try:
+        target = workdir / "tree"
+        target.mkdir()
+        listing = git(["ls-tree", "-r", "--name-only", ref, "--", rel], top, check=True)
+        if listing.strip():
+            archive = workdir / "tree.tar"
+            git(["archive", "--format=tar", f"--output={archive}", ref, "--", rel], top)
+            with tarfile.open(archive) as tar:
+                tar.extractall(target, filter="data")
+        yield target / rel
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
