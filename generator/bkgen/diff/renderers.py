@@ -87,8 +87,9 @@ def markdown(diff: TreeDiff, colour: bool) -> str:
     out.append("```\n")
     body: list[str] = []
     for release, items in groups.items():
-        wave = diff.waves.get(release)
-        title = f"{release or '(tree)'}" + (f" — sync-wave {wave}" if wave is not None else "")
+        app_wave = diff.waves.get(release)
+        suffix = f" — sync-wave {app_wave}" if app_wave is not None else ""
+        title = f"{release or '(tree)'}{suffix}"
         counts = {s: sum(1 for i in items if i.status == s) for s in _SIGN}
         brief = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         lines = [f"<details><summary><b>{title}</b> ({brief})</summary>\n", "```diff"]
