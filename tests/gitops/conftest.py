@@ -1,0 +1,47 @@
+"""A real git repository holding a copy of this project, rendered and committed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bkgen.pipeline import render_envs
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture(autouse=True)
+def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "gitconfig"
+    config.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key in [
+        k
+        for k in os.environ
+        if k.startswith("GIT_") and k not in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")
+    ]:
+        monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def project(tmp_path: Path, repo_root: Path) -> Path:
+    repo = tmp_path / "gitops"
+    for part in ("overlays", "schemas", "argo"):
+        shutil.copytree(repo_root / part, repo / part, ignore=shutil.ignore_patterns("__pycache__"))
+    git(repo, "init", "-q")
+    render_envs(repo, ["default"])
+    shutil.rmtree(repo / "overlays" / "prod")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "initial render")
+    return repo
