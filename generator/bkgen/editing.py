@@ -1,0 +1,171 @@
+"""Edit overlay files in place, the way a person would: comments, order and quoting kept.
+
+`set` writes global values into `overlays/<env>/custom.yaml`; `bump` pins a chart
+version in `versions.yaml` (the runbook's `sed -i 's/bk-nodeman: "2.3.5"/.../'`).
+Every edit is checked by loading the environment again; if that fails the file
+is restored byte for byte and the error is reported.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
+from bkgen.overlay import list_environments, load_catalog, load_environment
+from bkgen.values import format_key_path, parse_key_path
+
+VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+def _yaml() -> YAML:
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.indent(mapping=2, sequence=4, offset=2)
+    rt.width = 4096
+    return rt
+
+
+def _load(path: Path) -> Any:
+    if not path.is_file():
+        return CommentedMap()
+    data = _yaml().load(path.read_text(encoding="utf-8"))
+    return CommentedMap() if data is None else data
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    Path(tmp).replace(path)
+
+
+def _dump(data: Any) -> str:
+    stream = io.StringIO()
+    _yaml().dump(data, stream)
+    return stream.getvalue()
+
+
+def _edit(root: Path, path: Path, change: Callable[[Any], None], env: str | None) -> None:
+    """Apply `change`, write, re-validate; restore the original bytes on any error."""
+    original = path.read_bytes() if path.is_file() else None
+    data = _load(path)
+    change(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, _dump(data))
+    try:
+        for name in [env] if env else list_environments(root):
+            load_environment(root, name)
+    except BkgenError:
+        if original is None:
+            path.unlink()
+        else:
+            _write_atomic(path, original.decode("utf-8"))
+        raise
+
+
+def _same_quotes(old: Any, new: str) -> Any:
+    if isinstance(old, DoubleQuotedScalarString):
+        return DoubleQuotedScalarString(new)
+    if isinstance(old, SingleQuotedScalarString):
+        return SingleQuotedScalarString(new)
+    return DoubleQuotedScalarString(new)  # versions are strings: quote them like the runbook
+
+
+def _known(base: Any, custom: Any, path: tuple[str, ...]) -> bool:
+    for tree in (base, custom):
+        node = tree
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            return True
+    return False
+
+
+def parse_assignment(text: str) -> tuple[tuple[str, ...], Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise UsageError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        path = parse_key_path(key)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        raise UsageError(f"cannot parse value of {key}: {raw!r}") from None
+    return path, value
+
+
+def set_values(root: Path, env: str, assignments: Sequence[str]) -> Path:
+    if env not in list_environments(root):
+        raise UsageError(f"unknown environment '{env}'")
+    path = root / "overlays" / env / "custom.yaml"
+    base = _load(root / "overlays" / "base" / "values.yaml")
+    parsed = [parse_assignment(a) for a in assignments]
+
+    def change(data: Any) -> None:
+        for key, value in parsed:
+            if not _known(base, data, key):
+                raise UsageError(
+                    f"unknown key '{format_key_path(key)}' (not in overlays/base/values.yaml)",
+                    hint="add it to base values first",
+                )
+            node = data
+            for part in key[:-1]:
+                if part not in node or not isinstance(node[part], dict):
+                    node[part] = CommentedMap()
+                node = node[part]
+            old = node.get(key[-1])
+            node[key[-1]] = (
+                _same_quotes(old, value)
+                if isinstance(value, str)
+                and isinstance(old, DoubleQuotedScalarString | SingleQuotedScalarString)
+                else value
+            )
+
+    _edit(root, path, change, env)
+    return path
+
+
+def bump(root: Path, release: str, version: str, env: str | None = None) -> tuple[Path, str]:
+    """Pin `release` to `version`; returns the file and the previous version."""
+    catalog = load_catalog(root)
+    entry = catalog.releases.get(release)
+    if entry is None:
+        raise UsageError(f"unknown release '{release}'")
+    if entry.source != "chart":
+        raise UsageError(f"'{release}' is not a chart release; it has no version")
+    if not VERSION.match(version):
+        raise UsageError(f"invalid version {version!r} (expected e.g. 2.4.4 or 2.1.2-beta.20)")
+    if env is not None and env not in list_environments(root):
+        raise UsageError(f"unknown environment '{env}'")
+    path = root / "overlays" / (env or "base") / "versions.yaml"
+    previous: list[str] = []
+
+    def change(data: Any) -> None:
+        if "version" not in data or data["version"] is None:
+            data["version"] = CommentedMap()
+        pins = data["version"]
+        previous.append(str(pins.get(release, "")))
+        pins[release] = _same_quotes(pins.get(release), version)
+
+    try:
+        _edit(root, path, change, env)
+    except OverlayError as err:
+        raise OverlayError(
+            err.message, location=err.location or Location(display_path(path, root)), hint=err.hint
+        ) from None
+    return path, previous[0]
