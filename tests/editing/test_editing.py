@@ -62,7 +62,7 @@ def test_set_keeps_comments_and_refuses_unknown_keys(project: Path) -> None:
     assert "# External MySQL (runbook: bitnamiMysql.enabled=false + mysql.host)" in text
     assert load_environment(project, "prod").values.values["localpv"]["count"] == 30
     before = path.read_bytes()
-    with pytest.raises(UsageError, match="unknown key 'domian.bkDomain'"):
+    with pytest.raises(UsageError, match=r"unknown key 'domian\.bkDomain'"):
         set_values(project, "prod", ["domian.bkDomain=x"])
     assert path.read_bytes() == before
 
