@@ -17,18 +17,32 @@ from pathlib import Path
 from bkgen.errors import GitError
 
 
-def git(args: Sequence[str], cwd: Path, check: bool = True) -> str:
+def git(
+    args: Sequence[str],
+    cwd: Path,
+    check: bool = True,
+    returncode: bool = False,
+    input_text: str | None = None,
+) -> str:
+    """Run git; its stdout, or its exit status as text with `returncode=True`."""
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=300
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+            input=input_text,
         )
     except FileNotFoundError:
         raise GitError("git is not installed") from None
+    if returncode:
+        return str(done.returncode)
     if check and done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
-        raise GitError(
-            f"git {' '.join(args[:3])} failed: {detail[-1] if detail else done.returncode}"
-        )
+        last = detail[-1] if detail else done.returncode
+        raise GitError(f"git {' '.join(args[:3])} failed: {last}")
     return done.stdout
 
 

@@ -1,0 +1,59 @@
+"""`bkgen publish`: render, validate, commit (and push) the rendered trees."""
+
+from __future__ import annotations
+
+import click
+
+from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.errors import UsageError
+from bkgen.overlay import list_environments
+from bkgen.publish import publish as publish_envs
+
+
+@click.command()
+@click.argument("envs", nargs=-1)
+@click.option("--repo", default=None, help="Deploy repository (path or URL); default: this one.")
+@click.option("--branch", default=None, help="Target branch (default: current / remote HEAD).")
+@click.option(
+    "--path",
+    "target_path",
+    default="rendered",
+    show_default=True,
+    help="Directory in the target repository holding <env>/ trees.",
+)
+@click.option(
+    "--push/--no-push",
+    default=None,
+    help="Push after committing (default: yes with --repo, no for this repo).",
+)
+@root_option
+@handle_errors
+def publish(
+    envs: tuple[str, ...],
+    repo: str | None,
+    branch: str | None,
+    target_path: str,
+    push: bool | None,
+    root: str | None,
+) -> None:
+    """Render + validate ENVS and commit them where Argo CD reads them.
+
+    No commit when nothing changed (exit 0). A failure leaves the working tree
+    and the branch as they were.
+    """
+    base = project_root(root)
+    names = list(envs) or ["default"]
+    for name in names:
+        if name not in list_environments(base):
+            raise UsageError(f"unknown environment '{name}'")
+    result = publish_envs(
+        base, names, repo, branch, target_path, push=repo is not None if push is None else push
+    )
+    if not result.committed:
+        click.echo(result.message)
+        return
+    pushed = f", pushed after {result.attempts} attempt(s)" if result.attempts else ""
+    click.echo(f"{result.commit[:12]} {result.message}{pushed}")
+
+
+COMMANDS = [publish]

@@ -1,0 +1,189 @@
+"""`bkgen publish`: commit rendered trees to the repository Argo CD reads, and push.
+
+Two targets: this repository (`rendered/<env>`, committed on the current branch),
+or a deploy repository (`--repo PATH|URL`), worked on in a temporary clone so the
+user's checkouts are never touched. Pushing retries on non-fast-forward: fetch,
+rebase, and if the rebase conflicts, re-apply our (complete, regenerated) tree on
+top of the remote head — so racing publishers never lose each other's commits.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bkgen import __version__
+from bkgen.diff import diff_trees, load_tree
+from bkgen.errors import GitError, UsageError
+from bkgen.gitops import git
+from bkgen.pipeline import RenderSummary, render_env_to
+
+MAX_PUSH_ATTEMPTS = 6
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    committed: bool
+    message: str
+    commit: str = ""
+    attempts: int = 0
+
+
+def _source_commit(root: Path) -> str:
+    head = git(["rev-parse", "HEAD"], root, check=False).strip()
+    if not head:
+        return "none"
+    dirty = git(["status", "--porcelain", "--", "overlays", "argo", "schemas"], root, check=False)
+    return f"{head}-dirty" if dirty.strip() else head
+
+
+def _apply(rendered: Path, checkout: Path, path: str, envs: Sequence[str]) -> None:
+    for env in envs:
+        target = checkout / path / env
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(rendered / env, target)
+
+
+def _message(
+    checkout: Path, rendered: Path, path: str, summaries: Sequence[RenderSummary], source: str
+) -> str:
+    apps: set[str] = set()
+    counts = {"added": 0, "removed": 0, "changed": 0, "renamed": 0}
+    for summary in summaries:
+        old = checkout / path / summary.env
+        result = diff_trees(
+            load_tree(old) if old.is_dir() else {}, load_tree(rendered / summary.env)
+        )
+        apps |= {f"{summary.env}/{r}" for r in result.by_release()}
+        for key, value in result.counts().items():
+            counts[key] += value
+    envs = ", ".join(s.env for s in summaries)
+    renamed = f" >{counts['renamed']}" if counts["renamed"] else ""
+    head = (
+        f"bkgen publish {envs}: {len(apps)} app(s) changed "
+        f"(+{counts['added']} -{counts['removed']} ~{counts['changed']}{renamed} resources)"
+    )
+    trailers = [f"Bkgen-Source-Commit: {source}", f"Bkgen-Version: {__version__}"]
+    trailers += [f"Bkgen-Input-Digest: {s.env}={s.input_digest}" for s in summaries]
+    return head + "\n\n" + "\n".join(trailers) + "\n"
+
+
+def _commit(checkout: Path, path: str, envs: Sequence[str], message: str) -> bool:
+    paths = [f"{path}/{env}" for env in envs]
+    git(["add", "-A", "--", *paths], checkout)
+    if not git(["diff", "--cached", "--name-only", "--", *paths], checkout).strip():
+        return False
+    identity = (
+        []
+        if git(["config", "user.email"], checkout, check=False).strip()
+        else ["-c", "user.name=bkgen", "-c", "user.email=bkgen@localhost"]
+    )
+    git([*identity, "commit", "-q", "-F", "-", "--", *paths], checkout, input_text=message)
+    return True
+
+
+def _push(
+    checkout: Path, branch: str, rendered: Path, path: str, envs: Sequence[str], message: str
+) -> int:
+    for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
+        pushed = git(
+            ["push", "-q", "origin", f"HEAD:refs/heads/{branch}"],
+            checkout,
+            check=False,
+            returncode=True,
+        )
+        if pushed == "0":
+            return attempt
+        git(["fetch", "-q", "origin", branch], checkout)
+        rebased = git(["rebase", "-q", f"origin/{branch}"], checkout, check=False, returncode=True)
+        if rebased != "0":
+            # Our tree is a full regeneration: replay it on the remote head instead.
+            git(["rebase", "--abort"], checkout, check=False)
+            git(["reset", "-q", "--hard", f"origin/{branch}"], checkout)
+            _apply(rendered, checkout, path, envs)
+            if not _commit(checkout, path, envs, message):
+                return attempt  # the remote already has exactly our tree
+    raise GitError(f"push to {branch} still rejected after {MAX_PUSH_ATTEMPTS} attempts")
+
+
+def publish(
+    root: Path, envs: Sequence[str], repo: str | None, branch: str | None, path: str, push: bool
+) -> PublishResult:
+    """Render+validate `envs`, commit them to the target, optionally push."""
+    if Path(path).is_absolute() or ".." in Path(path).parts:
+        raise UsageError(f"--path must be relative inside the repository: {path!r}")
+    work = Path(tempfile.mkdtemp(prefix="bkgen-publish-"))
+    try:
+        rendered = work / "rendered"
+        rendered.mkdir()
+        summaries = [render_env_to(root, env, rendered / env) for env in envs]
+        source = _source_commit(root)
+        if repo is None:
+            return _publish_here(root, rendered, path, envs, summaries, source, push, branch)
+        checkout = work / "checkout"
+        git(["clone", "-q", repo, str(checkout)], work)
+        target_branch = branch or git(["rev-parse", "--abbrev-ref", "HEAD"], checkout).strip()
+        has_branch = git(["ls-remote", "--heads", "origin", target_branch], checkout).strip()
+        if has_branch:
+            git(["checkout", "-q", "-B", target_branch, f"origin/{target_branch}"], checkout)
+        else:
+            git(["checkout", "-q", "--orphan", target_branch], checkout)
+            git(["rm", "-rq", "--cached", "--ignore-unmatch", "."], checkout, check=False)
+        message = _message(checkout, rendered, path, summaries, source)
+        _apply(rendered, checkout, path, envs)
+        if not _commit(checkout, path, envs, message):
+            return PublishResult(False, "nothing to publish: the target already has this render")
+        attempts = _push(checkout, target_branch, rendered, path, envs, message) if push else 0
+        commit = git(["rev-parse", "HEAD"], checkout).strip()
+        return PublishResult(True, message.splitlines()[0], commit, attempts)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _publish_here(
+    root: Path,
+    rendered: Path,
+    path: str,
+    envs: Sequence[str],
+    summaries: Sequence[RenderSummary],
+    source: str,
+    push: bool,
+    branch: str | None,
+) -> PublishResult:
+    current = git(["rev-parse", "--abbrev-ref", "HEAD"], root).strip()
+    if branch and branch != current:
+        raise UsageError(
+            f"this repository is on '{current}', not '{branch}'",
+            hint="check it out, or publish to a deploy repo with --repo",
+        )
+    message = _message(root, rendered, path, summaries, source)
+    backup = Path(tempfile.mkdtemp(prefix="bkgen-backup-"))
+    try:
+        for env in envs:
+            if (root / path / env).exists():
+                shutil.copytree(root / path / env, backup / env)
+        _apply(rendered, root, path, envs)
+        try:
+            committed = _commit(root, path, envs, message)
+        except GitError:
+            for env in envs:  # leave the working tree as it was
+                shutil.rmtree(root / path / env, ignore_errors=True)
+                if (backup / env).exists():
+                    shutil.copytree(backup / env, root / path / env)
+            git(["reset", "-q", "--", *[f"{path}/{e}" for e in envs]], root, check=False)
+            raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
+    if not committed:
+        return PublishResult(False, "nothing to publish: rendered/ is already committed")
+    attempts = 0
+    if push:
+        attempts = _push(root, current, rendered, path, envs, message)
+    return PublishResult(
+        True, message.splitlines()[0], git(["rev-parse", "HEAD"], root).strip(), attempts
+    )
