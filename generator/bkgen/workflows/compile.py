@@ -21,6 +21,7 @@ from bkgen.errors import Location, RenderError, UsageError
 from bkgen.workflows.api import EXECUTOR_RULE, Rule, StepContext, StepSpec
 
 PACKAGE = "bkgen_argo"
+NOT_STEPS = frozenset({"fleet"})  # argo/ modules that are not runbook steps
 
 
 def _package(root: Path) -> str:
@@ -47,7 +48,14 @@ def list_steps(root: Path) -> list[str]:
     argo = root / "argo"
     if not argo.is_dir():
         return []
-    return sorted(p.stem for p in argo.glob("*.py") if not p.stem.startswith("_"))
+    return sorted(
+        p.stem for p in argo.glob("*.py") if not p.stem.startswith("_") and p.stem not in NOT_STEPS
+    )
+
+
+def load_module(root: Path, module: str) -> ModuleType:
+    """Any module of `argo/` (steps and the fleet workflow), imported as a package member."""
+    return importlib.import_module(f"{_package(root)}.{module}")
 
 
 def load_step(root: Path, module: str) -> ModuleType:
@@ -56,8 +64,7 @@ def load_step(root: Path, module: str) -> ModuleType:
             f"no workflow step module argo/{module}.py",
             hint=f"steps: {', '.join(list_steps(root))}",
         )
-    package = _package(root)
-    loaded = importlib.import_module(f"{package}.{module}")
+    loaded = load_module(root, module)
     for attr in ("DESCRIPTION", "RULES", "build"):
         if not hasattr(loaded, attr):
             raise RenderError(

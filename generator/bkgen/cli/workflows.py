@@ -1,0 +1,171 @@
+"""`bkgen workflows list|show|submit|fleet`: the imperative steps, by hand when needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.errors import UsageError
+from bkgen.overlay import Environment, load_environment, release_namespace
+from bkgen.workflows import StepSpec, list_steps, load_step, render_step
+from bkgen.workflows.compile import load_module
+from bkgen.workflows.submit import Server, standalone, submit
+from bkgen.yamlio import dump
+
+
+def _spec(env: Environment, step: str) -> StepSpec:
+    release = env.catalog.releases.get(step)
+    if release is not None and release.workflow:
+        return StepSpec(
+            release.name,
+            release.workflow,
+            dict(release.params),
+            release_namespace(env, release),
+            env.plan.needs.get(release.name, ()),
+            release.suite,
+        )
+    module = step.replace("-", "_")
+    if module not in list_steps(env.root):
+        raise UsageError(f"no workflow step '{step}' (see `bkgen workflows list`)")
+    namespace = str(env.values.values.get("namespace", "blueking"))
+    return StepSpec(step, module, {}, namespace, (), "base")
+
+
+@click.group()
+def workflows() -> None:
+    """The runbook's imperative steps as Argo Workflows (built with Hera in argo/)."""
+
+
+@workflows.command(name="list")
+@click.argument("env", default="default")
+@root_option
+@handle_errors
+def list_command(env: str, root: str | None) -> None:
+    """Steps of ENV in sync order, then argo/ modules not wired into the catalog."""
+    environment = load_environment(project_root(root), env)
+    wired = set()
+    click.echo(f"{'WAVE':>4}  {'STEP':<26} {'MODULE':<24} DESCRIPTION")
+    for release in environment.plan.releases:
+        if not release.workflow:
+            continue
+        wired.add(release.workflow)
+        text = " ".join(str(load_step(environment.root, release.workflow).DESCRIPTION).split())
+        click.echo(
+            f"{environment.plan.waves[release.name]:>4}  {release.name:<26} "
+            f"{release.workflow:<24} {text[:90]}"
+        )
+    for module in list_steps(environment.root):
+        if module not in wired and not any(
+            r.workflow == module for r in environment.catalog.releases.values()
+        ):
+            click.echo(
+                f"{'-':>4}  {module.replace('_', '-'):<26} {module:<24} (not wired; submit by hand)"
+            )
+
+
+@workflows.command()
+@click.argument("env")
+@click.argument("step")
+@root_option
+@handle_errors
+def show(env: str, step: str, root: str | None) -> None:
+    """The manifests of STEP for ENV: RBAC, WorkflowTemplate and the Workflow."""
+    environment = load_environment(project_root(root), env)
+    docs = render_step(environment.root, _spec(environment, step), environment.values.values, env)
+    click.echo("".join(f"---\n{dump(d)}" for d in docs), nl=False)
+
+
+@workflows.command(name="submit")
+@click.argument("env")
+@click.argument("step")
+@click.option("--host", envvar="ARGO_SERVER", required=True, help="Argo server URL ($ARGO_SERVER).")
+@click.option("--token", envvar="ARGO_TOKEN", default=None, help="Bearer token ($ARGO_TOKEN).")
+@click.option(
+    "--namespace",
+    envvar="ARGO_NAMESPACE",
+    default=None,
+    help="Namespace ($ARGO_NAMESPACE; default: the step's).",
+)
+@click.option(
+    "--insecure-skip-verify", is_flag=True, help="Do not verify the server's TLS certificate."
+)
+@root_option
+@handle_errors
+def submit_command(
+    env: str,
+    step: str,
+    host: str,
+    token: str | None,
+    namespace: str | None,
+    insecure_skip_verify: bool,
+    root: str | None,
+) -> None:
+    """Run STEP of ENV now, as a one-off Workflow on an Argo Workflows server."""
+    environment = load_environment(project_root(root), env)
+    spec = _spec(environment, step)
+    docs = render_step(environment.root, spec, environment.values.values, env)
+    template = next(d for d in docs if d["kind"] == "WorkflowTemplate")
+    target = namespace or spec.namespace
+    name = submit(
+        Server(host, token, target, not insecure_skip_verify), standalone(template, target)
+    )
+    click.echo(f"submitted {target}/{name}")
+
+
+@workflows.command()
+@click.argument("envs", nargs=-1, required=True)
+@click.option("--repo", required=True, help="Git URL of the repository holding overlays/.")
+@click.option("--revision", default="main", show_default=True)
+@click.option("--deploy-repo", required=True, help="Git URL Argo CD reads (bkgen publish --repo).")
+@click.option("--deploy-branch", default="main", show_default=True)
+@click.option("--parallelism", type=click.IntRange(1, 256), default=4, show_default=True)
+@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True)
+@click.option("--namespace", default="argo", show_default=True)
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the Workflow here instead of stdout.",
+)
+@root_option
+@handle_errors
+def fleet(
+    envs: tuple[str, ...],
+    repo: str,
+    revision: str,
+    deploy_repo: str,
+    deploy_branch: str,
+    parallelism: int,
+    retries: int,
+    namespace: str,
+    output: str | None,
+    root: str | None,
+) -> None:
+    """A Workflow rendering + validating ENVS in parallel pods, then publishing them."""
+    base = project_root(root)
+    for env in envs:
+        load_environment(base, env)  # every env must render before we hand it to a cluster
+    module = load_module(base, "fleet")
+    spec = module.FleetSpec(
+        envs=tuple(envs),
+        repo=repo,
+        revision=revision,
+        deploy_repo=deploy_repo,
+        deploy_branch=deploy_branch,
+        parallelism=parallelism,
+        retries=retries,
+        namespace=namespace,
+    )
+    docs = [*module.rbac(spec), module.build_fleet(spec).to_dict()]
+    text = "".join(f"---\n{dump(doc)}" for doc in docs)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+COMMANDS = [workflows]

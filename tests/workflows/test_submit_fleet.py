@@ -1,0 +1,195 @@
+"""`workflows submit` against a real HTTP server on 127.0.0.1; `workflows fleet` output."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from bkgen.cli import cli
+from bkgen.validate import ValidateSettings, validate_paths
+from bkgen.workflows.submit import Server, SubmitError, submit
+
+TOKEN = "s3cret-token"
+
+
+class ArgoServer(BaseHTTPRequestHandler):
+    """The subset of the Argo server API bkgen uses: create a workflow."""
+
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+        pass
+
+    def _reply(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        parts = self.path.strip("/").split("/")
+        if parts[:3] != ["api", "v1", "workflows"] or len(parts) != 4:
+            self._reply(404, {"code": 5, "message": "not found"})
+            return
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            self._reply(401, {"code": 16, "message": "token not valid"})
+            return
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.received.append(
+            {"namespace": parts[3], "body": body, "content_type": self.headers.get("Content-Type")}
+        )
+        workflow = body["workflow"]
+        if not workflow.get("spec", {}).get("templates"):
+            self._reply(400, {"code": 3, "message": "templates required"})
+            return
+        name = workflow["metadata"]["generateName"] + "abcde"
+        self._reply(
+            200,
+            {**workflow, "metadata": {**workflow["metadata"], "name": name, "namespace": parts[3]}},
+        )
+
+
+@pytest.fixture
+def argo() -> Iterator[str]:
+    ArgoServer.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ArgoServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_submit_step_sends_a_self_contained_workflow(argo: str, repo_root: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "workflows",
+            "submit",
+            "prod",
+            "es-auto-create-index",
+            "--host",
+            argo,
+            "--token",
+            TOKEN,
+            "--root",
+            str(repo_root),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == "submitted blueking/es-auto-create-index-abcde\n"
+    [request] = ArgoServer.received
+    workflow = request["body"]["workflow"]
+    assert request["namespace"] == "blueking" and request["content_type"] == "application/json"
+    assert workflow["metadata"]["generateName"] == "es-auto-create-index-"
+    assert workflow["spec"]["serviceAccountName"] == "bkgen-step-es-auto-create-index"
+    assert "_cluster/settings" in json.dumps(workflow["spec"]["templates"])
+
+
+def test_submit_env_variables_and_unwired_step(argo: str, repo_root: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["workflows", "submit", "default", "coredns-hosts-list", "--root", str(repo_root)],
+        env={"ARGO_SERVER": argo, "ARGO_TOKEN": TOKEN, "ARGO_NAMESPACE": "ops"},
+    )
+    assert result.exit_code == 0, result.output
+    assert ArgoServer.received[0]["namespace"] == "ops"
+
+
+def test_submit_errors_are_one_line(argo: str, repo_root: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "workflows",
+            "submit",
+            "prod",
+            "es-auto-create-index",
+            "--host",
+            argo,
+            "--token",
+            "wrong",
+            "--root",
+            str(repo_root),
+        ],
+    )
+    assert result.exit_code == 1 and "refused the workflow" in result.output
+    assert "Traceback" not in result.output
+    with pytest.raises(SubmitError, match="cannot connect"):
+        submit(
+            Server("http://127.0.0.1:9", TOKEN, "x"),
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Workflow",
+                "metadata": {"generateName": "a-"},
+                "spec": {"templates": [{"name": "m"}]},
+            },
+        )
+    bad = CliRunner().invoke(
+        cli, ["workflows", "submit", "prod", "nope", "--host", argo, "--root", str(repo_root)]
+    )
+    assert bad.exit_code == 2 and "no workflow step 'nope'" in bad.output
+
+
+def test_fleet_fans_out_per_env_and_fans_in_to_publish(repo_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fleet.yaml"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "workflows",
+            "fleet",
+            "default",
+            "prod",
+            "--repo",
+            "https://git.example.com/o.git",
+            "--deploy-repo",
+            "https://git.example.com/d.git",
+            "--parallelism",
+            "3",
+            "--retries",
+            "1",
+            "--output",
+            str(out),
+            "--root",
+            str(repo_root),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    docs = list(yaml.safe_load_all(out.read_text()))
+    workflow = docs[-1]
+    assert [d["kind"] for d in docs] == ["ServiceAccount", "Role", "RoleBinding", "Workflow"]
+    assert workflow["spec"]["parallelism"] == 3
+    dag = next(t for t in workflow["spec"]["templates"] if t["name"] == "fleet")["dag"]["tasks"]
+    tasks = {t["name"]: t for t in dag}
+    assert set(tasks) == {"render-default", "render-prod", "publish"}
+    assert tasks["publish"]["depends"] == "render-default && render-prod"
+    retry = next(t for t in workflow["spec"]["templates"] if t["name"] == "render-validate")[
+        "retryStrategy"
+    ]
+    assert retry["limit"] == "1"
+    report = validate_paths([out], ValidateSettings(project_root=repo_root, jobs=1))
+    assert report.findings == []
+    bad = CliRunner().invoke(
+        cli,
+        [
+            "workflows",
+            "fleet",
+            "nope",
+            "--repo",
+            "r",
+            "--deploy-repo",
+            "d",
+            "--root",
+            str(repo_root),
+        ],
+    )
+    assert bad.exit_code == 2
