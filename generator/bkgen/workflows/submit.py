@@ -61,7 +61,7 @@ def submit(server: Server, workflow: Mapping[str, Any]) -> str:
         host=server.host, token=token, verify_ssl=server.verify_tls, namespace=server.namespace
     )
     try:
-        request = WorkflowCreateRequest(workflow=WorkflowModel.parse_obj(dict(workflow)))
+        request = WorkflowCreateRequest(workflow=WorkflowModel.model_validate(dict(workflow)))
     except ValueError as err:
         raise SubmitError(f"not a valid Workflow: {_first_line(err)}") from None
     try:
