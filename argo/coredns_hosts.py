@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hera.workflows import DAG, Parameter, WorkflowTemplate
 
+from bkgen.errors import RenderError
 from bkgen.workflows import Rule, StepContext
 
 from ._lib import inputs, script
@@ -12,29 +13,6 @@ DESCRIPTION = """control_coredns.sh update "$IP1" <domains>: read the ClusterIP 
 ingress-nginx Service (label app.kubernetes.io/instance=ingress-nginx) and keep a hosts block
 for the BlueKing domains in the kube-system/coredns Corefile. Idempotent: the block between the
 bkgen markers is replaced, CoreDNS is restarted only when the Corefile changed."""
-
-SUBDOMAINS = (
-    "bkrepo",
-    "docker",
-    "helm",
-    "bkpaas",
-    "bkuser",
-    "bkapi",
-    "apigw",
-    "bkiam",
-    "cmdb",
-    "job",
-    "bknodeman",
-    "apps",
-    "bcs",
-    "bcs-api",
-    "bklog",
-    "bkmonitor",
-    "devops",
-    "codecc",
-    "lesscode",
-    "bk-apicheck",
-)
 
 
 def RULES(ctx: StepContext) -> tuple[Rule, ...]:
@@ -82,8 +60,11 @@ echo "CoreDNS hosts -> $IP for: $DOMAINS"
 
 
 def domains(ctx: StepContext) -> list[str]:
-    base = ctx.bk_domain
-    return [base, *(f"{sub}.{base}" for sub in ctx.param("subdomains", list(SUBDOMAINS)))]
+    """The env's BlueKing host names, from the catalog (the same list as `bkgen hosts`)."""
+    names = ctx.extra.get("domains")
+    if not names:
+        raise RenderError(f"workflow step '{ctx.name}' needs the environment's domains")
+    return [str(n) for n in names]
 
 
 def build(ctx: StepContext) -> WorkflowTemplate:

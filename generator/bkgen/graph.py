@@ -9,12 +9,17 @@ def _node_id(name: str) -> str:
     return name.replace("-", "_")
 
 
-def mermaid(plan: Plan) -> str:
-    lines = ["flowchart LR"]
+def _by_wave(plan: Plan) -> dict[int, list[str]]:
     waves: dict[int, list[str]] = {}
     for release in plan.releases:
         waves.setdefault(plan.waves[release.name], []).append(release.name)
-    for wave in sorted(waves):
+    return dict(sorted(waves.items()))
+
+
+def mermaid(plan: Plan) -> str:
+    lines = ["flowchart LR"]
+    waves = _by_wave(plan)
+    for wave in waves:
         lines.append(f'  subgraph wave{wave}["wave {wave}"]')
         lines += [f'    {_node_id(n)}["{n}"]' for n in waves[wave]]
         lines.append("  end")
@@ -26,10 +31,8 @@ def mermaid(plan: Plan) -> str:
 
 def dot(plan: Plan) -> str:
     lines = ["digraph bkgen {", "  rankdir=LR;", "  node [shape=box];"]
-    waves: dict[int, list[str]] = {}
-    for release in plan.releases:
-        waves.setdefault(plan.waves[release.name], []).append(release.name)
-    for wave in sorted(waves):
+    waves = _by_wave(plan)
+    for wave in waves:
         lines.append(f'  subgraph cluster_wave{wave} {{ label="wave {wave}";')
         lines += [f'    "{n}";' for n in waves[wave]]
         lines.append("  }")

@@ -22,6 +22,7 @@ from typing import Any
 from bkgen import __version__, argocd, postprocess
 from bkgen.catalog import Release
 from bkgen.errors import Location, ValidationFailed
+from bkgen.hosts import hosts
 from bkgen.output import Placed, file_names, index, replace_tree, serialize, write_tree
 from bkgen.overlay import Environment, load_environment, release_namespace, release_values
 from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease
@@ -64,13 +65,18 @@ def render_release(env: Environment, release: Release) -> RenderedRelease:
             needs=env.plan.needs[release.name],
             suite=release.suite,
         )
-        docs = render_step(env.root, step, env.values.values, env.name)
+        docs = render_step(env.root, step, env.values.values, env.name, step_facts(env))
         source = f"argo/{release.workflow}.py"
         return RenderedRelease(
             release.name, MODE_WORKFLOW, tuple(Manifest(d, source) for d in docs)
         )
     values = release_values(env, release).values
     return helm_renderer.render(env, release, values)
+
+
+def step_facts(env: Environment) -> dict[str, Any]:
+    """Catalog facts workflow steps need besides values."""
+    return {"domains": [h.name for h in hosts(env)]}
 
 
 def _inputs(env: Environment) -> dict[str, str]:

@@ -13,6 +13,7 @@ from bkgen.workflows import StepSpec, list_steps, render_step
 from bkgen.yamlio import dump
 
 GOLDEN = Path(__file__).parent / "golden"
+FACTS = {"domains": ["bk.example.com", "bkrepo.bk.example.com"]}
 
 
 def _steps(repo_root: Path, env_name: str = "prod") -> list[tuple[StepSpec, dict[str, Any]]]:
@@ -40,7 +41,7 @@ def test_every_module_is_wired_or_listed(repo_root: Path) -> None:
 
 def test_every_step_validates(repo_root: Path, tmp_path: Path) -> None:
     for spec, values in _steps(repo_root):
-        docs = render_step(repo_root, spec, values, "prod")
+        docs = render_step(repo_root, spec, values, "prod", FACTS)
         (tmp_path / f"{spec.name}.yaml").write_text("".join(f"---\n{dump(d)}" for d in docs))
     report = validate_paths([tmp_path], ValidateSettings(project_root=repo_root, jobs=1))
     assert report.findings == []
@@ -49,7 +50,7 @@ def test_every_step_validates(repo_root: Path, tmp_path: Path) -> None:
 
 def test_least_privilege(repo_root: Path) -> None:
     for spec, values in _steps(repo_root):
-        docs = render_step(repo_root, spec, values, "prod")
+        docs = render_step(repo_root, spec, values, "prod", FACTS)
         kinds = [d["kind"] for d in docs]
         assert "ClusterRole" not in kinds and "ClusterRoleBinding" not in kinds, spec.name
         for role in (d for d in docs if d["kind"] == "Role"):
@@ -61,7 +62,7 @@ def test_least_privilege(repo_root: Path) -> None:
     coredns = next(s for s in _steps(repo_root) if s[0].name == "coredns-hosts")
     roles = {
         d["metadata"]["namespace"]: d["rules"]
-        for d in render_step(repo_root, coredns[0], coredns[1], "prod")
+        for d in render_step(repo_root, coredns[0], coredns[1], "prod", FACTS)
         if d["kind"] == "Role"
     }
     assert roles["kube-system"][1] == {
@@ -77,7 +78,7 @@ def test_least_privilege(repo_root: Path) -> None:
 
 def test_secrets_are_generated_in_cluster_never_in_git(repo_root: Path) -> None:
     spec, values = next(s for s in _steps(repo_root) if s[0].name == "app-secrets")
-    docs = render_step(repo_root, spec, values, "prod")
+    docs = render_step(repo_root, spec, values, "prod", FACTS)
     assert not any(d["kind"] == "Secret" for d in docs)
     script = next(d for d in docs if d["kind"] == "WorkflowTemplate")["spec"]["templates"][0][
         "container"
@@ -89,7 +90,7 @@ def test_workflow_name_changes_exactly_with_inputs(repo_root: Path) -> None:
     spec, values = next(s for s in _steps(repo_root) if s[0].name == "bkrepo-buckets")
 
     def name(step: StepSpec, vals: dict[str, Any]) -> str:
-        docs = render_step(repo_root, step, vals, "prod")
+        docs = render_step(repo_root, step, vals, "prod", FACTS)
         return str(next(d for d in docs if d["kind"] == "Workflow")["metadata"]["name"])
 
     first = name(spec, values)
@@ -104,7 +105,9 @@ def test_workflow_name_changes_exactly_with_inputs(repo_root: Path) -> None:
 def test_saas_deploy_dag_order(repo_root: Path) -> None:
     spec, values = next(s for s in _steps(repo_root) if s[0].name == "saas-deploy")
     template = next(
-        d for d in render_step(repo_root, spec, values, "prod") if d["kind"] == "WorkflowTemplate"
+        d
+        for d in render_step(repo_root, spec, values, "prod", FACTS)
+        if d["kind"] == "WorkflowTemplate"
     )
     tasks = {
         t["name"]: t.get("depends", "")
@@ -120,7 +123,7 @@ def test_saas_deploy_dag_order(repo_root: Path) -> None:
 
 def test_http_steps_check_responses(repo_root: Path) -> None:
     for spec, values in _steps(repo_root):
-        docs = render_step(repo_root, spec, values, "prod")
+        docs = render_step(repo_root, spec, values, "prod", FACTS)
         template = next(d for d in docs if d["kind"] == "WorkflowTemplate")
         scripts = [
             t["container"]["args"][0] for t in template["spec"]["templates"] if "container" in t
@@ -134,7 +137,7 @@ def test_http_steps_check_responses(repo_root: Path) -> None:
 @pytest.mark.parametrize("step", ["es-auto-create-index", "saas-deploy"])
 def test_golden(repo_root: Path, step: str, request: pytest.FixtureRequest) -> None:
     spec, values = next(s for s in _steps(repo_root) if s[0].name == step)
-    text = "".join(f"---\n{dump(d)}" for d in render_step(repo_root, spec, values, "prod"))
+    text = "".join(f"---\n{dump(d)}" for d in render_step(repo_root, spec, values, "prod", FACTS))
     golden = GOLDEN / f"{step}.yaml"
     if request.config.getoption("--update-golden"):
         golden.write_text(text)

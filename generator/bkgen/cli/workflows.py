@@ -9,6 +9,7 @@ import click
 from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import Environment, load_environment, release_namespace
+from bkgen.pipeline import step_facts
 from bkgen.workflows import StepSpec, list_steps, load_step, render_step
 from bkgen.workflows.compile import load_module
 from bkgen.workflows.submit import Server, standalone, submit
@@ -73,7 +74,13 @@ def list_command(env: str, root: str | None) -> None:
 def show(env: str, step: str, root: str | None) -> None:
     """The manifests of STEP for ENV: RBAC, WorkflowTemplate and the Workflow."""
     environment = load_environment(project_root(root), env)
-    docs = render_step(environment.root, _spec(environment, step), environment.values.values, env)
+    docs = render_step(
+        environment.root,
+        _spec(environment, step),
+        environment.values.values,
+        env,
+        step_facts(environment),
+    )
     click.echo("".join(f"---\n{dump(d)}" for d in docs), nl=False)
 
 
@@ -105,7 +112,9 @@ def submit_command(
     """Run STEP of ENV now, as a one-off Workflow on an Argo Workflows server."""
     environment = load_environment(project_root(root), env)
     spec = _spec(environment, step)
-    docs = render_step(environment.root, spec, environment.values.values, env)
+    docs = render_step(
+        environment.root, spec, environment.values.values, env, step_facts(environment)
+    )
     template = next(d for d in docs if d["kind"] == "WorkflowTemplate")
     target = namespace or spec.namespace
     name = submit(

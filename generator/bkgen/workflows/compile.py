@@ -189,10 +189,15 @@ def workflow_for(template: Mapping[str, Any], ctx: StepContext) -> dict[str, Any
 
 
 def render_step(
-    root: Path, step: StepSpec, values: Mapping[str, Any], env: str
+    root: Path,
+    step: StepSpec,
+    values: Mapping[str, Any],
+    env: str,
+    extra: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """All manifests of one step for one environment."""
-    ctx = StepContext(step=step, values=values, env=env)
+    """All manifests of one step for one environment; `extra` carries catalog facts
+    (e.g. `domains`, every BlueKing host name of the env) that are not values."""
+    ctx = StepContext(step=step, values=values, env=env, extra=dict(extra or {}))
     template, module = compile_template(root, ctx)
     rules: Sequence[Rule] = module.RULES(ctx) if callable(module.RULES) else module.RULES
     return [*_rbac(ctx, rules), template, workflow_for(template, ctx)]
