@@ -13,8 +13,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import helm_python
-
 from bkgen.catalog import Release
 from bkgen.errors import Location, RenderError
 from bkgen.overlay import Environment, release_namespace
@@ -67,6 +65,10 @@ def render(env: Environment, release: Release, values: dict[str, Any]) -> Render
 def _render_local(
     env: Environment, release: Release, values: dict[str, Any], path: Path
 ) -> RenderedRelease:
+    # The Helm engine is a Go runtime of its own (tens of MB); load it only when a chart is
+    # rendered here, not for every bkgen command that imports the pipeline.
+    import helm_python
+
     shown = env.shown(path)
     pinned = env.versions[release.name]
     try:

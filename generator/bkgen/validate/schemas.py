@@ -54,14 +54,29 @@ def _definitions(directory: Path) -> Mapping[str, Any]:
     return json.loads((directory / "_definitions.json").read_text(encoding="utf-8"))["definitions"]  # type: ignore[no-any-return]
 
 
+_REF = re.compile(r'"\$ref":\s*"(?:_definitions\.json)?#/definitions/([^"]+)"')
+
+
 def _inline(schema: dict[str, Any], directory: Path) -> dict[str, Any]:
-    """kubernetes-validate schemas `$ref` a shared _definitions.json; inline it once."""
+    """kubernetes-validate schemas `$ref` a shared _definitions.json (about 1 MB); inline only
+    the definitions this kind reaches, so each compiled validator stays small."""
     text = json.dumps(schema)
     if "_definitions.json" not in text:
         return schema
+    definitions = _definitions(directory)
+    needed: dict[str, Any] = {}
+    todo = _REF.findall(text)
+    while todo:
+        name = todo.pop()
+        if name in needed or name not in definitions:
+            continue
+        needed[name] = definitions[name]
+        todo += _REF.findall(json.dumps(definitions[name]))
     text = text.replace('"_definitions.json#/definitions/', '"#/definitions/')
     out: dict[str, Any] = json.loads(text)
-    out["definitions"] = _definitions(directory)
+    out["definitions"] = json.loads(
+        json.dumps(needed).replace('"_definitions.json#/definitions/', '"#/definitions/')
+    )
     return out
 
 
