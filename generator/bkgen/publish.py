@@ -9,9 +9,11 @@ top of the remote head — so racing publishers never lose each other's commits.
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,10 @@ from bkgen.gitops import git
 from bkgen.pipeline import RenderSummary, render_env_to
 
 MAX_PUSH_ATTEMPTS = 6
+# Only a lost race is retried; hooks, permissions and network errors fail at once.
+_NON_FAST_FORWARD = re.compile(
+    r"non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value"
+)
 
 
 @dataclass(frozen=True)
@@ -88,26 +94,54 @@ def _commit(checkout: Path, path: str, envs: Sequence[str], message: str) -> boo
 
 
 def _push(
-    checkout: Path, branch: str, rendered: Path, path: str, envs: Sequence[str], message: str
+    checkout: Path,
+    branch: str,
+    rendered: Path,
+    path: str,
+    envs: Sequence[str],
+    message: str,
+    rerender: Callable[[], Path] | None = None,
 ) -> int:
+    """Push with bounded retries. A deploy-repo clone (`rerender` None) holds only our commit,
+    so on conflict it replays our tree on the remote head. In this repository the branch also
+    carries the user's commits: rebase them (our side wins inside rendered/), then render again
+    from the rebased sources, because the remote may have moved the overlays too."""
     for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
-        pushed = git(
-            ["push", "-q", "origin", f"HEAD:refs/heads/{branch}"],
-            checkout,
+        done = subprocess.run(
+            ["git", "push", "-q", "origin", f"HEAD:refs/heads/{branch}"],
+            cwd=checkout,
+            capture_output=True,
+            text=True,
             check=False,
+            timeout=300,
+        )
+        if done.returncode == 0:
+            return attempt
+        if not _NON_FAST_FORWARD.search(done.stderr):
+            lines = done.stderr.strip().splitlines()
+            raise GitError(f"push to {branch} refused: {lines[-1] if lines else done.returncode}")
+        git(["fetch", "-q", "origin", branch], checkout)
+        if rerender is None:
+            rebased = git(["rebase", "-q", f"origin/{branch}"], checkout, returncode=True)
+            if rebased != "0":
+                git(["rebase", "--abort"], checkout, check=False)
+                git(["reset", "-q", "--hard", f"origin/{branch}"], checkout)
+                _apply(rendered, checkout, path, envs)
+                if not _commit(checkout, path, envs, message):
+                    return attempt  # the remote already has exactly our tree
+            continue
+        rebased = git(
+            ["rebase", "-q", "--autostash", "-X", "theirs", f"origin/{branch}"],
+            checkout,
             returncode=True,
         )
-        if pushed == "0":
-            return attempt
-        git(["fetch", "-q", "origin", branch], checkout)
-        rebased = git(["rebase", "-q", f"origin/{branch}"], checkout, check=False, returncode=True)
         if rebased != "0":
-            # Our tree is a full regeneration: replay it on the remote head instead.
             git(["rebase", "--abort"], checkout, check=False)
-            git(["reset", "-q", "--hard", f"origin/{branch}"], checkout)
-            _apply(rendered, checkout, path, envs)
-            if not _commit(checkout, path, envs, message):
-                return attempt  # the remote already has exactly our tree
+            raise GitError(
+                f"cannot rebase onto origin/{branch}; resolve it by hand and publish again"
+            )
+        _apply(rerender(), checkout, path, envs)
+        _commit(checkout, path, envs, message)
     raise GitError(f"push to {branch} still rejected after {MAX_PUSH_ATTEMPTS} attempts")
 
 
@@ -162,28 +196,41 @@ def _publish_here(
             hint="check it out, or publish to a deploy repo with --repo",
         )
     message = _message(root, rendered, path, summaries, source)
+    head = git(["rev-parse", "HEAD"], root).strip()
     backup = Path(tempfile.mkdtemp(prefix="bkgen-backup-"))
+
+    def rerender() -> Path:
+        again = backup / "rerendered"
+        shutil.rmtree(again, ignore_errors=True)
+        again.mkdir()
+        for env in envs:
+            render_env_to(root, env, again / env)
+        return again
+
     try:
         for env in envs:
             if (root / path / env).exists():
-                shutil.copytree(root / path / env, backup / env)
-        _apply(rendered, root, path, envs)
+                shutil.copytree(root / path / env, backup / "before" / env)
         try:
+            _apply(rendered, root, path, envs)
             committed = _commit(root, path, envs, message)
-        except GitError:
-            for env in envs:  # leave the working tree as it was
+            attempts = (
+                _push(root, current, rendered, path, envs, message, rerender)
+                if (committed and push)
+                else 0
+            )
+        except BaseException:
+            # Leave the branch and the working tree as they were before publish.
+            git(["reset", "-q", head], root, check=False)
+            for env in envs:
                 shutil.rmtree(root / path / env, ignore_errors=True)
-                if (backup / env).exists():
-                    shutil.copytree(backup / env, root / path / env)
-            git(["reset", "-q", "--", *[f"{path}/{e}" for e in envs]], root, check=False)
+                if (backup / "before" / env).exists():
+                    shutil.copytree(backup / "before" / env, root / path / env)
             raise
     finally:
         shutil.rmtree(backup, ignore_errors=True)
     if not committed:
         return PublishResult(False, "nothing to publish: rendered/ is already committed")
-    attempts = 0
-    if push:
-        attempts = _push(root, current, rendered, path, envs, message)
     return PublishResult(
         True, message.splitlines()[0], git(["rev-parse", "HEAD"], root).strip(), attempts
     )

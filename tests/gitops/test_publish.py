@@ -128,3 +128,57 @@ def test_two_racing_publishers_never_lose_a_commit(project: Path, tmp_path: Path
     log = git(remote, "log", "--format=%s", "main").splitlines()
     assert len(log) == 3 and log[-1] == "init"
     assert all(line.startswith("bkgen publish default") for line in log[:2])
+
+
+def _clone_with_remote(project: Path, tmp_path: Path) -> tuple[Path, Path]:
+    remote = bare(tmp_path, "origin.git")
+    git(project, "remote", "add", "origin", str(remote))
+    git(project, "push", "-q", "-u", "origin", "HEAD:main")
+    git(project, "branch", "-q", "--set-upstream-to=origin/main")
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(remote), str(other)], check=True)
+    return remote, other
+
+
+def test_push_here_rebases_and_rerenders_when_sources_moved(project: Path, tmp_path: Path) -> None:
+    git(project, "branch", "-q", "-M", "main")
+    remote, other = _clone_with_remote(project, tmp_path)
+    custom = other / "overlays/default/custom.yaml"
+    custom.write_text(
+        custom.read_text().replace("bkDomain: bkce7.bktencent.com", "bkDomain: moved.example.org")
+    )
+    git(other, "commit", "-qam", "someone else changes the domain (without rendering)")
+    git(other, "push", "-q", "origin", "main")
+    versions = project / "overlays/base/versions.yaml"
+    versions.write_text(versions.read_text().replace('bk-nodeman: "2.3.5"', 'bk-nodeman: "2.4.4"'))
+    git(project, "commit", "-qam", "bump nodeman")
+    code, out = run("publish", "default", "--root", str(project), "--push")
+    assert code == 0, out
+    check = tmp_path / "check"
+    subprocess.run(["git", "clone", "-q", str(remote), str(check)], check=True)
+    assert run("check", "--root", str(check))[0] == 0  # rendered/ matches the merged sources
+    app = (check / "rendered/default/argocd/apps/Application_default-bk-nodeman.yaml").read_text()
+    assert "targetRevision: 2.4.4" in app
+    assert (
+        "bkrepo.moved.example.org"
+        in (check / "rendered/default/releases/bk-repo/values.yaml").read_text()
+    )
+
+
+def test_rejected_push_leaves_branch_and_tree_as_they_were(project: Path, tmp_path: Path) -> None:
+    git(project, "branch", "-q", "-M", "main")
+    remote, _ = _clone_with_remote(project, tmp_path)
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'rejected by policy' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    custom = project / "overlays/default/custom.yaml"
+    custom.write_text(
+        custom.read_text().replace("bkDomain: bkce7.bktencent.com", "bkDomain: x.example.org")
+    )
+    head = git(project, "rev-parse", "HEAD")
+    before = (project / "rendered/default/releases/bk-repo/values.yaml").read_text()
+    code, out = run("publish", "default", "--root", str(project), "--push")
+    assert code == 1 and "git error" in out
+    assert git(project, "rev-parse", "HEAD") == head
+    assert (project / "rendered/default/releases/bk-repo/values.yaml").read_text() == before
+    assert git(project, "status", "--porcelain").strip() == "M overlays/default/custom.yaml"
