@@ -28,6 +28,8 @@ from bkgen.overlay import Environment, load_environment, release_namespace, rele
 from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
 from bkgen.render import templates as template_renderer
+from bkgen.validate import ValidateSettings, validate_paths
+from bkgen.workflows import StepSpec, render_step
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -54,8 +56,6 @@ def render_release(env: Environment, release: Release) -> RenderedRelease:
     if release.source == "templates":
         return template_renderer.render(env, release)
     if release.source == "workflow":
-        from bkgen.workflows import StepSpec, render_step
-
         assert release.workflow is not None
         step = StepSpec(
             name=release.name,
@@ -156,8 +156,6 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
 
 def validate_tree(env: Environment, directory: Path) -> None:
     """Refuse a tree with error findings; the message lists the first few."""
-    from bkgen.validate import ValidateSettings, validate_paths
-
     validation = env.settings.validation
     settings = ValidateSettings(
         kube_version=env.settings.kube_version,
