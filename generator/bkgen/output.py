@@ -115,25 +115,39 @@ def write_tree(files: Mapping[str, bytes], dest: Path) -> None:
         target.write_bytes(files[rel])
 
 
-def replace_tree(
+def stage_tree(
     files: Mapping[str, bytes],
     dest: Path,
     check: Callable[[Path], None] | None = None,
-) -> None:
-    """Build the tree beside `dest`, run `check` on it, then swap it in.
+) -> Path:
+    """Write `files` into a hidden sibling of `dest` and run `check` on it.
 
-    Files that are no longer produced disappear with the old tree. On any error
-    the old tree is left untouched and the temporary one is removed.
+    The staging directory is returned for `swap_in`; on any error it is removed and
+    `dest` was never touched.
     """
     parent = dest.parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.new-", dir=parent))
-    old: Path | None = None
     try:
         staging.rmdir()
         write_tree(files, staging)
         if check is not None:
             check(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def swap_in(staging: Path, dest: Path) -> None:
+    """Replace `dest` with the complete `staging` tree; files no longer produced disappear."""
+    parent = dest.parent
+    old: Path | None = None
+    try:
         if dest.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=parent))
             old.rmdir()
@@ -149,3 +163,15 @@ def replace_tree(
         if old is not None:
             with suppress(OSError):
                 shutil.rmtree(old)
+
+
+def replace_tree(
+    files: Mapping[str, bytes],
+    dest: Path,
+    check: Callable[[Path], None] | None = None,
+) -> None:
+    """Build the tree beside `dest`, run `check` on it, then swap it in.
+
+    On any error the old tree is left untouched and the temporary one is removed.
+    """
+    swap_in(stage_tree(files, dest, check), dest)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,21 @@ from bkgen import __version__, argocd, postprocess
 from bkgen.catalog import Release
 from bkgen.errors import Location, ValidationFailed
 from bkgen.hosts import hosts
-from bkgen.output import Placed, file_names, index, replace_tree, serialize, write_tree
+from bkgen.output import (
+    Placed,
+    discard,
+    file_names,
+    index,
+    serialize,
+    stage_tree,
+    swap_in,
+    write_tree,
+)
 from bkgen.overlay import Environment, load_environment, release_namespace, release_values
 from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
 from bkgen.render import templates as template_renderer
-from bkgen.validate import ValidateSettings, validate_paths
+from bkgen.validate import ValidateSettings, validate_files
 from bkgen.workflows import StepSpec, render_step
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -154,8 +162,8 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     return RenderedTree(files, summary, env)
 
 
-def validate_tree(env: Environment, directory: Path) -> None:
-    """Refuse a tree with error findings; the message lists the first few."""
+def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
+    """Refuse a tree with error findings; the message names the file the user will see."""
     validation = env.settings.validation
     settings = ValidateSettings(
         kube_version=env.settings.kube_version,
@@ -166,20 +174,19 @@ def validate_tree(env: Environment, directory: Path) -> None:
         external_refs=tuple(validation.get("externalRefs", [])),
         allowed_registries=tuple(validation.get("allowedRegistries", [])),
         project_root=env.root,
+        jobs=1,  # one env is a few hundred documents: a worker pool costs more than it saves
     )
-    report = validate_paths([directory], settings)
+    prefix = f"rendered/{env.name}/"
+    report = validate_files({prefix + k: v for k, v in files.items()}, settings)
     fail_on = str(validation.get("failOn", "error"))
     if not report.failed(fail_on):
         return
     limit = _SEVERITY_RANK[fail_on]
     bad = [f for f in report.findings if _SEVERITY_RANK.get(str(f.severity), 0) >= limit]
     first = bad[0]
-    rel = Path(first.path)
-    with suppress(ValueError):
-        rel = rel.relative_to(directory)
     raise ValidationFailed(
         f"{len(bad)} finding(s) at or above '{fail_on}'; first: [{first.rule}] {first.message}",
-        location=Location(f"rendered/{env.name}/{rel.as_posix()}", first.line, first.column),
+        location=Location(first.path, first.line, first.column),
         hint=f"bkgen validate {env.name} shows all of them; nothing was written",
     )
 
@@ -190,34 +197,69 @@ def render_env_to(
     """Render + validate one environment into a new directory `dest`."""
     env = load_environment(root, env_name)
     tree = build_tree(env, progress)
+    validate_tree(env, tree.files)
     try:
         write_tree(tree.files, dest)
-        validate_tree(env, dest)
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
         raise
     return tree.summary
 
 
-def render_one(root: Path, env_name: str, progress: Progress | None = None) -> RenderSummary:
-    """Render + validate into `rendered/<env>/` atomically."""
+def stage_one(root: Path, env_name: str, progress: Progress | None = None) -> StagedEnv:
+    """Render + validate one environment beside `rendered/<env>/`, not yet swapped in."""
     env = load_environment(root, env_name)
     tree = build_tree(env, progress)
-    replace_tree(tree.files, root / "rendered" / env_name, lambda d: validate_tree(env, d))
-    return tree.summary
+    dest = root / "rendered" / env_name
+    validate_tree(env, tree.files)
+    staging = stage_tree(tree.files, dest)
+    return StagedEnv(tree.summary, staging, dest)
 
 
-def _render_one_quiet(args: tuple[Path, str]) -> RenderSummary:
-    return render_one(*args)
+@dataclass(frozen=True)
+class StagedEnv:
+    summary: RenderSummary
+    staging: Path
+    dest: Path
+
+
+def render_one(root: Path, env_name: str, progress: Progress | None = None) -> RenderSummary:
+    """Render + validate into `rendered/<env>/` atomically."""
+    staged = stage_one(root, env_name, progress)
+    swap_in(staged.staging, staged.dest)
+    return staged.summary
+
+
+def _stage_quiet(args: tuple[Path, str]) -> StagedEnv:
+    return stage_one(*args)
 
 
 def render_envs(
     root: Path, envs: Sequence[str], jobs: int = 1, progress: Progress | None = None
 ) -> list[RenderSummary]:
-    """Each environment independently; `jobs > 1` uses processes, with identical output."""
-    for name in envs:
-        load_environment(root, name)  # fail fast, before any environment is written
-    if jobs <= 1 or len(envs) <= 1:
-        return [render_one(root, name, progress) for name in envs]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_render_one_quiet, [(root, name) for name in envs]))
+    """All environments or none: each is rendered and validated beside its tree, and only
+    when every one succeeded are they swapped in. `jobs > 1` renders in processes, with
+    output identical to a serial run; the first failure (in the order given) is raised."""
+    staged: list[StagedEnv] = []
+    failures: list[BaseException] = []
+    try:
+        if jobs <= 1 or len(envs) <= 1:
+            for name in envs:
+                staged.append(stage_one(root, name, progress))
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(_stage_quiet, (root, name)) for name in envs]
+                for future in futures:
+                    try:
+                        staged.append(future.result())
+                    except BaseException as err:  # collected: the others must be cleaned up
+                        failures.append(err)
+        if failures:
+            raise failures[0]
+    except BaseException:
+        for item in staged:
+            discard(item.staging)
+        raise
+    for item in staged:
+        swap_in(item.staging, item.dest)
+    return [item.summary for item in staged]

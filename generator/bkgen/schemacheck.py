@@ -16,7 +16,8 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from bkgen.errors import Location, OverlayError
+from bkgen.errors import Location, OverlayError, display_path
+from bkgen.jsonschemas import compile_python, iter_python_errors
 from bkgen.yamlio import position, to_plain
 
 
@@ -30,9 +31,7 @@ def _validator(path: Path) -> jsonschema.protocols.Validator:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise OverlayError("overlay schema missing", location=Location(path.name)) from None
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+    return compile_python(schema, display_path(path))
 
 
 def _locate(document: Any, error: ValidationError) -> tuple[int | None, int | None, str]:
@@ -79,7 +78,7 @@ def check(document: Any, schema_name: str, shown_path: str, root: Path) -> None:
     """Raise one `OverlayError` for the first (most specific) schema violation."""
     validator = _validator(schema_dir(root) / schema_name)
     errors = sorted(
-        validator.iter_errors(to_plain(document)),
+        iter_python_errors(validator, to_plain(document)),
         key=lambda e: (-len(e.absolute_path), list(map(str, e.absolute_path)), e.message),
     )
     if not errors:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -68,13 +68,18 @@ def _environment() -> ImmutableSandboxedEnvironment:
 
 
 _ENV = _environment()
-_LINE = re.compile(r"line (\d+)")
+
+
+@lru_cache(maxsize=1024)
+def _compiled(text: str) -> jinja2.Template:
+    """Compiling dominates small templates; a fleet render sees the same base files per env."""
+    return _ENV.from_string(text)
 
 
 def render_template(text: str, source: str, context: Mapping[str, Any]) -> str:
     """Render `text` (named `source` in errors) with `context`; never leaks a traceback."""
     try:
-        template = _ENV.from_string(text)
+        template = _compiled(text)
     except TemplateSyntaxError as err:
         raise TemplateError(
             f"template syntax: {err.message}", location=Location(source, err.lineno)

@@ -8,6 +8,7 @@ the same bytes, whatever machine or `PYTHONHASHSEED`.
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -50,7 +51,27 @@ def _first_line(err: YAMLError) -> str:
 
 
 def load_text(text: str, path: str, *, error: type[OverlayError] = OverlayError) -> Any:
-    """Parse one YAML document keeping positions; any problem is one `error` with file:line."""
+    """Parse one YAML document keeping positions; any problem is one `error` with file:line.
+
+    A fleet render parses the same base files once per environment; the parse is cached per
+    process by content and each caller gets its own deep copy (callers may mutate).
+    """
+    if len(text) > _PARSED_MAX_TEXT:
+        return _parse(text, path, error)
+    key = (text, path, error)
+    if key not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = _parse(text, path, error)
+    return copy.deepcopy(_PARSED[key])
+
+
+_PARSED: dict[tuple[str, str, type[OverlayError]], Any] = {}
+_PARSED_MAX = 256
+_PARSED_MAX_TEXT = 256 * 1024
+
+
+def _parse(text: str, path: str, error: type[OverlayError]) -> Any:
     try:
         document = _ruamel().load(text)
     except DuplicateKeyError as err:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,14 @@ from bkgen.validate.findings import SEVERITIES, Finding, Report
 from bkgen.validate.rules import TREE_RULES, Facts, RuleContext
 from bkgen.validate.schemas import normalize_version
 
-__all__ = ["SEVERITIES", "Finding", "Report", "ValidateSettings", "validate_paths"]
+__all__ = [
+    "SEVERITIES",
+    "Finding",
+    "Report",
+    "ValidateSettings",
+    "validate_files",
+    "validate_paths",
+]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -81,6 +88,13 @@ def _read(path: Path, shown: str, report: Report) -> str | None:
     except OSError as err:
         raise UsageError(f"cannot read {shown}: {err.strerror}") from None
     if size > loader.MAX_FILE_BYTES:
+        report.findings.append(_input_finding(shown, f"larger than {loader.MAX_FILE_BYTES} bytes"))
+        return None
+    return _decode(raw, shown, report)
+
+
+def _decode(raw: bytes, shown: str, report: Report) -> str | None:
+    if len(raw) > loader.MAX_FILE_BYTES:
         report.findings.append(_input_finding(shown, f"larger than {loader.MAX_FILE_BYTES} bytes"))
         return None
     if b"\0" in raw[:8192]:
@@ -145,6 +159,30 @@ def validate_paths(
     paths: Sequence[Path | str], settings: ValidateSettings, stdin: bool = False
 ) -> Report:
     """Validate files and directories (recursively: *.yaml, *.yml), or stdin."""
+    path_list = [Path(p) for p in paths]
+    return _validate(lambda report: _chunks(path_list, report, stdin), settings, not stdin)
+
+
+def validate_files(files: Mapping[str, bytes], settings: ValidateSettings) -> Report:
+    """Validate an in-memory tree (shown path -> bytes), as the render pipeline holds it:
+    findings name the path the user will see, and nothing is read back from disk."""
+    return _validate(lambda report: _memory_chunks(files, report), settings, True)
+
+
+def _memory_chunks(files: Mapping[str, bytes], report: Report) -> Iterator[loader.Chunk]:
+    for shown in sorted(files):
+        path = Path(shown)
+        if path.suffix not in YAML_SUFFIXES or _helm_values(path):
+            continue
+        report.files += 1
+        text = _decode(files[shown], shown, report)
+        if text is not None:
+            yield from loader.split(shown, text)
+
+
+def _validate(
+    chunks: Callable[[Report], Iterator[loader.Chunk]], settings: ValidateSettings, crds: bool
+) -> Report:
     minor = int(normalize_version(settings.kube_version).split(".")[1])
     ctx = RuleContext(minor, tuple(settings.allowed_registries), tuple(settings.external_refs))
     config = engine.EngineConfig(
@@ -155,14 +193,13 @@ def validate_paths(
         tuple(settings.schema_locations),
         ctx,
     )
-    path_list = [Path(p) for p in paths]
     report = Report()
-    crds = {} if stdin else engine.tree_crds(_chunks(path_list, Report(), False), settings.strict)
+    tree_crds = engine.tree_crds(chunks(Report()), settings.strict) if crds else {}
     jobs = settings.jobs or engine.default_jobs()
     facts: list[Facts] = []
     raw: list[Finding] = []
     for findings, suppressed, batch_facts, resources in engine.run(
-        _chunks(path_list, report, stdin), config, crds, jobs
+        chunks(report), config, tree_crds, jobs
     ):
         raw.extend(findings)
         report.suppressed.extend(suppressed)

@@ -19,6 +19,7 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
+from bkgen.errors import BkgenError
 from bkgen.validate import loader
 from bkgen.validate.findings import Finding
 from bkgen.validate.rules import RuleContext, run_resource_rules
@@ -116,7 +117,15 @@ def _check_resource(
         )
         return None
     assert isinstance(api, str) and isinstance(kind, str)
-    validator = store.validator(api, kind)
+    try:
+        validator = store.validator(api, kind)
+    except BkgenError as err:
+        where = f"schema {err.location}: " if err.location else ""
+        message = f"{where}{err.message}"
+        out.append(
+            _finding(chunk, doc, "schema", "error", message, (*prefix, "kind"), err.hint or "")
+        )
+        return None
     if validator is None:
         if not config.ignore_missing_schemas and not deprecated.removed(
             api, kind, config.rule_context.kube_minor

@@ -4,7 +4,8 @@ Lookup order: CRDs found in the validated tree itself, the project's
 `schemas/crds/`, extra `--schema-location`s, then the Kubernetes schemas bundled
 with the `kubernetes-validate` package for the target version (strict sets
 reject unknown fields). Every schema is compiled once per process with
-jsonschema-rs. Nothing is ever fetched over the network.
+jsonschema-rs through `bkgen.jsonschemas`, which refuses every retrieval: nothing is
+ever fetched over the network.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import kubernetes_validate
 
-from bkgen.errors import UsageError
+from bkgen.errors import UsageError, display_path
+from bkgen.jsonschemas import compile_native
 
 _BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 SUPPORTED = tuple(
@@ -108,28 +109,38 @@ class SchemaStore:
     def validator(self, api_version: str, kind: str) -> Any:
         key = (api_version, kind)
         if key not in self._cache:
-            schema = self._find(api_version, kind)
-            self._cache[key] = None if schema is None else jsonschema_rs.validator_for(schema)
+            found = self._find(api_version, kind)
+            self._cache[key] = None if found is None else compile_native(*found)
         return self._cache[key]
 
-    def _find(self, api_version: str, kind: str) -> dict[str, Any] | None:
+    def _find(self, api_version: str, kind: str) -> tuple[dict[str, Any], str] | None:
+        """The schema and the name to show when it is refused."""
         if key := self.tree_crds.get((api_version, kind)):
-            return dict(key)
+            return dict(key), f"CRD {kind}.{split_api(api_version)[0]} in the validated tree"
         group, version = split_api(api_version)
         for directory in self.crd_dirs:
             candidate = directory / (group or "core") / f"{kind.lower()}-{version}.json"
             if candidate.is_file():
-                return json.loads(candidate.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+                return _read(candidate), _shown(candidate)
         for template in self.locations:
             path = Path(_expand(template, api_version, kind, self.kube_version, self.strict))
             if path.is_dir():
                 path = path / f"{_file_stem(api_version, kind)}.json"
             if path.is_file():
-                return _inline(json.loads(path.read_text(encoding="utf-8")), path.parent)
+                return _inline(_read(path), path.parent), _shown(path)
         path = self.bundled / f"{_file_stem(api_version, kind)}.json"
         if path.is_file():
-            return _inline(json.loads(path.read_text(encoding="utf-8")), self.bundled)
+            shown = f"kubernetes-validate:{path.parent.name}/{path.name}"
+            return _inline(_read(path), self.bundled), shown
         return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _shown(path: Path) -> str:
+    return display_path(path)
 
 
 def _expand(template: str, api_version: str, kind: str, kube: str, strict: bool) -> str:
