@@ -52,6 +52,7 @@ class Release:
     enabled_by: str | None = None  # dotted key in the global values
     server_side_apply: bool = False
     line: int | None = None  # where the entry starts in catalog.yaml
+    provides: tuple[str, ...] = ()  # group/version/Kind of the CRDs it installs
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Catalog:
     suites: Mapping[str, str]
     releases: Mapping[str, Release]
     source: str = "overlays/base/catalog.yaml"
+    prerequisites: tuple[str, ...] = ()  # group/version/Kind present before any release
 
     def at(self, name: str) -> Location:
         release = self.releases.get(name)

@@ -9,6 +9,7 @@ package decides exit codes. Validation *findings* are data, not exceptions
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,13 +41,19 @@ def display_path(path: str | Path, root: Path | None = None) -> str:
     Absolute paths of this machine must never leak into output or committed files.
     """
     p = Path(path)
+    # Never resolve the path itself: a symlink's target (perhaps outside the repository) must
+    # not replace the name the user sees. Only the directories above it may be resolved.
+    absolute = Path(os.path.abspath(p))  # noqa: PTH100 - must not follow symlinks
+    candidates = (absolute, absolute.parent.resolve() / absolute.name)
     for base in (root, Path.cwd()):
         if base is None:
             continue
-        try:
-            return p.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
+        for anchor in (Path(os.path.abspath(base)), base.resolve()):  # noqa: PTH100
+            for candidate in candidates:
+                try:
+                    return candidate.relative_to(anchor).as_posix()
+                except ValueError:
+                    continue
     return p.as_posix()
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ class EnvSettings:
     charts_dir: Path
     charts_mode: str
     validation: Mapping[str, Any]
+    chart_repositories: Mapping[str, str] = field(default_factory=dict)  # catalog name -> mirror
+    secrets: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def load_catalog(root: Path) -> Catalog:
             enabled_by=entry.get("enabledBy"),
             server_side_apply=bool(entry.get("serverSideApply", False)),
             line=line,
+            provides=tuple(str(p) for p in entry.get("provides", [])),
         )
     return Catalog(
         repositories=repos,
@@ -134,6 +137,7 @@ def load_catalog(root: Path) -> Catalog:
         suites={str(k): str(v) for k, v in doc["suites"].items()},
         releases=releases,
         source=shown,
+        prerequisites=tuple(str(p) for p in doc.get("prerequisites", [])),
     )
 
 
@@ -151,6 +155,17 @@ def _settings(root: Path, name: str, doc: Mapping[str, Any], catalog: Catalog) -
     git = doc.get("git", {})
     argocd = doc.get("argocd", {})
     charts = doc.get("charts", {})
+    mirrors = {str(k): str(v) for k, v in (charts.get("repositories") or {}).items()}
+    for repo in mirrors:
+        if repo not in catalog.repositories:
+            close = difflib.get_close_matches(repo, list(catalog.repositories), n=1)
+            raise OverlayError(
+                f"charts.repositories names unknown repository '{repo}'",
+                location=Location(shown, *(position(charts["repositories"], repo) or ())),
+                hint=f"did you mean '{close[0]}'?"
+                if close
+                else f"repositories: {', '.join(catalog.repositories)}",
+            )
     return EnvSettings(
         name=name,
         kube_version=str(doc["kubeVersion"]),
@@ -165,6 +180,8 @@ def _settings(root: Path, name: str, doc: Mapping[str, Any], catalog: Catalog) -
         charts_dir=env_dir / str(charts.get("dir", "charts")),
         charts_mode=str(charts.get("mode", "auto")),
         validation=to_plain(doc.get("validation", {})),
+        chart_repositories=mirrors,
+        secrets=to_plain(doc.get("secrets", {})),
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen import __version__, argocd, postprocess
+from bkgen.capabilities import api_versions
 from bkgen.catalog import Release
 from bkgen.errors import Location, ValidationFailed
 from bkgen.hosts import hosts
@@ -51,6 +52,7 @@ class RenderSummary:
     waves: tuple[tuple[str, int], ...]
     input_digest: str
     files: int
+    notes: tuple[tuple[str, str], ...] = ()  # (release, note): hooks dropped, Helm warnings
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,9 @@ class RenderedTree:
     env: Environment
 
 
-def render_release(env: Environment, release: Release) -> RenderedRelease:
+def render_release(
+    env: Environment, release: Release, apis: Sequence[str] | None = None
+) -> RenderedRelease:
     if release.source == "templates":
         return template_renderer.render(env, release)
     if release.source == "workflow":
@@ -79,7 +83,7 @@ def render_release(env: Environment, release: Release) -> RenderedRelease:
             release.name, MODE_WORKFLOW, tuple(Manifest(d, source) for d in docs)
         )
     values = release_values(env, release).values
-    return helm_renderer.render(env, release, values)
+    return helm_renderer.render(env, release, values, api_versions(env) if apis is None else apis)
 
 
 def step_facts(env: Environment) -> dict[str, Any]:
@@ -104,8 +108,9 @@ def _inputs(env: Environment) -> dict[str, str]:
 def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTree:
     """Everything for `rendered/<env>/`, in memory."""
     rendered: list[RenderedRelease] = []
+    apis = api_versions(env)
     for release in env.plan.releases:
-        result = render_release(env, release)
+        result = render_release(env, release, apis)
         rendered.append(result)
         if progress is not None:
             progress(env.name, release.name, result.mode)
@@ -158,6 +163,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
         waves=waves,
         input_digest=digest,
         files=len(files),
+        notes=tuple((r.name, note) for r in rendered for note in r.notes),
     )
     return RenderedTree(files, summary, env)
 

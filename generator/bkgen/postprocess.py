@@ -7,6 +7,7 @@ across releases, so the rules live in one place:
   that to `helm install -n`, which GitOps does not run);
 - every object is labelled `app.kubernetes.io/part-of: blueking`,
   `app.kubernetes.io/managed-by: bkgen`, `bkgen.io/release: <release>`;
+- null-valued fields are dropped, as the API server stores them (`drop_nulls`);
 - with a private `imageRegistry` (the FAQ's offline-registry case) images from
   hub.bktencent.com and Docker Hub are pulled from it instead.
 """
@@ -99,6 +100,22 @@ def _rewrite_images(node: Any, registry: str) -> None:
             _rewrite_images(item, registry)
 
 
+def drop_nulls(node: Any) -> Any:
+    """Mapping entries whose value is null, removed at every depth.
+
+    Charts emit `annotations: null` or `resources: null` for optional fields left empty;
+    the API server stores such a field as absent, so the tree shows it absent (what the
+    cluster holds, what `kubectl get -o yaml` shows, what Argo CD compares against).
+    Nulls inside lists are kept: there they are values, and dropping one would shift
+    the others.
+    """
+    if isinstance(node, dict):
+        return {k: drop_nulls(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [drop_nulls(v) for v in node]
+    return node
+
+
 def finish(
     body: Mapping[str, Any],
     *,
@@ -108,7 +125,7 @@ def finish(
     registry: str,
 ) -> dict[str, Any]:
     """A finished copy of `body`; the input is not modified."""
-    out = copy.deepcopy(dict(body))
+    out: dict[str, Any] = drop_nulls(copy.deepcopy(dict(body)))
     metadata = out.setdefault("metadata", {})
     if out.get("kind") not in cluster_kinds:
         if not metadata.get("namespace"):

@@ -9,11 +9,11 @@ import click
 from bkgen import graph as graph_module
 from bkgen import hosts as hosts_module
 from bkgen.catalog import Release
+from bkgen.charts.source import locate
 from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import Environment, load_environment, release_values
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, MODE_TEMPLATES, MODE_WORKFLOW
-from bkgen.render.helm import find_chart
 from bkgen.values import Merged, format_key_path, lookup, parse_key_path
 from bkgen.yamlio import dump
 
@@ -24,7 +24,7 @@ def _mode(env: Environment, release: Release) -> str:
         return MODE_TEMPLATES
     if release.source == "workflow":
         return MODE_WORKFLOW
-    if env.settings.charts_mode != "remote" and find_chart(env, release) is not None:
+    if env.settings.charts_mode != "remote" and locate(env, release) is not None:
         return MODE_HELM
     return MODE_ARGOCD_HELM
 

@@ -11,6 +11,7 @@ from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import list_environments
 from bkgen.pipeline import RenderSummary, render_envs
+from bkgen.render.helm import NOT_PULLED
 
 
 def _progress(env: str, release: str, mode: str) -> None:
@@ -68,6 +69,15 @@ def render(
             f"rendered/{summary.env}: {len(summary.releases)} releases ({detail}), "
             f"{summary.files} files, input {summary.input_digest[:12]}"
         )
+        missing = [r for r, note in summary.notes if note.startswith(NOT_PULLED)]
+        if missing:
+            click.echo(
+                f"  {len(missing)} chart(s) not in charts/ or the chart cache, left to Argo CD "
+                f"(helm-argocd); `bkgen charts pull {summary.env}` renders them here"
+            )
+        for release, note in summary.notes:
+            if not note.startswith(NOT_PULLED):
+                click.echo(f"  {release}: {note}")
     sys.stdout.flush()
 
 
@@ -78,7 +88,13 @@ def _as_json(summary: RenderSummary) -> dict[str, object]:
         "files": summary.files,
         "inputDigest": summary.input_digest,
         "releases": [
-            {"name": name, "mode": mode, "wave": waves[name]} for name, mode in summary.releases
+            {
+                "name": name,
+                "mode": mode,
+                "wave": waves[name],
+                "notes": [note for release, note in summary.notes if release == name],
+            }
+            for name, mode in summary.releases
         ],
     }
 

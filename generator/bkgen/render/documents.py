@@ -1,42 +1,155 @@
-"""Split renderer output into Kubernetes objects, with errors that name the source."""
+"""Split renderer output into Kubernetes objects exactly as Helm, kubectl and Argo CD do.
+
+Helm splits a rendered template on `---` at the start of a line, with no newline needed
+after it (`(?:^|\\s*\\n)---\\s*`): `---apiVersion: v1` starts a new document. A YAML
+parser reads the same line as a key `---apiVersion` in the previous document, and with
+duplicate keys silently overwritten, the first object vanished and the second gained
+its keys. Documents are therefore split here first, then each is parsed on its own with
+a loader that refuses duplicate keys and names both lines.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+import yaml
 
 from bkgen.errors import Location, RenderError
 from bkgen.render import Manifest
-from bkgen.yamlio import load_all_plain
+
+_HELM_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
+MAX_DEPTH = 100  # nesting beyond this is not a Kubernetes object
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def split_documents(text: str, source: str) -> list[Manifest]:
-    """Every non-empty document of `text`; `kind: List` is flattened."""
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: str, first: int, second: int) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.first, self.second = key, first, second
+
+
+class _StrictLoader(_Base):  # type: ignore[misc]
+    """Mappings that refuse duplicate keys (go-yaml v3, which Argo CD uses, refuses them too)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                if key in seen:
+                    raise _DuplicateKey(str(key), seen[key], key_node.start_mark.line + 1)
+                seen[key] = key_node.start_mark.line + 1
+            except TypeError:
+                continue
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_yaml_map)
+
+
+def helm_split(text: str, trim: bool = True) -> Iterator[tuple[int, str]]:
+    """(first line, text) of every non-empty document, split where Helm splits.
+
+    With `trim` each document is whitespace-trimmed as Helm's SplitManifests does (so a
+    block scalar at the very end of a chart template loses its final newline, in the
+    cluster too); without it the text keeps its trailing newline, as jinja2 wrote it.
+    """
+    stripped = text.strip()
+    offset = text.find(stripped) if stripped else 0
+    base_line = text.count("\n", 0, offset) + 1
+    pos = 0
+    for match in _HELM_SEPARATOR.finditer(stripped):
+        body = stripped[pos : match.start()]
+        if body.strip():
+            yield _first_line(stripped, pos, body, base_line), _tidy(body, trim)
+        pos = match.end()
+    body = stripped[pos:]
+    if body.strip():
+        yield _first_line(stripped, pos, body, base_line), _tidy(body, trim)
+
+
+def _tidy(body: str, trim: bool) -> str:
+    return body.strip() if trim else body.lstrip() + "\n"
+
+
+def _first_line(whole: str, pos: int, body: str, base_line: int) -> int:
+    lead = len(body) - len(body.lstrip())
+    return base_line + whole.count("\n", 0, pos + lead)
+
+
+def _depth(node: Any) -> int:
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            return level
+        if isinstance(item, Mapping):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def parse_document(text: str, source: str, first_line: int) -> Any:
+    """One YAML document; syntax errors and duplicate keys name the file line."""
     try:
-        docs = list(load_all_plain(text, source))
-    except ValueError as err:
+        doc = yaml.load(text, Loader=_StrictLoader)
+    except _DuplicateKey as err:
         raise RenderError(
-            f"rendered output is not valid YAML: {err}", location=Location(source)
+            f"duplicate key {err.key!r} (lines {first_line + err.first - 1} and "
+            f"{first_line + err.second - 1})",
+            location=Location(source, first_line + err.second - 1),
         ) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = first_line + mark.line if mark is not None else first_line
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise RenderError(
+            f"rendered output is not valid YAML: {problem}", location=Location(source, line)
+        ) from None
+    except RecursionError:
+        raise RenderError(
+            "rendered document nests too deeply", location=Location(source, first_line)
+        ) from None
+    if _depth(doc) > MAX_DEPTH:
+        raise RenderError(
+            f"rendered document nests deeper than {MAX_DEPTH} levels",
+            location=Location(source, first_line),
+        )
+    return doc
+
+
+def split_documents(text: str, source: str, *, helm: bool = False) -> list[Manifest]:
+    """Every non-empty document of `text`; `kind: List` is flattened. `helm` trims each
+    document as Helm does with chart output."""
     out: list[Manifest] = []
-    for index, doc in enumerate(docs):
+    for index, (line, body) in enumerate(helm_split(text, trim=helm)):
+        doc = parse_document(body, source, line)
         if doc is None:
             continue
-        out.extend(_objects(doc, f"{source}#{index}"))
+        out.extend(_objects(doc, f"{source}#{index}", source, line))
     return out
 
 
-def _objects(doc: Any, source: str) -> Iterable[Manifest]:
+def _objects(doc: Any, label: str, source: str, line: int) -> Iterable[Manifest]:
+    where = Location(source, line)
     if not isinstance(doc, Mapping):
-        raise RenderError("a rendered document is not a mapping", location=Location(source))
+        raise RenderError("a rendered document is not a mapping", location=where)
     if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
         for item in doc["items"]:
-            yield from _objects(item, source)
+            yield from _objects(item, label, source, line)
         return
     for key in ("apiVersion", "kind"):
         if not isinstance(doc.get(key), str) or not doc.get(key):
-            raise RenderError(f"rendered object has no {key}", location=Location(source))
+            raise RenderError(f"rendered object has no {key}", location=where)
     metadata = doc.get("metadata")
     if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str):
-        raise RenderError(f"rendered {doc['kind']} has no metadata.name", location=Location(source))
-    yield Manifest(dict(doc), source)
+        raise RenderError(f"rendered {doc['kind']} has no metadata.name", location=where)
+    yield Manifest(dict(doc), label)

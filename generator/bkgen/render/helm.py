@@ -1,114 +1,181 @@
 """`chart:` releases: the real Helm engine when the chart is here, Argo CD otherwise.
 
-Charts come from the environment's charts directory (`overlays/<env>/charts/`,
-like bkhelmfile's `charts/`): `<chart>-<version>.tgz` or a `<chart>/` directory.
-The pinned version must match the chart's own: rendering a different version
-than the one pinned would make the committed tree lie. Nothing is downloaded.
+The chart comes from `bkgen.charts.source` (the env's charts/ or the digest-pinned cache).
+The pinned version must match the chart's own: rendering a different version than the one
+pinned would make the committed tree lie. Nothing is downloaded here.
+
+Capabilities follow the environment: `.Capabilities.KubeVersion` is the env's kubeVersion
+and `.Capabilities.APIVersions` holds the Kubernetes built-ins of that version plus the
+API versions the env's releases provide (see `capabilities.py`). Helm's own warnings
+(`skipped value for …: Not a table`) are written by the Go runtime to the process's stderr;
+they are captured per release and reported in the render summary instead.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import os
 import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bkgen.catalog import Release
+from bkgen.charts.source import ChartSource, confined_copy, locate
 from bkgen.errors import Location, RenderError
 from bkgen.overlay import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, Manifest, RenderedRelease
 from bkgen.render.documents import split_documents
-from bkgen.yamlio import load_all_plain
+from bkgen.render.hooks import translate
 
-# Helm hooks that are tests or notes are for `helm test`/humans, not for the cluster.
+# Notes and helpers are for humans and other templates, not for the cluster.
+NOT_PULLED = "not pulled"
 _SKIPPED = re.compile(r"(^|/)templates/(NOTES\.txt$|tests/)")
+_WARNING = re.compile(r"^(?:\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )?(?:warning: )?(.*)$")
 
 
-def find_chart(env: Environment, release: Release) -> Path | None:
-    """The local chart for `release` at its pinned version, or None when absent."""
+def render(
+    env: Environment,
+    release: Release,
+    values: dict[str, Any],
+    api_versions: Sequence[str] = (),
+) -> RenderedRelease:
     assert release.chart is not None
-    directory = env.settings.charts_dir
-    version = env.versions[release.name]
-    for candidate in (
-        directory / f"{release.chart.name}-{version}.tgz",
-        directory / f"{release.chart.name}-{version.removeprefix('v')}.tgz",
-        directory / release.chart.name,
-    ):
-        if candidate.is_file() or (candidate / "Chart.yaml").is_file():
-            return candidate
-    return None
+    mode = env.settings.charts_mode
+    source = None if mode == "remote" else locate(env, release)
+    if source is None:
+        version = env.versions[release.name]
+        if mode == "local":
+            raise RenderError(
+                f"chart {release.chart.name} {version} for release '{release.name}' is neither "
+                "in the charts directory nor pulled",
+                location=Location(env.shown(env.settings.charts_dir)),
+                hint=f"bkgen charts pull {env.name}, or set charts.mode: auto",
+            )
+        note = (
+            "chart rendered by Argo CD (charts.mode: remote)"
+            if mode == "remote"
+            else f"{NOT_PULLED}: {release.chart.name} {version} is not in charts/ or the cache"
+        )
+        return RenderedRelease(release.name, MODE_ARGOCD_HELM, (), values, (note,))
+    return _render_local(env, release, values, source, api_versions)
 
 
-def _clean(message: str, path: Path, shown: str) -> str:
+def _clean(message: str, paths: Sequence[Path], shown: str) -> str:
     """Helm errors quote absolute paths of this machine; show the repo-relative one."""
-    text = message.replace(str(path.resolve()), shown).replace(str(path), shown)
+    text = message
+    for path in paths:
+        text = text.replace(str(path.resolve()), shown).replace(str(path), shown)
     return " ".join(text.split())
 
 
-def render(env: Environment, release: Release, values: dict[str, Any]) -> RenderedRelease:
-    assert release.chart is not None
-    mode = env.settings.charts_mode
-    path = None if mode == "remote" else find_chart(env, release)
-    if path is None:
-        if mode == "local":
-            raise RenderError(
-                f"chart {release.chart.name} {env.versions[release.name]} for release "
-                f"'{release.name}' is not in the charts directory",
-                location=Location(env.shown(env.settings.charts_dir)),
-                hint=f"add {release.chart.name}-{env.versions[release.name]}.tgz "
-                "or set charts.mode: auto",
-            )
-        return RenderedRelease(release.name, MODE_ARGOCD_HELM, (), values)
-    return _render_local(env, release, values, path)
+@contextmanager
+def _captured_stderr() -> Iterator[list[str]]:
+    """The Go runtime writes warnings to fd 2 directly; collect them instead."""
+    lines: list[str] = []
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(2)
+        try:
+            os.dup2(sink.fileno(), 2)
+            yield lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            text = sink.read(64 * 1024).decode("utf-8", errors="replace")
+            for line in text.splitlines():
+                match = _WARNING.match(line.strip())
+                if match and match.group(1):
+                    lines.append(match.group(1))
+
+
+def _load(source: ChartSource, scratch: Path, env: Environment) -> Any:
+    import helm_python
+
+    if source.archive is not None:
+        return helm_python.Chart.load_archive(source.archive)
+    assert source.directory is not None
+    return helm_python.Chart.load(confined_copy(env, source.directory, scratch))
 
 
 def _render_local(
-    env: Environment, release: Release, values: dict[str, Any], path: Path
+    env: Environment,
+    release: Release,
+    values: dict[str, Any],
+    source: ChartSource,
+    api_versions: Sequence[str],
 ) -> RenderedRelease:
     # The Helm engine is a Go runtime of its own (tens of MB); load it only when a chart is
     # rendered here, not for every bkgen command that imports the pipeline.
     import helm_python
+    from helm_python import _native
 
-    shown = env.shown(path)
+    shown = source.shown
     pinned = env.versions[release.name]
-    try:
-        chart = helm_python.Chart.load(path)
-    except helm_python.HelmError as err:
-        raise RenderError(
-            f"cannot load chart: {_clean(str(err), path, shown)}", location=Location(shown)
-        ) from None
-    try:
-        actual = str(chart.metadata.get("version", ""))
-        if actual.removeprefix("v") != pinned.removeprefix("v"):
-            raise RenderError(
-                f"chart version {actual} does not match the pinned {pinned} of '{release.name}'",
-                location=Location(shown),
-                hint=f"bkgen bump {release.name} {actual}, or replace the chart",
-            )
+    with tempfile.TemporaryDirectory(prefix="bkgen-chart-") as scratch:
+        scratch_path = Path(scratch)
+        cleanup = [scratch_path, *(p for p in (source.directory,) if p is not None)]
         try:
-            files = chart.render(
-                values=values, name=release.name, namespace=release_namespace(env, release)
-            )
+            chart = _load(source, scratch_path, env)
         except helm_python.HelmError as err:
             raise RenderError(
-                f"helm template failed: {_clean(str(err), path, shown)}",
+                f"cannot load chart: {_clean(str(err), cleanup, shown)}",
                 location=Location(shown),
             ) from None
-        manifests: list[Manifest] = []
-        for crd in sorted(chart.crds or [], key=lambda c: str(c.get("filename", ""))):
-            manifests.extend(_crd_manifests(crd, shown))
-        for name in sorted(files):
-            if _SKIPPED.search(name) or not name.endswith((".yaml", ".yml", ".tpl", ".json")):
-                continue
-            if name.endswith(".tpl"):
-                continue
-            for manifest in split_documents(files[name], f"{shown}:{name}"):
-                if _is_test_hook(manifest.body):
-                    continue
-                manifests.append(manifest)
-    finally:
-        chart.close()
-    return RenderedRelease(release.name, MODE_HELM, tuple(manifests), values)
+        try:
+            actual = str(chart.metadata.get("version", ""))
+            if actual.removeprefix("v") != pinned.removeprefix("v"):
+                raise RenderError(
+                    f"chart version {actual} does not match the pinned {pinned} of "
+                    f"'{release.name}'",
+                    location=Location(shown),
+                    hint=f"bkgen bump {release.name} {actual}, or replace the chart",
+                )
+            options = {
+                "name": release.name,
+                "namespace": release_namespace(env, release),
+                "kube_version": f"v{env.settings.kube_version}.0",
+                "api_versions": list(api_versions),
+            }
+            with _captured_stderr() as warnings:
+                try:
+                    # helm_render takes kube_version/api_versions, which Chart.render does not
+                    # expose; the library rejects unknown options, so a rename fails loudly.
+                    files = json.loads(
+                        _native.call_string(
+                            "helm_render", chart._raw(), json.dumps(values), json.dumps(options)
+                        )
+                    )
+                except helm_python.HelmError as err:
+                    raise RenderError(
+                        f"helm template failed: {_clean(str(err), cleanup, shown)}",
+                        location=Location(shown),
+                    ) from None
+            manifests, notes = _manifests(chart, files, shown)
+        finally:
+            chart.close()
+    notes += [f"helm: {w}" for w in dict.fromkeys(warnings)]
+    return RenderedRelease(release.name, MODE_HELM, tuple(manifests), values, tuple(notes))
+
+
+def _manifests(chart: Any, files: dict[str, str], shown: str) -> tuple[list[Manifest], list[str]]:
+    manifests: list[Manifest] = []
+    notes: list[str] = []
+    for crd in sorted(chart.crds or [], key=lambda c: str(c.get("filename", ""))):
+        manifests.extend(_crd_manifests(crd, shown))
+    for name in sorted(files):
+        if _SKIPPED.search(name) or not name.endswith((".yaml", ".yml", ".json")):
+            continue
+        for manifest in split_documents(files[name], f"{shown}:{name}", helm=True):
+            result = translate(manifest.body)
+            if result.note:
+                notes.append(result.note)
+            if result.body is not None:
+                manifests.append(Manifest(result.body, manifest.source))
+    return manifests, notes
 
 
 def _crd_manifests(crd: Any, shown: str) -> list[Manifest]:
@@ -122,14 +189,4 @@ def _crd_manifests(crd: Any, shown: str) -> list[Manifest]:
             text = data
     else:
         return []
-    source = f"{shown}:{crd.get('filename', 'crds')}"
-    try:
-        list(load_all_plain(text, source))
-    except ValueError as err:
-        raise RenderError(f"invalid CRD file: {err}", location=Location(shown)) from None
-    return split_documents(text, source)
-
-
-def _is_test_hook(body: dict[str, Any]) -> bool:
-    hooks = str((body.get("metadata") or {}).get("annotations", {}).get("helm.sh/hook", ""))
-    return any(h.strip() in {"test", "test-success", "test-failure"} for h in hooks.split(","))
+    return split_documents(text, f"{shown}:{crd.get('filename', 'crds')}", helm=True)

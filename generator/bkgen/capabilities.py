@@ -1,0 +1,59 @@
+"""What the target cluster serves, as Helm's `.Capabilities` should see it.
+
+`.Capabilities.APIVersions` of an environment: the Kubernetes built-ins of its kubeVersion
+(read from the `x-kubernetes-group-version-kind` entries of the bundled schemas, so it is
+exact per version), the catalog's `prerequisites` (Argo CD, Argo Workflows), the API of the
+secrets backend when one is configured, and the `provides` of every *enabled* release. A
+chart that guards its ServiceMonitor with `.Capabilities.APIVersions.Has
+"monitoring.coreos.com/v1"` therefore renders it only where the monitor suite installs it.
+
+Not included: CRDs a chart ships in `crds/` but the catalog does not list under `provides`
+(Helm's `template` does not add those either).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import kubernetes_validate
+
+from bkgen.overlay import Environment
+from bkgen.validate.schemas import normalize_version
+
+_BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+SECRET_BACKEND_APIS = {"external-secrets": ("external-secrets.io/v1beta1/ExternalSecret",)}
+
+
+@cache
+def builtin_api_versions(kube_version: str) -> tuple[str, ...]:
+    """group/version and group/version/Kind of every built-in kind of `kube_version`."""
+    minor = normalize_version(kube_version)
+    path = _BUNDLED / f"v{minor}.0-local" / "_definitions.json"
+    if not path.is_file():
+        return ()
+    definitions = json.loads(path.read_text(encoding="utf-8"))["definitions"]
+    found: set[str] = set()
+    for definition in definitions.values():
+        for gvk in definition.get("x-kubernetes-group-version-kind", []):
+            if gvk["kind"].endswith(("List", "Options")) or gvk["kind"] in ("Status", "WatchEvent"):
+                continue
+            group_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
+            found.update((group_version, f"{group_version}/{gvk['kind']}"))
+    return tuple(sorted(found))
+
+
+def _expand(gvk: str) -> tuple[str, str]:
+    return gvk.rsplit("/", 1)[0], gvk
+
+
+def api_versions(env: Environment) -> tuple[str, ...]:
+    found = set(builtin_api_versions(env.settings.kube_version))
+    extra = list(env.catalog.prerequisites)
+    extra += SECRET_BACKEND_APIS.get(str(env.settings.secrets.get("backend", "")), ())
+    for release in env.plan.releases:
+        extra += release.provides
+    for gvk in extra:
+        found.update(_expand(gvk))
+    return tuple(sorted(found))

@@ -1,0 +1,91 @@
+"""The content-addressed chart cache: `<cache>/sha256/<hex>.tgz`, verified on every read.
+
+Default location: `$BKGEN_CHART_CACHE`, else `$XDG_CACHE_HOME/bkgen/charts`, else
+`~/.cache/bkgen/charts`. Content addressing makes the cache shareable between projects,
+environments and CI jobs: the same bytes are stored once, and a tampered or truncated file
+is detected by its name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+from bkgen.errors import Location, RenderError
+
+MAX_ARCHIVE_BYTES = 50 * 1024 * 1024  # the biggest BlueKing chart is a few MB
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("BKGEN_CHART_CACHE")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "bkgen" / "charts"
+
+
+def sha256_digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _path(directory: Path, digest: str) -> Path:
+    algorithm, _, hexdigest = digest.partition(":")
+    if (
+        algorithm != "sha256"
+        or len(hexdigest) != 64
+        or not all(c in "0123456789abcdef" for c in hexdigest)
+    ):
+        raise RenderError(f"invalid chart digest {digest!r} (expected sha256:<64 hex>)")
+    return directory / "sha256" / f"{hexdigest}.tgz"
+
+
+def has(digest: str, directory: Path | None = None) -> bool:
+    return _path(directory or cache_dir(), digest).is_file()
+
+
+def read(digest: str, directory: Path | None = None) -> bytes | None:
+    """The archive with `digest`, or None when absent; a file whose bytes do not match is an
+    error (the cache was tampered with or truncated), never silently used."""
+    path = _path(directory or cache_dir(), digest)
+    try:
+        if path.stat().st_size > MAX_ARCHIVE_BYTES:
+            raise RenderError(
+                f"cached chart is larger than {MAX_ARCHIVE_BYTES} bytes", location=Location(digest)
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise RenderError(f"cannot read the chart cache: {err.strerror}") from None
+    actual = sha256_digest(data)
+    if actual != digest:
+        raise RenderError(
+            f"cached chart {digest} has digest {actual}",
+            hint="the cache is corrupt: delete that file and run bkgen charts pull",
+        )
+    return data
+
+
+def store(data: bytes, directory: Path | None = None) -> str:
+    """Write `data` atomically under its digest; returns the digest."""
+    digest = sha256_digest(data)
+    path = _path(directory or cache_dir(), digest)
+    if path.is_file():
+        return digest
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        with suppress(OSError):
+            Path(tmp).unlink()
+        raise
+    return digest

@@ -1,0 +1,161 @@
+"""Where the chart of a release comes from at render time: the env's charts/ or the cache.
+
+Order: `overlays/<env>/<charts.dir>/<chart>-<version>.tgz` or `<chart>/` (vendored, as
+bkhelmfile's charts/), then the cache entry the env's `charts.lock` pins. Nothing is
+downloaded here. A vendored archive with a lock entry is verified against it too.
+
+A chart directory is loaded from a private copy that holds regular files only: a symlink
+that leaves the chart (`env.txt -> /proc/self/environ` read by `.Files.Get`) is refused
+with the link and its target; one that stays inside is copied as the file it points to.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from bkgen.catalog import Release
+from bkgen.charts import cache
+from bkgen.charts.lock import ChartLock, read_lock, require_fresh
+from bkgen.errors import Location, OverlayError, RenderError
+from bkgen.overlay import Environment
+
+MAX_CHART_FILES = 5000
+MAX_CHART_BYTES = cache.MAX_ARCHIVE_BYTES
+
+
+@dataclass(frozen=True)
+class ChartSource:
+    shown: str  # what errors and the summary call it, repo-relative
+    origin: str  # "charts-dir" or "cache"
+    archive: bytes | None = None
+    directory: Path | None = None
+    digest: str | None = None
+
+
+def repository_url(env: Environment, release: Release) -> str:
+    """The catalog's repository, or the env's mirror of it (`charts.repositories`)."""
+    assert release.chart is not None
+    return env.settings.chart_repositories.get(release.chart.repo, release.chart.repo_url)
+
+
+def env_lock(env: Environment) -> ChartLock:
+    return read_lock(env.root, env.env_dir)
+
+
+def locate(env: Environment, release: Release, lock: ChartLock | None = None) -> ChartSource | None:
+    assert release.chart is not None
+    lock = lock if lock is not None else env_lock(env)
+    version = env.versions[release.name]
+    entry = require_fresh(
+        lock, release.name, release.chart.name, version, repository_url(env, release)
+    )
+    directory = env.settings.charts_dir
+    for candidate in (
+        directory / f"{release.chart.name}-{version}.tgz",
+        directory / f"{release.chart.name}-{version.removeprefix('v')}.tgz",
+    ):
+        if candidate.is_file() or candidate.is_symlink():
+            data = _read_archive(env, candidate)
+            digest = cache.sha256_digest(data)
+            if entry is not None and entry.digest != digest:
+                raise RenderError(
+                    f"{candidate.name} has digest {digest}, charts.lock pins {entry.digest}",
+                    location=Location(env.shown(candidate)),
+                    hint=f"bkgen charts lock {env.name} if the new archive is intended",
+                )
+            return ChartSource(env.shown(candidate), "charts-dir", archive=data, digest=digest)
+    chart_dir = directory / release.chart.name
+    if (chart_dir / "Chart.yaml").exists():
+        _inside(env, chart_dir, env.root)
+        return ChartSource(env.shown(chart_dir), "charts-dir", directory=chart_dir)
+    if entry is None:
+        return None
+    cached = cache.read(entry.digest)
+    if cached is None:
+        return None
+    return ChartSource(
+        f"{release.chart.name}-{version}.tgz ({entry.digest[:19]})",
+        "cache",
+        archive=cached,
+        digest=entry.digest,
+    )
+
+
+def _inside(env: Environment, path: Path, boundary: Path) -> Path:
+    resolved = path.resolve()
+    if not resolved.is_relative_to(boundary.resolve()):
+        target = path.readlink() if path.is_symlink() else resolved
+        raise OverlayError(
+            f"symlink leaves the project: {env.shown(path)} -> {target}",
+            location=Location(env.shown(path)),
+            hint="charts must be files inside the repository",
+        )
+    return resolved
+
+
+def _read_archive(env: Environment, path: Path) -> bytes:
+    real = _inside(env, path, env.root)
+    if not real.is_file():
+        raise OverlayError("not a regular file", location=Location(env.shown(path)))
+    if real.stat().st_size > MAX_CHART_BYTES:
+        raise OverlayError(
+            f"chart archive is larger than {MAX_CHART_BYTES} bytes",
+            location=Location(env.shown(path)),
+        )
+    return real.read_bytes()
+
+
+def confined_copy(env: Environment, chart_dir: Path, dest: Path) -> Path:
+    """Copy `chart_dir` into `dest` with regular files only; links out are refused."""
+    boundary = chart_dir.resolve()
+    count = 0
+    size = 0
+    target_root = dest / chart_dir.name
+    for current, dirs, files in os.walk(chart_dir, followlinks=False):
+        here = Path(current)
+        rel = here.relative_to(chart_dir)
+        (target_root / rel).mkdir(parents=True, exist_ok=True)
+        for name in sorted(dirs):
+            sub = here / name
+            if sub.is_symlink():
+                raise _link_error(env, sub, boundary)
+        for name in sorted(files):
+            item = here / name
+            count += 1
+            if count > MAX_CHART_FILES:
+                raise OverlayError(
+                    f"chart has more than {MAX_CHART_FILES} files",
+                    location=Location(env.shown(chart_dir)),
+                )
+            real = item.resolve() if item.is_symlink() else item
+            if item.is_symlink() and not real.is_relative_to(boundary):
+                raise _link_error(env, item, boundary)
+            try:
+                info = real.stat()
+            except OSError:
+                raise OverlayError(
+                    "dangling symlink in chart", location=Location(env.shown(item))
+                ) from None
+            if not stat.S_ISREG(info.st_mode):
+                raise OverlayError("not a regular file", location=Location(env.shown(item)))
+            size += info.st_size
+            if size > MAX_CHART_BYTES:
+                raise OverlayError(
+                    f"chart is larger than {MAX_CHART_BYTES} bytes",
+                    location=Location(env.shown(chart_dir)),
+                )
+            shutil.copyfile(real, target_root / rel / name)
+    return target_root
+
+
+def _link_error(env: Environment, link: Path, boundary: Path) -> OverlayError:
+    target = link.readlink()
+    return OverlayError(
+        f"symlink leaves the chart: {env.shown(link)} -> {target}",
+        location=Location(env.shown(link)),
+        hint="a chart may only contain its own files; copy the file into the chart",
+    )
