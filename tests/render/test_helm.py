@@ -110,7 +110,10 @@ def test_absent_chart_goes_to_argocd_with_values_and_local_mode_refuses(
         {"overlays/dev/env.yaml": 'kubeVersion: "1.23"\ngit: {repoURL: x}\ncharts: {mode: local}\n'}
     )
     env = load_environment(local, "dev")
-    with pytest.raises(RenderError, match=r"chart app 2.0.0 for release 'app' is neither in the charts directory nor pulled"):
+    with pytest.raises(
+        RenderError,
+        match=r"chart app 2.0.0 for release 'app' is neither in the charts directory nor pulled",
+    ):
         render_release(env, env.catalog.releases["app"])
 
 

@@ -1,0 +1,218 @@
+"""Fetch one chart archive from a classic Helm repository or an OCI registry.
+
+Classic repositories (`https://…/index.yaml`) are read with the standard library: the
+index entry gives the archive URL and its sha256, which the download must match. OCI
+registries (`oci://host/path`) go through helm-python-sdk's `pull` (Helm's own registry
+client: manifest, layer media types, auth flows). Credentials never come from overlays:
+
+    BKGEN_REPO_<NAME>_USERNAME / BKGEN_REPO_<NAME>_PASSWORD   basic auth, either kind
+    BKGEN_REPO_<NAME>_TOKEN                                   bearer token (classic repos)
+    Helm's registry config / Docker's config.json             OCI logins (`helm registry login`)
+
+where <NAME> is the catalog's repository name, upper-cased, `-` as `_`. Plain HTTP to an
+OCI registry is used only for loopback hosts. Every failure is a `ChartFetchError` whose
+message names the release and the repository, with any credentials removed.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import tarfile
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bkgen.charts.cache import MAX_ARCHIVE_BYTES, sha256_digest
+from bkgen.errors import BkgenError
+from bkgen.redact import redact_url
+
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+TIMEOUT = 30.0
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+class ChartFetchError(BkgenError):
+    """A chart could not be fetched or is not what the repository promised."""
+
+    family = "chart error"
+
+
+@dataclass(frozen=True)
+class Request:
+    release: str
+    repo_name: str  # catalog name, for credentials and messages
+    repo_url: str
+    chart: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Fetched:
+    data: bytes
+    digest: str  # sha256:<hex> of `data`
+
+
+def _fail(request: Request, message: str, hint: str | None = None) -> ChartFetchError:
+    where = f"release '{request.release}', repository {redact_url(request.repo_url)}"
+    return ChartFetchError(f"{where}: {message}", hint=hint)
+
+
+def _credentials(repo_name: str) -> dict[str, str]:
+    prefix = "BKGEN_REPO_" + repo_name.upper().replace("-", "_") + "_"
+    found = {}
+    for key in ("USERNAME", "PASSWORD", "TOKEN"):
+        value = os.environ.get(prefix + key)
+        if value:
+            found[key.lower()] = value
+    return found
+
+
+def fetch(request: Request) -> Fetched:
+    oci = request.repo_url.startswith("oci://")
+    data = _fetch_oci(request) if oci else _fetch_classic(request)
+    check_archive(request, data)
+    return Fetched(data, sha256_digest(data))
+
+
+# ---- classic repositories -------------------------------------------------------------------
+
+
+def _get(request: Request, url: str, limit: int) -> bytes:
+    headers = {"User-Agent": "bkgen", "Accept": "*/*"}
+    creds = _credentials(request.repo_name)
+    if "token" in creds:
+        headers["Authorization"] = f"Bearer {creds['token']}"
+    elif "username" in creds:
+        pair = f"{creds['username']}:{creds.get('password', '')}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    shown = redact_url(url)
+    try:
+        http_request = urllib.request.Request(url, headers=headers)
+        with urllib.request.urlopen(http_request, timeout=TIMEOUT) as response:
+            data: bytes = response.read(limit + 1)
+    except urllib.error.HTTPError as err:
+        hint = "set BKGEN_REPO_<NAME>_USERNAME/PASSWORD" if err.code in (401, 403) else None
+        raise _fail(request, f"GET {shown}: HTTP {err.code}", hint) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise _fail(request, f"cannot reach {shown}: {reason}") from None
+    except ValueError as err:
+        raise _fail(request, f"invalid URL {shown}: {err}") from None
+    if len(data) > limit:
+        raise _fail(request, f"{shown} is larger than {limit} bytes")
+    return data
+
+
+def _index(request: Request) -> dict[str, Any]:
+    url = request.repo_url.rstrip("/") + "/index.yaml"
+    raw = _get(request, url, MAX_INDEX_BYTES)
+    try:
+        index = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        raise _fail(request, "index.yaml is not valid YAML") from None
+    if not isinstance(index, dict) or not isinstance(index.get("entries"), dict):
+        raise _fail(request, "index.yaml has no entries")
+    return index
+
+
+def _entry(request: Request, index: dict[str, Any]) -> dict[str, Any]:
+    versions = index["entries"].get(request.chart)
+    if not isinstance(versions, list) or not versions:
+        raise _fail(request, f"chart {request.chart} is not in the repository index")
+    wanted = request.version.removeprefix("v")
+    for entry in versions:
+        if isinstance(entry, dict) and str(entry.get("version", "")).removeprefix("v") == wanted:
+            return entry
+    available = ", ".join(str(e.get("version")) for e in versions[:5] if isinstance(e, dict))
+    raise _fail(
+        request,
+        f"chart {request.chart} has no version {request.version}",
+        f"the repository lists {available}" if available else None,
+    )
+
+
+def _fetch_classic(request: Request) -> bytes:
+    entry = _entry(request, _index(request))
+    urls = entry.get("urls") or []
+    if not urls:
+        raise _fail(request, f"index entry {request.chart} {request.version} has no urls")
+    url = urllib.parse.urljoin(request.repo_url.rstrip("/") + "/", str(urls[0]))
+    data = _get(request, url, MAX_ARCHIVE_BYTES)
+    expected = entry.get("digest")
+    if expected:
+        actual = sha256_digest(data).removeprefix("sha256:")
+        if str(expected).removeprefix("sha256:") != actual:
+            raise _fail(
+                request,
+                f"digest mismatch for {request.chart}-{request.version}.tgz: index says "
+                f"{expected}, download is sha256:{actual}",
+            )
+    return data
+
+
+# ---- OCI registries -------------------------------------------------------------------------
+
+
+def _fetch_oci(request: Request) -> bytes:
+    import helm_python
+
+    base = request.repo_url.rstrip("/")
+    host = urllib.parse.urlsplit(base.replace("oci://", "https://", 1)).hostname or ""
+    creds = _credentials(request.repo_name)
+    ref = f"{base}/{request.chart}"
+    with tempfile.TemporaryDirectory(prefix="bkgen-pull-") as scratch:
+        try:
+            helm_python.pull(
+                ref,
+                version=request.version,
+                destination=scratch,
+                plain_http=host in _LOOPBACK,
+                username=creds.get("username"),
+                password=creds.get("password"),
+            )
+        except helm_python.HelmError as err:
+            text = " ".join(str(err).split()).replace(scratch, "<tmp>")
+            raise _fail(
+                request, f"OCI pull of {redact_url(ref)}:{request.version} failed: {text}"
+            ) from None
+        archives = sorted(Path(scratch).glob("*.tgz"))
+        if len(archives) != 1:
+            raise _fail(request, f"OCI pull of {redact_url(ref)} produced no chart archive")
+        if archives[0].stat().st_size > MAX_ARCHIVE_BYTES:
+            raise _fail(request, f"chart archive is larger than {MAX_ARCHIVE_BYTES} bytes")
+        return archives[0].read_bytes()
+
+
+# ---- what every archive must be ------------------------------------------------------------
+
+
+def check_archive(request: Request, data: bytes) -> None:
+    """A gzip'ed tar with `<chart>/Chart.yaml` naming this chart and version; nothing else
+    is accepted into the cache."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+            member = archive.getmember(f"{request.chart}/Chart.yaml")
+            handle = archive.extractfile(member)
+            meta = yaml.safe_load(handle.read(1024 * 1024)) if handle else None
+    except KeyError:
+        raise _fail(request, f"archive has no {request.chart}/Chart.yaml") from None
+    except (tarfile.TarError, OSError, EOFError, yaml.YAMLError):
+        raise _fail(
+            request, "corrupt chart archive (not a gzip'ed tar with a valid Chart.yaml)"
+        ) from None
+    if not isinstance(meta, dict):
+        raise _fail(request, "Chart.yaml in the archive is not a mapping")
+    name, version = str(meta.get("name", "")), str(meta.get("version", ""))
+    if name != request.chart or version.removeprefix("v") != request.version.removeprefix("v"):
+        raise _fail(
+            request,
+            f"archive holds {name} {version}, expected {request.chart} {request.version}",
+        )

@@ -1,0 +1,323 @@
+"""Charts shaped like BlueKing's, written by the tests and packaged with the real Helm engine.
+
+What real BlueKing 7.x charts do, and these do too: a library subchart (bitnami `common`)
+under charts/, hooks (a pre-install,pre-upgrade migration Job with delete policy and weight,
+a `helm test` Pod, a pre-delete Job), CRDs under crds/ for the operator charts, a
+ServiceMonitor guarded by `.Capabilities.APIVersions.Has`, optional fields that render as
+`null` (`annotations:` with nothing under it), StatefulSets whose `serviceName` is a normal
+Service (bitnami), `existingSecret` switches, and passwords from `randAlphaNum` when no
+value is given. `quirky=True` adds the `---apiVersion` separator bk-monitor's chart emits.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import helm_python
+
+COMMON_HELPERS = """\
+{{- define "common.names.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}{{ .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else -}}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- end -}}
+{{- define "common.labels.standard" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+{{- end -}}
+{{- define "common.images.image" -}}
+{{- $registry := .global.imageRegistry | default .image.registry -}}
+{{ $registry }}/{{ .image.repository }}:{{ .image.tag }}
+{{- end -}}
+"""
+
+VALUES = """\
+global:
+  imageRegistry: ""
+  storageClass: ""
+image:
+  registry: hub.bktencent.com
+  repository: blueking/{name}
+  tag: "{version}"
+replicaCount: 1
+podAnnotations: {{}}
+resources: {{}}
+existingSecret: ""
+auth:
+  existingSecret: ""
+  password: ""
+serviceMonitor:
+  enabled: false
+secretKey: ""
+"""
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: {{ .Values.workloadKind | default "Deployment" }}
+metadata:
+  name: {{ include "common.names.fullname" . }}
+  labels: {{- include "common.labels.standard" . | nindent 4 }}
+  annotations:
+    {{- with .Values.commonAnnotations }}{{ toYaml . | nindent 4 }}{{- end }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  {{- if eq (.Values.workloadKind | default "Deployment") "StatefulSet" }}
+  serviceName: {{ include "common.names.fullname" . }}
+  {{- end }}
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: {{ .Chart.Name }}
+      app.kubernetes.io/instance: {{ .Release.Name }}
+  template:
+    metadata:
+      labels: {{- include "common.labels.standard" . | nindent 8 }}
+      annotations:
+        {{- with .Values.podAnnotations }}{{ toYaml . | nindent 8 }}{{- end }}
+    spec:
+      containers:
+        - name: main
+          image: {{ include "common.images.image" (dict "image" .Values.image "global" .Values.global) }}
+          ports:
+            - name: http
+              containerPort: 8080
+          readinessProbe:
+            httpGet: {path: /healthz, port: http}
+          livenessProbe:
+            httpGet: {path: /healthz, port: http}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: "1", memory: 512Mi}
+          env:
+            - name: SECRET_NAME
+              value: {{ .Values.existingSecret | default (include "common.names.fullname" .) | quote }}
+"""
+
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "common.names.fullname" . }}
+  labels: {{- include "common.labels.standard" . | nindent 4 }}
+spec:
+  type: ClusterIP
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+  selector:
+    app.kubernetes.io/name: {{ .Chart.Name }}
+    app.kubernetes.io/instance: {{ .Release.Name }}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "common.names.fullname" . }}-headless
+  labels: {{- include "common.labels.standard" . | nindent 4 }}
+spec:
+  clusterIP: None
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+  selector:
+    app.kubernetes.io/name: {{ .Chart.Name }}
+    app.kubernetes.io/instance: {{ .Release.Name }}
+"""
+
+SECRET = """\
+{{- if not .Values.existingSecret }}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ include "common.names.fullname" . }}
+  labels: {{- include "common.labels.standard" . | nindent 4 }}
+type: Opaque
+data:
+  password: {{ .Values.auth.password | default (randAlphaNum 16) | b64enc | quote }}
+{{- if .Values.secretKey }}
+  secret-key: {{ .Values.secretKey | b64enc | quote }}
+{{- end }}
+  config.ini: {{ printf "[db]\\nuser=root\\npassword=%s\\n" (.Values.auth.password | default "changeme") | b64enc | quote }}
+{{- end }}
+"""
+
+HOOKS = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ include "common.names.fullname" . }}-migrate
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    helm.sh/hook-weight: "-5"
+    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+spec:
+  backoffLimit: 2
+  template:
+    metadata:
+      annotations:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: {{ include "common.images.image" (dict "image" .Values.image "global" .Values.global) }}
+          args: [migrate]
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: "1", memory: 512Mi}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ include "common.names.fullname" . }}-cleanup
+  annotations:
+    helm.sh/hook: pre-delete
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: cleanup
+          image: {{ include "common.images.image" (dict "image" .Values.image "global" .Values.global) }}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: "1", memory: 512Mi}
+"""
+
+TEST_HOOK = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ include "common.names.fullname" . }}-test
+  annotations:
+    helm.sh/hook: test
+spec:
+  restartPolicy: Never
+  containers:
+    - name: curl
+      image: hub.bktencent.com/library/curl:7.85.0
+      args: [http://{{ include "common.names.fullname" . }}]
+"""
+
+SERVICE_MONITOR = """\
+{{- if and .Values.serviceMonitor.enabled (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1") }}
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: {{ include "common.names.fullname" . }}
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: {{ .Chart.Name }}
+  endpoints:
+    - port: http
+{{- end }}
+"""
+
+QUIRK = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "common.names.fullname" . }}-first
+data:
+  a: "1"
+---apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "common.names.fullname" . }}-second
+data:
+  b: "2"
+"""
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {plural}.{group}
+spec:
+  group: {group}
+  scope: Namespaced
+  names: {{kind: {kind}, plural: {plural}, singular: {singular}, listKind: {kind}List}}
+  versions:
+    - name: {version}
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+"""
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def build_chart(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    statefulset: bool = False,
+    crds: tuple[str, ...] = (),
+    quirky: bool = False,
+    extra_templates: dict[str, str] | None = None,
+) -> Path:
+    """A chart directory `directory/name`; `crds` are group/version/Kind strings."""
+    chart = directory / name
+    _write(
+        chart / "Chart.yaml",
+        textwrap.dedent(
+            f"""\
+            apiVersion: v2
+            name: {name}
+            version: {version}
+            appVersion: "{version}"
+            description: BlueKing-shaped test chart
+            dependencies:
+              - name: common
+                version: 2.2.2
+                repository: https://charts.bitnami.com/bitnami
+            """
+        ),
+    )
+    _write(chart / "values.yaml", VALUES.format(name=name, version=version))
+    _write(
+        chart / "charts/common/Chart.yaml",
+        "apiVersion: v2\nname: common\nversion: 2.2.2\ntype: library\n",
+    )
+    _write(chart / "charts/common/templates/_helpers.tpl", COMMON_HELPERS)
+    workload = DEPLOYMENT
+    if statefulset:
+        _write(
+            chart / "values.yaml",
+            VALUES.format(name=name, version=version) + "workloadKind: StatefulSet\n",
+        )
+    _write(chart / "templates/workload.yaml", workload)
+    _write(chart / "templates/service.yaml", SERVICE)
+    _write(chart / "templates/secret.yaml", SECRET)
+    _write(chart / "templates/hooks.yaml", HOOKS)
+    _write(chart / "templates/tests/test-connection.yaml", TEST_HOOK)
+    _write(chart / "templates/servicemonitor.yaml", SERVICE_MONITOR)
+    _write(chart / "templates/NOTES.txt", "Thank you for installing {{ .Chart.Name }}.\n")
+    if quirky:
+        _write(chart / "templates/configmaps.yaml", QUIRK)
+    for gvk in crds:
+        group_version, kind = gvk.rsplit("/", 1)
+        group, crd_version = group_version.split("/")
+        plural = kind.lower() + "s"
+        _write(
+            chart / "crds" / f"{plural}.yaml",
+            CRD.format(
+                group=group, version=crd_version, kind=kind, plural=plural, singular=kind.lower()
+            ),
+        )
+    for rel, text in (extra_templates or {}).items():
+        _write(chart / "templates" / rel, text)
+    return chart
+
+
+def package(chart: Path, destination: Path) -> Path:
+    destination.mkdir(parents=True, exist_ok=True)
+    return Path(helm_python.package(chart, destination=destination))
