@@ -209,6 +209,9 @@ local function assess(app)
   end
   local health = text(status.health.status)
   local message = text(status.health.message)
+  if message == "" then
+    message = "the child reports " .. health
+  end
   if health == "Healthy" then
     return "Healthy", "Synced to the current spec and Healthy" .. note
   end
@@ -218,7 +221,7 @@ local function assess(app)
   if health == "Missing" then
     return "Progressing", "resources not created yet"
   end
-  return "Progressing", "health " .. health .. ": " .. message
+  return "Progressing", message
 end
 
 hs.status, hs.message = assess(obj)
