@@ -91,10 +91,7 @@ def ensure_tags(checkout: Path, trees: Sequence[Path], push: bool) -> list[str]:
         return []
     existing = set(git(["tag", "--list", f"{PREFIX}/*"], checkout).split())
     if push:
-        remote = git(["ls-remote", "--tags", "origin", f"refs/tags/{PREFIX}/*"], checkout)
-        existing |= {
-            line.split("refs/tags/", 1)[1] for line in remote.splitlines() if "refs/tags/" in line
-        }
+        existing |= _remote_tags(checkout)
     created: list[str] = []
     for name, folder in sorted(wanted.items()):
         if name in existing:
@@ -109,5 +106,14 @@ def ensure_tags(checkout: Path, trees: Sequence[Path], push: bool) -> list[str]:
         git(["tag", name, "HEAD"], checkout)
         created.append(name)
     if push and created:
-        git(["push", "-q", "origin", *[f"refs/tags/{n}" for n in created]], checkout)
+        git(["push", "-q", "origin", *[f"refs/tags/{n}" for n in created]], checkout, check=False)
+        # A racing publisher may have pushed the same name first: same name, same bytes.
+        lost = sorted(set(created) - _remote_tags(checkout))
+        if lost:
+            raise GitError(f"could not push pin {lost[0]} (and {len(lost) - 1} more)")
     return created
+
+
+def _remote_tags(checkout: Path) -> set[str]:
+    remote = git(["ls-remote", "--tags", "origin", f"refs/tags/{PREFIX}/*"], checkout)
+    return {line.split("refs/tags/", 1)[1] for line in remote.splitlines() if "refs/tags/" in line}
