@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen import __version__, argocd, postprocess
+from bkgen.argocd import pins, retain
 from bkgen.capabilities import api_versions
 from bkgen.catalog import Release
 from bkgen.errors import Location, ValidationFailed
@@ -132,18 +133,20 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
                 cluster_kinds=cluster_kinds,
                 registry=registry,
             )
+            retain.protect(body)
             if body["kind"] in cluster_kinds:
                 api = str(body["apiVersion"])
                 scoped.add((api.split("/", maxsplit=1)[0] if "/" in api else "", str(body["kind"])))
             placed.append(Placed(f"{folder}/{release.name}", body, manifest.source))
         if result.values is not None:
             values_files[f"releases/{release.name}/values.yaml"] = result.values
-    objects = argocd.build(env, rendered, sorted(scoped))
-    for body in objects.bootstrap:
-        placed.append(Placed("argocd/bootstrap", body, "bkgen.argocd"))
-    for body in objects.apps:
-        placed.append(Placed("argocd/apps", body, "bkgen.argocd"))
     files = serialize({**{p: o.body for p, o in file_names(placed).items()}, **values_files})
+    # Child Applications pin the bytes of their folder, so they are built after it.
+    digests = pins.folder_digests(files, [argocd.folder(r) for r in rendered])
+    objects = argocd.build(env, rendered, sorted(scoped), digests)
+    argo = [Placed("argocd/bootstrap", body, "bkgen.argocd") for body in objects.bootstrap]
+    argo += [Placed("argocd/apps", body, "bkgen.argocd") for body in objects.apps]
+    files.update(serialize({p: o.body for p, o in file_names(argo).items()}))
     inputs = _inputs(env)
     waves = tuple((r.name, env.plan.waves[r.name]) for r in env.plan.releases)
     extra = {

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bkgen import __version__
+from bkgen.argocd import pins
 from bkgen.diff import diff_trees, load_tree
 from bkgen.errors import GitError, UsageError
 from bkgen.gitops import git
@@ -36,6 +37,7 @@ class PublishResult:
     message: str
     commit: str = ""
     attempts: int = 0
+    tags: tuple[str, ...] = ()  # content pins created (see bkgen.argocd.pins)
 
 
 def _source_commit(root: Path) -> str:
@@ -170,11 +172,16 @@ def publish(
             git(["rm", "-rq", "--cached", "--ignore-unmatch", "."], checkout, check=False)
         message = _message(checkout, rendered, path, summaries, source)
         _apply(rendered, checkout, path, envs)
+        trees = [checkout / path / env for env in envs]
         if not _commit(checkout, path, envs, message):
-            return PublishResult(False, "nothing to publish: the target already has this render")
+            tags = tuple(pins.ensure_tags(checkout, trees, push))
+            return PublishResult(
+                False, "nothing to publish: the target already has this render", tags=tags
+            )
         attempts = _push(checkout, target_branch, rendered, path, envs, message) if push else 0
         commit = git(["rev-parse", "HEAD"], checkout).strip()
-        return PublishResult(True, message.splitlines()[0], commit, attempts)
+        tags = tuple(pins.ensure_tags(checkout, trees, push))
+        return PublishResult(True, message.splitlines()[0], commit, attempts, tags)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -229,8 +236,10 @@ def _publish_here(
             raise
     finally:
         shutil.rmtree(backup, ignore_errors=True)
+    # After the branch is final: the pins must name the commit that was pushed.
+    tags = tuple(pins.ensure_tags(root, [root / path / env for env in envs], push))
     if not committed:
-        return PublishResult(False, "nothing to publish: rendered/ is already committed")
+        return PublishResult(False, "nothing to publish: rendered/ is already committed", tags=tags)
     return PublishResult(
-        True, message.splitlines()[0], git(["rev-parse", "HEAD"], root).strip(), attempts
+        True, message.splitlines()[0], git(["rev-parse", "HEAD"], root).strip(), attempts, tags
     )

@@ -23,6 +23,16 @@ from bkgen.workflows.api import EXECUTOR_RULE, Rule, StepContext, StepSpec
 PACKAGE = "bkgen_argo"
 NOT_STEPS = frozenset({"fleet"})  # argo/ modules that are not runbook steps
 
+# What Argo Workflows does with a finished run. Argo CD tracks the Workflow: deleting a
+# successful run (secondsAfterSuccess/AfterCompletion) makes self-heal create it again,
+# so the step would run again. A failed run is deleted after FAILED_RUN_TTL seconds (a
+# module may set its own `FAILED_RUN_TTL`) so self-heal creates the next attempt
+# instead of leaving the Application Degraded for good. Not inputs of the step: kept
+# out of the run's name, so changing them does not run every step again.
+LIFECYCLE_KEYS = ("ttlStrategy", "podGC")
+FAILED_RUN_TTL = 300
+FORBIDDEN_TTL = ("secondsAfterSuccess", "secondsAfterCompletion")
+
 
 def _package(root: Path) -> str:
     """Import `argo/` as a package (once per root) so step modules can share `_lib`."""
@@ -162,17 +172,38 @@ def compile_template(root: Path, ctx: StepContext) -> tuple[dict[str, Any], Modu
     spec = body.setdefault("spec", {})
     spec["serviceAccountName"] = ctx.service_account
     spec.setdefault("activeDeadlineSeconds", 3600)
-    spec.setdefault("podGC", {"strategy": "OnPodSuccess"})
-    spec.setdefault("ttlStrategy", {"secondsAfterSuccess": 86400})
+    _lifecycle(spec, module, ctx)
     return body, module
+
+
+def _lifecycle(spec: dict[str, Any], module: ModuleType, ctx: StepContext) -> None:
+    """Keep successful runs (exactly once per input hash), replace failed ones, GC pods."""
+    ttl = dict(spec.get("ttlStrategy") or {})
+    bad = [k for k in FORBIDDEN_TTL if k in ttl]
+    if bad:
+        raise RenderError(
+            f"ttlStrategy.{bad[0]} would delete a run Argo CD tracks, and self-heal would "
+            "run the step again",
+            location=Location(f"argo/{ctx.step.module}.py"),
+            hint="set only secondsAfterFailure (or FAILED_RUN_TTL) in a step module",
+        )
+    failed = int(getattr(module, "FAILED_RUN_TTL", FAILED_RUN_TTL))
+    spec["ttlStrategy"] = {"secondsAfterFailure": failed, **ttl}
+    spec.setdefault("podGC", {"strategy": "OnPodSuccess"})
 
 
 def workflow_for(template: Mapping[str, Any], ctx: StepContext) -> dict[str, Any]:
     """A Workflow running `template`; its name changes exactly when its inputs change."""
-    arguments = template.get("spec", {}).get("arguments", {})
+    template_spec = template.get("spec", {})
+    arguments = template_spec.get("arguments", {})
+    inputs = {
+        **template,
+        "spec": {k: v for k, v in template_spec.items() if k not in LIFECYCLE_KEYS},
+    }
     digest = hashlib.sha256(
-        json.dumps({"template": template, "arguments": arguments}, sort_keys=True).encode()
+        json.dumps({"template": inputs, "arguments": arguments}, sort_keys=True).encode()
     ).hexdigest()[:8]
+    lifecycle = {k: template_spec[k] for k in LIFECYCLE_KEYS if k in template_spec}
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
@@ -184,6 +215,8 @@ def workflow_for(template: Mapping[str, Any], ctx: StepContext) -> dict[str, Any
             "workflowTemplateRef": {"name": ctx.name},
             "arguments": arguments,
             "serviceAccountName": ctx.service_account,
+            # explicit, not left to the template merge: this is the object Argo CD tracks
+            **lifecycle,
         },
     }
 
