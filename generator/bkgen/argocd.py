@@ -146,6 +146,13 @@ def _project(
     namespaces = {release_namespace(env, r) for r in env.plan.releases} | {
         settings.argocd_namespace
     }
+    # Objects that name their namespace (BCS template set instances) need it as a destination.
+    namespaces |= {
+        str(m.body["metadata"]["namespace"])
+        for r in rendered
+        for m in r.manifests
+        if (m.body.get("metadata") or {}).get("namespace")
+    }
     if remote:
         # Charts Argo CD renders may create any cluster-scoped kind; we cannot list them here.
         whitelist = [{"group": "*", "kind": "*"}]
