@@ -188,3 +188,22 @@ def helm_values(
     system = system_settings(bcs, registry, Setting(namespace, bcs.source))
     values = {key: setting.value for key, (_, setting) in sorted(system.items())}
     return {"__BCS__": values, "global": {"__BCS__": dict(values)}}
+
+
+def explain(tset: TemplateSet, bcs: BcsSettings | None, registry: Setting, key: str) -> list[str]:
+    """`bkgen explain` lines for KEY (all instances) or NAMESPACE.KEY (one instance)."""
+    namespace, _, name = key.rpartition(".")
+    instances = [i for i in tset.instances if not namespace or i.namespace == namespace]
+    if not instances:
+        known = ", ".join(i.namespace for i in tset.instances)
+        raise OverlayError(f"no instance '{namespace}' in {tset.name}", hint=f"instances: {known}")
+    lines: list[str] = []
+    for instance in instances:
+        resolved = resolve(tset, instance, bcs, registry).get(name)
+        label = f"{tset.name}@{instance.namespace}: {name}"
+        if resolved is None:
+            lines.append(f"{label} is undefined")
+            continue
+        lines.append(f"{label} = {as_text(resolved.value)}  ({resolved.scope} scope)")
+        lines.extend(f"  set by {setting.origin}  ({scope})" for scope, setting in resolved.chain)
+    return lines

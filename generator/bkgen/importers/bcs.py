@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.bcs_vars import SYSTEM, references
-from bkgen.errors import Location, OverlayError, UsageError, display_path
+from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
 from bkgen.overlay import list_environments, load_environment
 from bkgen.render import templatesets as renderer
 from bkgen.templateset import MANIFEST_SUFFIXES, SCOPES, SETS_DIR
@@ -255,11 +255,11 @@ def import_template_set(
         text = _templateset_yaml(name, shown_source, plan.variables, plan.instances)
         (directory / "templateset.yaml").write_text(text, encoding="utf-8")
         _prove(root, env, name)
+    except BkgenError as err:
+        _remove(directory)
+        raise _at_source(err, display_path(directory / "manifests", root), shown_source) from None
     except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        parent = directory.parent
-        if parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
+        _remove(directory)
         raise
     written = sorted((directory / "manifests").rglob("*"))
     return ImportResult(
@@ -269,6 +269,24 @@ def import_template_set(
         instances=tuple(sorted(plan.instances)),
         notes=tuple(notes + plan.notes),
     )
+
+
+def _remove(directory: Path) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
+    parent = directory.parent
+    if parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+
+
+def _at_source(err: BkgenError, copy: str, source: str) -> BkgenError:
+    """Point an error in the (removed) overlay copy at the file the user gave us."""
+    location = err.location
+    if location is None or not location.path.startswith(copy + "/"):
+        return err
+    rest = location.path[len(copy) + 1 :]
+    path = source if source.endswith(MANIFEST_SUFFIXES) else f"{source}/{rest}"
+    err.location = Location(path, location.line, location.column)
+    return err
 
 
 def _prove(root: Path, env: str, name: str) -> None:
