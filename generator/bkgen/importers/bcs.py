@@ -280,6 +280,11 @@ def _remove(directory: Path) -> None:
 
 def _at_source(err: BkgenError, copy: str, source: str) -> BkgenError:
     """Point an error in the (removed) overlay copy at the file the user gave us."""
+    overlay = copy.rsplit("/", 1)[0] + "/templateset.yaml"
+    if err.hint:
+        err.hint = re.sub(
+            re.escape(overlay) + r"(:\d+)?", f"{source}'s variables.yaml or --set", err.hint
+        )
     location = err.location
     if location is None or not location.path.startswith(copy + "/"):
         return err
