@@ -271,3 +271,33 @@ def test_import_needs_a_target_namespace_and_a_known_env(
     code, out, _ = _import(bcs_project, single, "--namespace", "qa", "--set", "NGINX_PORT=9000")
     assert code == 0 and "1 manifests, 1 instances (qa)" in out
     assert (bcs_project / "overlays/dev/templatesets/service-web-nginx/manifests").is_dir()
+
+
+def test_narrowest_scope_wins(bcs_project: Path, template_set: Path) -> None:
+    """ROOM_NUM: default 2 < global 9 < cluster 3 < namespace 5 (prod only)."""
+    bcs = bcs_project / "overlays/dev/bcs.yaml"
+    bcs.write_text(
+        bcs.read_text().replace("  ccAppId: 2\n", "  ccAppId: 2\n  variables:\n    ROOM_NUM: 9\n")
+    )
+    assert _import(bcs_project, template_set, "--set", "prod:ROOM_NUM=5")[0] == 0
+    objects = _objects(bcs_project)
+    rooms = {
+        ns: objects[f"releases/web-nginx/StatefulSet.apps_{ns}_rumpetroll.yaml"]["spec"]["replicas"]
+        for ns in ("dev", "preprod", "prod")
+    }
+    assert rooms == {"dev": 3, "preprod": 3, "prod": 5}
+    _, out, _ = run("explain", "dev", "web-nginx", "prod.ROOM_NUM", "--root", str(bcs_project))
+    assert [line.rsplit("(", 1)[1] for line in out.splitlines()[1:]] == [
+        "default)",
+        "global)",
+        "cluster)",
+        "namespace)",
+    ]
+    cluster = bcs.read_text().replace("  variables:\n    ROOM_NUM: 3\n", "")
+    bcs.write_text(cluster)
+    assert (
+        _objects(bcs_project)["releases/web-nginx/StatefulSet.apps_dev_rumpetroll.yaml"]["spec"][
+            "replicas"
+        ]
+        == 9
+    )  # without a cluster value the global one applies
