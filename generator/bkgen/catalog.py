@@ -47,6 +47,7 @@ class Release:
     description: str = ""
     chart: ChartRef | None = None
     templates: str | None = None  # directory under overlays/base/templates/
+    template_set: str | None = None  # BCS template set: overlays/<env>/templatesets/<name>/
     workflow: str | None = None  # module under argo/
     params: Mapping[str, Any] = field(default_factory=dict)
     enabled_by: str | None = None  # dotted key in the global values

@@ -23,9 +23,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bkgen.bcs_vars import helm_values, registry_setting
 from bkgen.catalog import Catalog, ChartRef, Plan, Release, plan
 from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
 from bkgen.schemacheck import check
+from bkgen.templateset import (
+    BcsSettings,
+    TemplateSet,
+    instance_namespaces,
+    load_bcs_settings,
+    load_template_sets,
+    with_template_sets,
+)
 from bkgen.templating import render_template
 from bkgen.values import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.yamlio import load_file, load_text, position, to_plain
@@ -63,6 +72,8 @@ class Environment:
     versions: Mapping[str, str]
     values: Merged
     plan: Plan
+    template_sets: Mapping[str, TemplateSet] = field(default_factory=dict)  # BCS 模板集
+    bcs: BcsSettings | None = None  # overlays/<env>/bcs.yaml
 
     @property
     def name(self) -> str:
@@ -244,7 +255,8 @@ def load_environment(root: Path, name: str) -> Environment:
             hint=f"environments: {', '.join(known)}" if known else "no overlays/<env>/env.yaml",
         )
     base = root / "overlays" / "base"
-    catalog = load_catalog(root)
+    sets = load_template_sets(root, env_dir)
+    catalog = with_template_sets(load_catalog(root), sets)
     env_doc = _load_checked(root, env_dir / "env.yaml", "env.schema.json")
     settings = _settings(root, name, env_doc, catalog)
 
@@ -288,6 +300,8 @@ def load_environment(root: Path, name: str) -> Environment:
         versions=pins,
         values=merged,
         plan=plan(catalog, _enabled(catalog, settings, merged.values)),
+        template_sets={name: tset for name, (tset, _) in sets.items()},
+        bcs=load_bcs_settings(root, env_dir),
     )
 
 
@@ -304,7 +318,10 @@ def template_context(env: Environment, release: Release) -> dict[str, Any]:
             "kubeVersion": env.settings.kube_version,
             "bluekingVersion": env.blueking_version,
             "releases": sorted(r.name for r in env.plan.releases),
-            "namespaces": sorted({release_namespace(env, r) for r in env.plan.releases}),
+            "namespaces": sorted(
+                {release_namespace(env, r) for r in env.plan.releases}
+                | instance_namespaces(_enabled_sets(env))
+            ),
         },
         "release": {
             "name": release.name,
@@ -315,6 +332,11 @@ def template_context(env: Environment, release: Release) -> dict[str, Any]:
             "params": dict(release.params),
         },
     }
+
+
+def _enabled_sets(env: Environment) -> dict[str, TemplateSet]:
+    on = {r.name for r in env.plan.releases}
+    return {name: tset for name, tset in env.template_sets.items() if name in on}
 
 
 def _line_mapper(template: str, rendered: str) -> Any:
@@ -365,4 +387,13 @@ def release_values(env: Environment, release: Release) -> Merged:
         if doc is not None and not isinstance(doc, Mapping):
             raise OverlayError("values must be a mapping", location=Location(shown, 1))
         layers.append(Layer(shown, doc, _line_mapper(text, rendered)))
+    if env.bcs is not None and release.name in env.bcs.helm_releases:
+        layers.append(_bcs_layer(env, release))
     return merge_layers(layers)
+
+
+def _bcs_layer(env: Environment, release: Release) -> Layer:
+    """BCS system variables as BCS passes them to charts (`__BCS__`, `global.__BCS__`)."""
+    assert env.bcs is not None
+    namespace = release_namespace(env, release)
+    return Layer(env.bcs.source, helm_values(env.bcs, registry_setting(env.values), namespace))

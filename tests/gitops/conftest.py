@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bkgen.overlay import list_environments
 from bkgen.pipeline import render_envs
 
 
@@ -41,7 +42,9 @@ def project(tmp_path: Path, repo_root: Path) -> Path:
         shutil.copytree(repo_root / part, repo / part, ignore=shutil.ignore_patterns("__pycache__"))
     git(repo, "init", "-q")
     render_envs(repo, ["default"])
-    shutil.rmtree(repo / "overlays" / "prod")
+    for env in list_environments(repo):
+        if env != "default":
+            shutil.rmtree(repo / "overlays" / env)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "initial render")
     return repo

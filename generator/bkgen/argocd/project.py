@@ -63,6 +63,13 @@ def project(
     namespaces = {release_namespace(env, r) for r in env.plan.releases} | {
         settings.argocd_namespace
     }
+    # Objects that name their namespace (BCS template set instances) need it as a destination.
+    namespaces |= {
+        str(m.body["metadata"]["namespace"])
+        for r in rendered
+        for m in r.manifests
+        if (m.body.get("metadata") or {}).get("namespace")
+    }
     spec: dict[str, Any] = {
         "description": f"BlueKing environment {env.name} rendered by bkgen",
         "sourceRepos": sorted(repos),

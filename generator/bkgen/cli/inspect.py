@@ -6,6 +6,7 @@ import json
 
 import click
 
+from bkgen import bcs_vars
 from bkgen import graph as graph_module
 from bkgen import hosts as hosts_module
 from bkgen.catalog import Release
@@ -125,6 +126,7 @@ def explain(env: str, release: str, key: str, root: str | None) -> None:
     """Final value of KEY for RELEASE in ENV and every file:line that set it.
 
     RELEASE `global` explains the global values (versions, values.yaml, custom.yaml).
+    For a BCS template set KEY is a variable, optionally NAMESPACE.VARIABLE for one instance.
     KEY is dotted; quote keys containing dots: 'metadata.annotations["a.b/c"]'.
     """
     environment = load_environment(project_root(root), env)
@@ -139,6 +141,12 @@ def explain(env: str, release: str, key: str, root: str | None) -> None:
         entry = environment.catalog.releases.get(release)
         if entry is None:
             raise UsageError(f"unknown release '{release}'")
+        if entry.template_set is not None:  # BCS variables per instance, by scope
+            tset = environment.template_sets[entry.template_set]
+            registry = bcs_vars.registry_setting(environment.values)
+            for line in bcs_vars.explain(tset, environment.bcs, registry, key):
+                click.echo(line)
+            return
         merged = release_values(environment, entry)
     chain = merged.chain(path)
     try:

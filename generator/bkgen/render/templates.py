@@ -5,13 +5,15 @@ from __future__ import annotations
 from bkgen.catalog import Release
 from bkgen.errors import Location, OverlayError
 from bkgen.overlay import Environment, template_context
-from bkgen.render import MODE_TEMPLATES, RenderedRelease
+from bkgen.render import MODE_TEMPLATES, RenderedRelease, templatesets
 from bkgen.render.documents import split_documents
 from bkgen.templating import render_template
 
 
 def render(env: Environment, release: Release) -> RenderedRelease:
     assert release.templates is not None
+    if release.template_set is not None:
+        return templatesets.render(env, release)
     directory = env.base_dir / "templates" / release.templates
     files = sorted(directory.glob("*.yaml.j2")) if directory.is_dir() else []
     if not files:

@@ -66,12 +66,12 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             f"{api} {kind} was removed in Kubernetes 1.{gone}",
             ("apiVersion",),
-            f"use {replacement}",
+            f"use {replacement}; `bkgen migrate-apis` rewrites it",
         )
     elif ctx.kube_minor >= deprecated:
         yield Hit(
             f"{api} {kind} is deprecated since 1.{deprecated} and removed in 1.{gone}",
             ("apiVersion",),
-            f"use {replacement}",
+            f"use {replacement}; `bkgen migrate-apis` rewrites it",
             severity="warning",
         )
