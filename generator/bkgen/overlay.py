@@ -27,6 +27,7 @@ from bkgen.bcs_vars import helm_values, registry_setting
 from bkgen.catalog import Catalog, ChartRef, Plan, Release, plan
 from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
 from bkgen.schemacheck import check
+from bkgen.secrets.refs import SecretRef, substitute
 from bkgen.templateset import (
     BcsSettings,
     TemplateSet,
@@ -74,6 +75,7 @@ class Environment:
     plan: Plan
     template_sets: Mapping[str, TemplateSet] = field(default_factory=dict)  # BCS 模板集
     bcs: BcsSettings | None = None  # overlays/<env>/bcs.yaml
+    secret_refs: Mapping[str, SecretRef] = field(default_factory=dict)  # sentinel -> ref
 
     @property
     def name(self) -> str:
@@ -285,6 +287,7 @@ def load_environment(root: Path, name: str) -> Environment:
         _check_known_keys(custom, base_values, display_path(custom_path, root))
         layers.append(Layer(display_path(custom_path, root), custom))
     merged = merge_layers(layers)
+    merged.values, refs = substitute(merged.values, locate=merged.location)
     for release in catalog.releases.values():
         if release.source == "chart" and release.name not in pins:
             raise OverlayError(
@@ -302,6 +305,7 @@ def load_environment(root: Path, name: str) -> Environment:
         plan=plan(catalog, _enabled(catalog, settings, merged.values)),
         template_sets={name: tset for name, (tset, _) in sets.items()},
         bcs=load_bcs_settings(root, env_dir),
+        secret_refs=refs,
     )
 
 
