@@ -44,8 +44,13 @@ echo "created: $name"
 
 def build(ctx: StepContext) -> WorkflowTemplate:
     apps = ",".join(str(a) for a in ctx.param("apps"))
+    # What this step makes exist, so `references` resolves the Secrets charts read through
+    # existingSecret (they are created in-cluster, never rendered).
+    created = [f"Secret/bk-app-secret-{a.replace('_', '-')}" for a in apps.split(",")]
+    created.append("Secret/bk-apigateway-builtin-keypair")
     with WorkflowTemplate(
         name=ctx.name,
+        annotations={"bkgen.io/creates": ",".join(sorted(created))},
         entrypoint="main",
         arguments=[
             Parameter(name="apps", value=apps),
