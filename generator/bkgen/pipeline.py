@@ -134,7 +134,10 @@ def secure(env: Environment, release: Release, result: RenderedRelease) -> Rende
 
 def step_facts(env: Environment) -> dict[str, Any]:
     """Catalog facts workflow steps need besides values."""
-    return {"domains": [h.name for h in hosts(env)]}
+    return {
+        "domains": [h.name for h in hosts(env)],
+        "releases": sorted(r.name for r in env.plan.releases),
+    }
 
 
 def _inputs(env: Environment) -> dict[str, str]:
