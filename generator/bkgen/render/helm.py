@@ -158,9 +158,9 @@ def _render_local(
 
             with _captured_stderr() as warnings:
                 files = render_files(values)
+                merged = chart.merge_values(values)  # coalescing warns too; once is enough
             manifests, notes = _manifests(chart, files, shown)
             archive = source.archive if source.archive is not None else _pack(chart, scratch_path)
-            merged = chart.merge_values(values)
         finally:
             chart.close()
 
