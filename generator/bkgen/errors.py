@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bkgen.redact import redact
+
 EXIT_OK = 0
 EXIT_FAILURE = 1  # render / validation / git failure: the input was fine, the result is not
 EXIT_USAGE = 2  # bad usage or bad input the user must fix
@@ -78,7 +80,9 @@ class BkgenError(Exception):
     def __str__(self) -> str:
         head = f"{self.location}: " if self.location else ""
         tail = f" (hint: {self.hint})" if self.hint else ""
-        return f"{head}{self.family}: {self.message}{tail}"
+        # Every error a user sees passes here: credentials in URLs never reach a terminal
+        # or a CI log, whichever code path quoted them.
+        return redact(f"{head}{self.family}: {self.message}{tail}")
 
 
 class UsageError(BkgenError):

@@ -1,9 +1,7 @@
-"""Deterministic file names, atomic write/swap of `rendered/<env>/`, and the index.
+"""What a rendered tree is: deterministic file names, serialized bytes, and the index.
 
 A rendered tree is a mapping of relative POSIX paths to bytes, built fully in
-memory before anything touches the disk. Writing goes to a hidden sibling
-directory that is swapped in only after it is complete (and validated by the
-caller), so a failed run leaves the previous tree exactly as it was.
+memory before anything touches the disk; `rendered_dir` writes it.
 """
 
 from __future__ import annotations
@@ -11,12 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import suppress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from bkgen.errors import Location, OutputError
@@ -102,76 +97,3 @@ def index(files: Mapping[str, bytes], inputs: Mapping[str, str], extra: Mapping[
         "files": {p: hashlib.sha256(files[p]).hexdigest() for p in sorted(files)},
     }
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
-
-def write_tree(files: Mapping[str, bytes], dest: Path) -> None:
-    """Write `files` under a new directory `dest` (which must not exist)."""
-    if dest.exists():
-        raise OutputError(f"{dest.name} already exists")
-    dest.mkdir(parents=False)
-    for rel in sorted(files):
-        target = dest / check_relative(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(files[rel])
-
-
-def stage_tree(
-    files: Mapping[str, bytes],
-    dest: Path,
-    check: Callable[[Path], None] | None = None,
-) -> Path:
-    """Write `files` into a hidden sibling of `dest` and run `check` on it.
-
-    The staging directory is returned for `swap_in`; on any error it is removed and
-    `dest` was never touched.
-    """
-    parent = dest.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.new-", dir=parent))
-    try:
-        staging.rmdir()
-        write_tree(files, staging)
-        if check is not None:
-            check(staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return staging
-
-
-def discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
-
-
-def swap_in(staging: Path, dest: Path) -> None:
-    """Replace `dest` with the complete `staging` tree; files no longer produced disappear."""
-    parent = dest.parent
-    old: Path | None = None
-    try:
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=parent))
-            old.rmdir()
-            dest.rename(old)
-        staging.rename(dest)
-    except BaseException:
-        if old is not None and not dest.exists():
-            old.rename(dest)
-            old = None
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        if old is not None:
-            with suppress(OSError):
-                shutil.rmtree(old)
-
-
-def replace_tree(
-    files: Mapping[str, bytes],
-    dest: Path,
-    check: Callable[[Path], None] | None = None,
-) -> None:
-    """Build the tree beside `dest`, run `check` on it, then swap it in.
-
-    On any error the old tree is left untouched and the temporary one is removed.
-    """
-    swap_in(stage_tree(files, dest, check), dest)

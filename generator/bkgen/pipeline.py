@@ -15,6 +15,7 @@ import json
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,20 +26,12 @@ from bkgen.capabilities import api_versions
 from bkgen.catalog import Release
 from bkgen.errors import Location, ValidationFailed
 from bkgen.hosts import hosts
-from bkgen.output import (
-    Placed,
-    discard,
-    file_names,
-    index,
-    serialize,
-    stage_tree,
-    swap_in,
-    write_tree,
-)
+from bkgen.output import Placed, file_names, index, serialize
 from bkgen.overlay import Environment, load_environment, release_namespace, release_values
 from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
 from bkgen.render import templates as template_renderer
+from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_in, write_tree
 from bkgen.secrets.diagnose import diagnose
 from bkgen.secrets.refs import SecretRef, restore, substitute, tokens_in
 from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process
@@ -257,7 +250,7 @@ def render_env_to(
     tree = build_tree(env, progress)
     validate_tree(env, tree.files)
     try:
-        write_tree(tree.files, dest)
+        write_tree(tree.files, dest, root)
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
         raise
@@ -268,9 +261,9 @@ def stage_one(root: Path, env_name: str, progress: Progress | None = None) -> St
     """Render + validate one environment beside `rendered/<env>/`, not yet swapped in."""
     env = load_environment(root, env_name)
     tree = build_tree(env, progress)
-    dest = root / "rendered" / env_name
+    dest = output_dir(root, env_name)
     validate_tree(env, tree.files)
-    staging = stage_tree(tree.files, dest)
+    staging = stage_tree(tree.files, dest, root)
     return StagedEnv(tree.summary, staging, dest)
 
 
@@ -283,9 +276,7 @@ class StagedEnv:
 
 def render_one(root: Path, env_name: str, progress: Progress | None = None) -> RenderSummary:
     """Render + validate into `rendered/<env>/` atomically."""
-    staged = stage_one(root, env_name, progress)
-    swap_in(staged.staging, staged.dest)
-    return staged.summary
+    return render_envs(root, [env_name], progress=progress)[0]
 
 
 def _stage_quiet(args: tuple[Path, str]) -> StagedEnv:
@@ -297,7 +288,18 @@ def render_envs(
 ) -> list[RenderSummary]:
     """All environments or none: each is rendered and validated beside its tree, and only
     when every one succeeded are they swapped in. `jobs > 1` renders in processes, with
-    output identical to a serial run; the first failure (in the order given) is raised."""
+    output identical to a serial run; the first failure (in the order given) is raised.
+    Each environment's lock is held from before its render until after its swap."""
+    with ExitStack() as locks:
+        for name in sorted(set(envs)):
+            load_environment(root, name)  # a bad name fails before any lock file is made
+            locks.enter_context(env_lock(root, name))
+        return _render_locked(root, envs, jobs, progress)
+
+
+def _render_locked(
+    root: Path, envs: Sequence[str], jobs: int, progress: Progress | None
+) -> list[RenderSummary]:
     staged: list[StagedEnv] = []
     failures: list[BaseException] = []
     try:
@@ -319,5 +321,5 @@ def render_envs(
             discard(item.staging)
         raise
     for item in staged:
-        swap_in(item.staging, item.dest)
+        swap_in(item.staging, item.dest, root)
     return [item.summary for item in staged]

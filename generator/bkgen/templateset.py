@@ -125,7 +125,11 @@ def manifest_files(directory: Path) -> tuple[Path, ...]:
     if not base.is_dir():
         return ()
     return tuple(
-        sorted(p for p in base.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+        sorted(
+            p
+            for p in base.rglob("*")
+            if (p.is_file() or p.is_symlink()) and p.suffix in MANIFEST_SUFFIXES
+        )
     )
 
 

@@ -9,20 +9,23 @@ template's file and line.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 
+from bkgen import limits
 from bkgen.errors import Location, TemplateError
 from bkgen.yamlio import dump
-
-MAX_OUTPUT_CHARS = 2 * 1024 * 1024  # a template that writes megabytes is a loop gone wrong
 
 
 def _to_yaml(value: Any, indent: int = 0) -> str:
@@ -47,8 +50,48 @@ def _required(value: Any, message: str = "a required value is empty") -> Any:
     return value
 
 
+_SIZED_CALLS = frozenset(
+    {"center", "ljust", "rjust", "zfill", "expandtabs", "indent", "wordwrap", "truncate"}
+)
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, plus bounds on what one expression may build.
+
+    jinja2's sandbox stops attribute games but not `'a' * 10**13`, `2 ** 10**9` or
+    `'x' | center(10**9)`: each would take the process's memory before any output limit
+    could look. Those operations are checked before they run.
+    """
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        limit = limits.current().max_string
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+                if sized and len(seq) * max(times, 0) > limit:
+                    raise TemplateError(
+                        f"`*` would build {len(seq) * times} items (limit {limit})",
+                        hint="raise BKGEN_MAX_STRING if this is intended",
+                    )
+        integers = isinstance(right, int) and isinstance(left, int)
+        if operator == "**" and integers and abs(right) > 4096 and abs(left) > 1:
+            raise TemplateError(f"`**` with exponent {right} is too large (limit 4096)")
+        return super().call_binop(context, operator, left, right)
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        name = getattr(__obj, "__name__", "")
+        if name in _SIZED_CALLS or name.removeprefix("do_") in _SIZED_CALLS:
+            limit = limits.current().max_string
+            for value in (*args, *kwargs.values()):
+                if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+                    raise TemplateError(f"{name}({value}) is too large (limit {limit})")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
 def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _BoundedSandbox(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -63,8 +106,49 @@ def _environment() -> ImmutableSandboxedEnvironment:
         required=_required,
         quote=lambda v: json.dumps(str(v), ensure_ascii=False),
     )
-    env.globals.update(range=range)
+    for name in sorted(_SIZED_CALLS & set(env.filters)):
+        env.filters[name] = _bounded(name, env.filters[name])
+    # The sandbox's range (at most 100,000 items), not Python's.
+    env.globals.update(range=safe_range)
     return env
+
+
+def _bounded(name: str, func: Any) -> Any:
+    """A filter whose integer arguments (widths, counts) stay below the string limit."""
+
+    @functools.wraps(func)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        limit = limits.current().max_string
+        for value in (*args[1:], *kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+                raise TemplateError(f"{name}({value}) is too large (limit {limit})")
+        return func(*args, **kwargs)
+
+    return bounded
+
+
+class _TemplateTimeout(Exception):
+    pass
+
+
+@contextmanager
+def _time_budget(seconds: int) -> Iterator[None]:
+    """SIGALRM-based: only the main thread can take signals; elsewhere no budget applies
+    (bkgen renders in the main thread of each process, the CLI and its workers alike)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _TemplateTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 _ENV = _environment()
@@ -84,8 +168,18 @@ def render_template(text: str, source: str, context: Mapping[str, Any]) -> str:
         raise TemplateError(
             f"template syntax: {err.message}", location=Location(source, err.lineno)
         ) from None
+    budget = limits.current()
     try:
-        output = template.render(**context)
+        with _time_budget(budget.template_seconds):
+            output = template.render(**context)
+    except _TemplateTimeout:
+        raise TemplateError(
+            f"template ran longer than {budget.template_seconds} s",
+            location=Location(source),
+            hint="raise BKGEN_TEMPLATE_SECONDS if this is intended",
+        ) from None
+    except MemoryError:
+        raise TemplateError("template ran out of memory", location=Location(source)) from None
     except UndefinedError as err:
         raise TemplateError(
             f"undefined variable: {err.message}",
@@ -105,9 +199,11 @@ def render_template(text: str, source: str, context: Mapping[str, Any]) -> str:
         ) from None
     except RecursionError:
         raise TemplateError("template recursion too deep", location=Location(source)) from None
-    if len(output) > MAX_OUTPUT_CHARS:
+    if len(output) > budget.max_template_output:
         raise TemplateError(
-            f"template output exceeds {MAX_OUTPUT_CHARS} characters", location=Location(source)
+            f"template output exceeds {budget.max_template_output} characters",
+            location=Location(source),
+            hint="raise BKGEN_MAX_TEMPLATE_OUTPUT if this is intended",
         )
     return output
 

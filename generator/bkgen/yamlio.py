@@ -20,12 +20,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from bkgen import confine, limits
 from bkgen.errors import Location, OverlayError, display_path
 
 # Kubernetes readers expect these first; everything after them is sorted.
 _LEADING_KEYS = ("apiVersion", "kind", "metadata")
 
-MAX_INPUT_BYTES = 5 * 1024 * 1024  # overlay files are hand-written; anything bigger is a mistake
 MAX_EXPANDED_NODES = 200_000  # aliases may not expand a small file into a huge tree
 
 
@@ -71,7 +71,43 @@ _PARSED_MAX = 256
 _PARSED_MAX_TEXT = 256 * 1024
 
 
+def _events_problem(text: str, path: str, error: type[OverlayError]) -> None:
+    """Nesting depth and self-referencing aliases, from the event stream (libyaml, no
+    recursion) before ruamel composes a tree: ruamel recurses per level (5,000 levels are a
+    RecursionError) and resolves an alias inside its own anchor to null, silently."""
+    max_depth = limits.current().max_depth
+    depth = 0
+    open_anchors: list[str | None] = []
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                open_anchors.append(event.anchor)
+                if depth > max_depth:
+                    mark = event.start_mark
+                    assert mark is not None
+                    raise error(
+                        f"nesting deeper than {max_depth} levels",
+                        location=Location(path, mark.line + 1, mark.column + 1),
+                        hint="raise BKGEN_MAX_DEPTH if this is intended",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                open_anchors.pop()
+            elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
+                mark = event.start_mark
+                assert mark is not None
+                raise error(
+                    f"recursive YAML alias *{event.anchor} inside its own anchor",
+                    location=Location(path, mark.line + 1, mark.column + 1),
+                )
+    except yaml.YAMLError:
+        return  # ruamel reports syntax errors with its own, better messages
+
+
 def _parse(text: str, path: str, error: type[OverlayError]) -> Any:
+    _events_problem(text, path, error)
     try:
         document = _ruamel().load(text)
     except DuplicateKeyError as err:
@@ -82,6 +118,8 @@ def _parse(text: str, path: str, error: type[OverlayError]) -> Any:
         raise error(
             f"invalid YAML: {_first_line(err)}", location=_error_location(path, err)
         ) from None
+    except RecursionError:
+        raise error("YAML nests too deeply", location=Location(path)) from None
     problem = _alias_problem(document)
     if problem:
         raise error(problem, location=Location(path))
@@ -109,21 +147,10 @@ def _alias_problem(document: Any) -> str | None:
 def load_file(
     path: Path, *, root: Path | None = None, error: type[OverlayError] = OverlayError
 ) -> Any:
-    """Read and parse a user file; size, encoding and syntax problems are clear errors."""
-    shown = display_path(path, root)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise error("file not found", location=Location(shown)) from None
-    except OSError as err:
-        raise error(f"cannot read file: {err.strerror}", location=Location(shown)) from None
-    if len(raw) > MAX_INPUT_BYTES:
-        raise error(f"file is larger than {MAX_INPUT_BYTES} bytes", location=Location(shown))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise error(f"not UTF-8 (byte {err.start})", location=Location(shown)) from None
-    return load_text(text, shown, error=error)
+    """Read and parse a user file; links out of `root`, odd files, size, encoding and
+    syntax problems are clear errors (see `bkgen.confine`)."""
+    text = confine.read_text(path, root, error=error)
+    return load_text(text, display_path(path, root), error=error)
 
 
 def position(node: Any, key: str | int | None = None) -> tuple[int, int] | None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bkgen.errors import OutputError
-from bkgen.output import Placed, check_relative, file_names, index, replace_tree
+from bkgen.output import Placed, check_relative, file_names, index
+from bkgen.rendered_dir import replace_tree
 
 
 def _obj(kind: str, name: str, namespace: str | None = None, api: str = "v1") -> dict[str, object]:
@@ -60,18 +61,17 @@ def test_swap_replaces_and_removes_stale_files(tmp_path: Path) -> None:
     assert [p.name for p in dest.parent.iterdir()] == ["dev"], "no temp dirs left behind"
 
 
-def test_failed_check_leaves_previous_tree_untouched(tmp_path: Path) -> None:
+def test_failed_write_leaves_previous_tree_untouched(tmp_path: Path) -> None:
     dest = tmp_path / "rendered" / "dev"
-    replace_tree({"a.yaml": b"1\n"}, dest)
-
-    def reject(directory: Path) -> None:
-        assert (directory / "a.yaml").read_bytes() == b"new\n"
-        raise OutputError("validation said no")
-
-    with pytest.raises(OutputError, match="validation said no"):
-        replace_tree({"a.yaml": b"new\n", "b.yaml": b"x\n"}, dest, reject)
+    replace_tree({"a.yaml": b"1\n"}, dest, tmp_path)
+    # `a.yaml` as a file and as a directory: the second write fails half-way.
+    with pytest.raises(OutputError) as err:
+        replace_tree({"a.yaml": b"new\n", "a.yaml/b.yaml": b"x\n"}, dest, tmp_path)
+    assert "rendered/dev/a.yaml/b.yaml: output error: cannot write the rendered tree" in str(
+        err.value
+    )
+    assert str(tmp_path) not in str(err.value)
     assert (dest / "a.yaml").read_bytes() == b"1\n"
-    assert not (dest / "b.yaml").exists()
     assert [p.name for p in dest.parent.iterdir()] == ["dev"]
 
 

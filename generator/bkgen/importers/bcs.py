@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bkgen import confine
 from bkgen.bcs_vars import SYSTEM, references
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
 from bkgen.overlay import list_environments, load_environment
 from bkgen.render import templatesets as renderer
 from bkgen.templateset import MANIFEST_SUFFIXES, SCOPES, SETS_DIR
-from bkgen.yamlio import load_file, position, to_plain
+from bkgen.yamlio import load_text, position, to_plain
 
 VARIABLES_FILES = ("variables.yaml", "variables.yml")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -76,7 +77,8 @@ def _definitions(source: Path, root: Path) -> dict[str, VariableDef]:
     if source.is_file() or path is None:
         return {}
     shown = display_path(path, root)
-    doc = load_file(path, root=root)
+    # The template set being imported may live anywhere the operator points at.
+    doc = load_text(confine.read_text(path, None), shown)
     items = doc.get("variables") if isinstance(doc, Mapping) else doc
     if not isinstance(items, list):
         raise OverlayError("expected a list of variables", location=Location(shown, 1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bkgen import confine
 from bkgen.catalog import Release
 from bkgen.errors import Location, OverlayError
 from bkgen.overlay import Environment, template_context
@@ -26,9 +27,6 @@ def render(env: Environment, release: Release) -> RenderedRelease:
     manifests = []
     for path in files:
         shown = env.shown(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise OverlayError("not UTF-8", location=Location(shown)) from None
+        text = confine.read_text(path, env.root)
         manifests.extend(split_documents(render_template(text, shown, context), shown))
     return RenderedRelease(release.name, MODE_TEMPLATES, tuple(manifests))

@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from bkgen import kube_types
+from bkgen import confine, kube_types
 from bkgen.bcs_vars import Resolved, references, registry_setting, resolve, substitute
 from bkgen.catalog import Release
 from bkgen.errors import Location, OverlayError, TemplateError
@@ -132,10 +132,7 @@ def _instantiate(
     kube = env.settings.kube_version
     for path in tset.manifests:
         shown = env.shown(path)
-        try:
-            template = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise OverlayError("not UTF-8", location=Location(shown)) from None
+        template = confine.read_text(path, env.root)
         text = substitute(template, values, shown, instance.namespace, tset)
         for index, doc in enumerate(_parse(text, shown)):
             _check_object(doc, shown)

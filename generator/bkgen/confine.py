@@ -1,0 +1,92 @@
+"""Reading user input without leaving the project: the one gate every input file passes.
+
+A pull request controls the files under `overlays/`, `argo/`, `schemas/` and charts, and can
+make any of them a symlink. bkgen follows a symlink only when its target stays inside the
+project root (documented: a shared values file linked into two environments is fine); a
+link that leaves it (`custom.yaml -> ~/.kube/config`) is refused with the link and its
+target. Anything that exists but is not a regular file (a directory, a FIFO, a dangling
+link) is an error naming it, never an absent input. Sizes are checked before reading.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from bkgen import limits
+from bkgen.errors import Location, OverlayError, display_path
+
+
+def exists(path: Path) -> bool:
+    """Present in any form, a dangling symlink included: the caller must then read it and
+    get the precise error, rather than skip it as absent."""
+    return os.path.lexists(path)
+
+
+def inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def check_path(path: Path, root: Path | None, *, error: type[OverlayError] = OverlayError) -> Path:
+    """The real path to open; refuses links out of `root`, dangling links, odd files."""
+    shown = display_path(path, root)
+    if path.is_symlink():
+        target = path.readlink()
+        real = path.resolve()
+        if root is not None and not real.is_relative_to(root.resolve()):
+            raise error(
+                f"symlink leaves the project: {shown} -> {target}",
+                location=Location(shown),
+                hint="bkgen follows symlinks only to files inside the repository",
+            )
+        if not real.exists():
+            raise error(f"dangling symlink -> {target}", location=Location(shown))
+        path = real
+    elif root is not None and not inside(path, root):
+        raise error("path leaves the project", location=Location(shown))
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise error("file not found", location=Location(shown)) from None
+    except OSError as err:
+        raise error(f"cannot read file: {err.strerror}", location=Location(shown)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error("is a directory, not a file", location=Location(shown))
+    if not stat.S_ISREG(info.st_mode):
+        raise error("is not a regular file (a FIFO, socket or device)", location=Location(shown))
+    limit = limits.current().max_input_bytes
+    if info.st_size > limit:
+        raise error(
+            f"file is larger than {limit} bytes",
+            location=Location(shown),
+            hint="raise BKGEN_MAX_INPUT_BYTES if this is intended",
+        )
+    return path
+
+
+def read_bytes(path: Path, root: Path | None, *, error: type[OverlayError] = OverlayError) -> bytes:
+    real = check_path(path, root, error=error)
+    limit = limits.current().max_input_bytes
+    try:
+        with real.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise error(
+            f"cannot read file: {err.strerror}", location=Location(display_path(path, root))
+        ) from None
+    if len(data) > limit:  # grew between stat and read
+        raise error(
+            f"file is larger than {limit} bytes", location=Location(display_path(path, root))
+        )
+    return data
+
+
+def read_text(path: Path, root: Path | None, *, error: type[OverlayError] = OverlayError) -> str:
+    data = read_bytes(path, root, error=error)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise error(
+            f"not UTF-8 (byte {err.start})", location=Location(display_path(path, root))
+        ) from None
