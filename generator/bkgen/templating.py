@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -20,6 +21,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bkgen.errors import Location, TemplateError
+from bkgen.suggest import KeyPath, closest_key_path
 from bkgen.yamlio import dump
 
 MAX_OUTPUT_CHARS = 2 * 1024 * 1024  # a template that writes megabytes is a loop gone wrong
@@ -87,10 +89,15 @@ def render_template(text: str, source: str, context: Mapping[str, Any]) -> str:
     try:
         output = template.render(**context)
     except UndefinedError as err:
+        line = _failing_line(err)
+        missing = _missing_path(text, line, context)
+        meant = closest_key_path(missing[1:], context.get(missing[0])) if missing else None
         raise TemplateError(
-            f"undefined variable: {err.message}",
-            location=Location(source, _failing_line(err)),
-            hint="define it in values.yaml/custom.yaml or guard it with `is defined`",
+            f"undefined variable: {'.'.join(missing) if missing else err.message}",
+            location=Location(source, line),
+            hint=f"did you mean '{'.'.join((missing[0], *meant))}'?"
+            if missing and meant
+            else "define it in values.yaml/custom.yaml or guard it with `is defined`",
         ) from None
     except SecurityError as err:
         raise TemplateError(
@@ -110,6 +117,27 @@ def render_template(text: str, source: str, context: Mapping[str, Any]) -> str:
             f"template output exceeds {MAX_OUTPUT_CHARS} characters", location=Location(source)
         )
     return output
+
+
+_REFERENCE = re.compile(r"\b(values|env|release)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+
+
+def _missing_path(text: str, line: int | None, context: Mapping[str, Any]) -> KeyPath | None:
+    """The first `values.a.b` on the failing line that the context does not hold, up to the
+    segment that is missing: jinja2 only says "'dict object' has no attribute 'b'"."""
+    if line is None:
+        return None
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    for match in _REFERENCE.finditer(lines[line - 1]):
+        root, rest = match.group(1), match.group(2).split(".")[1:]
+        node: Any = context.get(root)
+        for depth, part in enumerate(rest):
+            if not isinstance(node, Mapping) or part not in node:
+                return (root, *rest[: depth + 1])
+            node = node[part]
+    return None
 
 
 def _failing_line(err: BaseException) -> int | None:

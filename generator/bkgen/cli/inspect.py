@@ -15,6 +15,7 @@ from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import Environment, load_environment, release_values
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, MODE_TEMPLATES, MODE_WORKFLOW
+from bkgen.suggest import closest_key_path, did_you_mean
 from bkgen.values import Merged, format_key_path, lookup, parse_key_path
 from bkgen.yamlio import dump
 
@@ -30,15 +31,32 @@ def _mode(env: Environment, release: Release) -> str:
     return MODE_ARGOCD_HELM
 
 
+def _release(env: Environment, name: str) -> Release:
+    """A release of the env's catalog by name; an unknown name gets the closest one."""
+    entry = env.catalog.releases.get(name)
+    if entry is None:
+        known = [*env.catalog.releases, "global"]
+        raise UsageError(
+            f"unknown release '{name}'",
+            hint=did_you_mean(name, known, "`bkgen catalog ENV` lists them"),
+        )
+    return entry
+
+
 @click.command()
 @click.argument("env", default="default")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--release", "releases", multiple=True, metavar="NAME", help="Only these releases (repeatable)."
+)
 @root_option
 @handle_errors
-def catalog(env: str, output: str, root: str | None) -> None:
+def catalog(env: str, output: str, releases: tuple[str, ...], root: str | None) -> None:
     """Releases of ENV with suite, seq, wave, mode and version; disabled ones and why."""
     environment = load_environment(project_root(root), env)
     plan = environment.plan
+    for name in releases:
+        _release(environment, name)
     rows = [
         {
             "release": r.name,
@@ -52,6 +70,7 @@ def catalog(env: str, output: str, root: str | None) -> None:
             "droppedNeeds": list(plan.dropped.get(r.name, ())),
         }
         for r in plan.releases
+        if not releases or r.name in releases
     ]
     if output == "json":
         click.echo(
@@ -69,8 +88,11 @@ def catalog(env: str, output: str, root: str | None) -> None:
             f"{row['mode']:<12} {row['version']}"
         )
     for name, why in sorted(plan.disabled.items()):
-        click.echo(f"   -  {name:<24} disabled: {why}")
+        if not releases or name in releases:
+            click.echo(f"   -  {name:<24} disabled: {why}")
     for name, gone in sorted(plan.dropped.items()):
+        if releases and name not in releases:
+            continue
         click.echo(f"note: {name} no longer waits for {', '.join(gone)} (disabled)")
 
 
@@ -138,9 +160,7 @@ def explain(env: str, release: str, key: str, root: str | None) -> None:
     if release == "global":
         merged = environment.values
     else:
-        entry = environment.catalog.releases.get(release)
-        if entry is None:
-            raise UsageError(f"unknown release '{release}'")
+        entry = _release(environment, release)
         if entry.template_set is not None:  # BCS variables per instance, by scope
             tset = environment.template_sets[entry.template_set]
             registry = bcs_vars.registry_setting(environment.values)
@@ -153,7 +173,11 @@ def explain(env: str, release: str, key: str, root: str | None) -> None:
         value = lookup(merged.values, path)
     except KeyError as err:
         if not chain:
-            raise UsageError(f"{release}: no value at '{err.args[0]}'") from None
+            meant = closest_key_path(parse_key_path(err.args[0]), merged.values)
+            raise UsageError(
+                f"{release}: no value at '{err.args[0]}'",
+                hint=f"did you mean '{format_key_path(meant)}'?" if meant else None,
+            ) from None
         value = None
     text = dump(value).rstrip("\n") if isinstance(value, dict | list) else json.dumps(value)
     label = format_key_path(path)
