@@ -15,6 +15,8 @@ from pathlib import Path
 
 import kubernetes_validate
 
+from bkgen.errors import UsageError
+
 _BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 _VERSION = re.compile(r"^v?1\.(\d+)(\.\d+)?$")
 
@@ -35,6 +37,17 @@ def parse_minor(version: str) -> str | None:
     """`1.23`, `v1.23` or `1.23.4` -> `1.23`; None when it is not a Kubernetes 1.x version."""
     match = _VERSION.match(version.strip())
     return f"1.{match.group(1)}" if match else None
+
+
+def normalize_version(version: str) -> str:
+    """`parse_minor`, or a `UsageError` for a version given on the command line."""
+    minor = parse_minor(version)
+    if minor is None:
+        raise UsageError(
+            f"invalid Kubernetes version {version!r}",
+            hint=f"a minor version such as {BUNDLED[-1]} (bundled: {span(BUNDLED)})",
+        )
+    return minor
 
 
 def in_range(version: str, low: str, high: str) -> bool:

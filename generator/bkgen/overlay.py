@@ -29,6 +29,7 @@ from bkgen.errors import CatalogError, Location, OverlayError, UsageError, displ
 from bkgen.overlay_files import account
 from bkgen.schemacheck import check
 from bkgen.suggest import closest_key_path, did_you_mean
+from bkgen.suites import apply_switches
 from bkgen.templateset import (
     BcsSettings,
     TemplateSet,
@@ -154,6 +155,10 @@ def load_catalog(root: Path) -> Catalog:
         source=shown,
         prerequisites=tuple(str(p) for p in doc.get("prerequisites", [])),
         platform=str(doc.get("platform", "")),
+        switches={
+            str(k): (str(v), (position(doc["switches"], k) or (None,))[0])
+            for k, v in (doc.get("switches") or {}).items()
+        },
         kube_versions=(
             (str(doc["kubeVersions"]["min"]), str(doc["kubeVersions"]["max"]))
             if "kubeVersions" in doc
@@ -267,6 +272,8 @@ def load_environment(root: Path, name: str) -> Environment:
                 location=Location(display_path(base / "versions.yaml", root)),
                 hint=f'add `{release.name}: "x.y.z"` under `version:`',
             )
+    env_plan = plan(catalog, _enabled(catalog, settings, merged.values))
+    apply_switches(catalog, settings, env_plan, merged)
     return Environment(
         root=root,
         settings=settings,
@@ -274,7 +281,7 @@ def load_environment(root: Path, name: str) -> Environment:
         blueking_version=blueking_version,
         versions=pins,
         values=merged,
-        plan=plan(catalog, _enabled(catalog, settings, merged.values)),
+        plan=env_plan,
         template_sets={name: tset for name, (tset, _) in sets.items()},
         bcs=load_bcs_settings(root, env_dir),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -14,9 +15,10 @@ from bkgen.charts.source import locate
 from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import Environment, load_environment, release_values
+from bkgen.provenance import Step, steps
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, MODE_TEMPLATES, MODE_WORKFLOW
 from bkgen.suggest import closest_key_path, did_you_mean
-from bkgen.values import Merged, format_key_path, lookup, parse_key_path
+from bkgen.values import KeyPath, Merged, Origin, format_key_path, lookup, parse_key_path
 from bkgen.yamlio import dump
 
 
@@ -142,9 +144,12 @@ def hosts(env: str, ip: str, fmt: str, root: str | None) -> None:
 @click.argument("env")
 @click.argument("release")
 @click.argument("key")
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @root_option
 @handle_errors
-def explain(env: str, release: str, key: str, root: str | None) -> None:
+def explain(env: str, release: str, key: str, output: str, root: str | None) -> None:
     """Final value of KEY for RELEASE in ENV and every file:line that set it.
 
     RELEASE `global` explains the global values (versions, values.yaml, custom.yaml).
@@ -179,15 +184,70 @@ def explain(env: str, release: str, key: str, root: str | None) -> None:
                 hint=f"did you mean '{format_key_path(meant)}'?" if meant else None,
             ) from None
         value = None
-    text = dump(value).rstrip("\n") if isinstance(value, dict | list) else json.dumps(value)
+    chain_steps = steps(environment.root, merged, path, environment.values)
+    if release == "global":
+        chain_steps = [Step(sub, origin) for sub, origin in chain]  # no template in between
+    if output == "json":
+        click.echo(json.dumps(_explain_json(release, path, value, chain_steps), indent=2))
+        return
+    text = dump(value).rstrip("\n") if isinstance(value, dict | list) and value else None
     label = format_key_path(path)
-    if "\n" in text:
+    if text is not None:
         click.echo(f"{label}:\n" + "\n".join(f"  {line}" for line in text.splitlines()))
     else:
-        click.echo(f"{label} = {text}")
-    for sub, origin in chain:
-        suffix = "" if sub == path else f"  ({format_key_path(sub)})"
-        click.echo(f"  set by {origin}{suffix}")
+        click.echo(f"{label} = {json.dumps(value)}")
+    for step in chain_steps:
+        suffix = "" if step.key == path else f"  ({format_key_path(step.key)})"
+        click.echo(f"  set by {step.origin}{suffix}")
+        for use in step.uses:
+            for sub, origin in use.chain:
+                click.echo(f"    values.{format_key_path(sub)} set by {origin}")
+    last = next((s for s in reversed(chain_steps) if s.key == path), None)
+    if last is not None and last.uses:
+        sources = ", ".join(
+            f"{use.effective} (values.{format_key_path(use.key)})" for use in last.uses
+        )
+        click.echo(f"  origin: {sources} → used by {last.origin}")
+
+
+def _explain_json(release: str, path: KeyPath, value: Any, chain: list[Step]) -> dict[str, Any]:
+    def origin(o: Origin) -> dict[str, Any]:
+        return {"file": o.source, "line": o.line}
+
+    last = next((s for s in reversed(chain) if s.key == path), None)
+    return {
+        "release": release,
+        "key": format_key_path(path),
+        "value": value,
+        "setBy": [
+            {
+                **origin(step.origin),
+                "key": format_key_path(step.key),
+                "uses": [
+                    {
+                        "key": "values." + format_key_path(use.key),
+                        "setBy": [
+                            {**origin(o), "key": "values." + format_key_path(sub)}
+                            for sub, o in use.chain
+                        ],
+                    }
+                    for use in step.uses
+                ],
+            }
+            for step in chain
+        ],
+        # from the layer that decided the value to the line that wrote it into this release
+        "origin": (
+            [
+                {**origin(use.effective), "key": "values." + format_key_path(use.key)}
+                for use in last.uses
+                if use.effective is not None
+            ]
+            + [{**origin(last.origin), "key": format_key_path(path)}]
+            if last is not None
+            else []
+        ),
+    }
 
 
 COMMANDS = [catalog, graph, hosts, explain]

@@ -21,20 +21,12 @@ import kubernetes_validate
 
 from bkgen.errors import UsageError, display_path
 from bkgen.jsonschemas import compile_native
-from bkgen.kubeversion import BUNDLED, nearest, parse_minor, span
+from bkgen.kubeversion import BUNDLED, nearest, normalize_version, span
 
 _BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 SUPPORTED = BUNDLED
 
-
-def normalize_version(version: str) -> str:
-    minor = parse_minor(version)
-    if minor is None:
-        raise UsageError(
-            f"invalid Kubernetes version {version!r}",
-            hint=f"a minor version such as {BUNDLED[-1]} (bundled: {span(BUNDLED)})",
-        )
-    return minor
+__all__ = ["SUPPORTED", "SchemaStore", "crd_schemas", "normalize_version", "split_api"]
 
 
 def split_api(api_version: str) -> tuple[str, str]:
