@@ -137,17 +137,14 @@ def _check_kube_version(
     return ()
 
 
-ENGINE_RULE_IDS = ("input", "schema", "yaml")  # findings of the validator itself, not rules
-
-
 def _check_rule_ids(shown: str, validation: Any) -> None:
     """A misspelt rule in `validation.suppress` would suppress nothing, silently."""
     entries = (validation or {}).get("suppress") or []
     if not entries:
         return
-    from bkgen.validate.rules import BY_ID  # only envs that suppress pay for the import
+    from bkgen.validate import check_ids  # only envs that suppress pay for the import
 
-    known = [*BY_ID, *ENGINE_RULE_IDS, "*"]
+    known = [*check_ids(), "*"]
     for entry in entries:
         rule = str(entry.get("rule", ""))
         if rule not in known:

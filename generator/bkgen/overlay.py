@@ -28,6 +28,7 @@ from bkgen.env_settings import EnvSettings, read_settings
 from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
 from bkgen.overlay_files import account
 from bkgen.schemacheck import check
+from bkgen.secrets.refs import SecretRef, substitute
 from bkgen.suggest import closest_key_path, did_you_mean
 from bkgen.suites import apply_switches
 from bkgen.templateset import (
@@ -56,6 +57,7 @@ class Environment:
     plan: Plan
     template_sets: Mapping[str, TemplateSet] = field(default_factory=dict)  # BCS 模板集
     bcs: BcsSettings | None = None  # overlays/<env>/bcs.yaml
+    secret_refs: Mapping[str, SecretRef] = field(default_factory=dict)  # sentinel -> ref
 
     @property
     def name(self) -> str:
@@ -265,6 +267,7 @@ def load_environment(root: Path, name: str) -> Environment:
         _check_known_keys(custom, base_values, display_path(custom_path, root), base_values)
         layers.append(Layer(display_path(custom_path, root), custom))
     merged = merge_layers(layers)
+    merged.values, refs = substitute(merged.values, locate=merged.location)
     for release in catalog.releases.values():
         if release.source == "chart" and release.name not in pins:
             raise OverlayError(
@@ -284,6 +287,7 @@ def load_environment(root: Path, name: str) -> Environment:
         plan=env_plan,
         template_sets={name: tset for name, (tset, _) in sets.items()},
         bcs=load_bcs_settings(root, env_dir),
+        secret_refs=refs,
     )
 
 

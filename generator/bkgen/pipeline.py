@@ -9,6 +9,7 @@ goes into which directory of the tree.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -35,9 +36,12 @@ from bkgen.output import (
     write_tree,
 )
 from bkgen.overlay import Environment, load_environment, release_namespace, release_values
-from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease
+from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
 from bkgen.render import templates as template_renderer
+from bkgen.secrets.diagnose import diagnose
+from bkgen.secrets.refs import SecretRef, restore, substitute, tokens_in
+from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process
 from bkgen.validate import ValidateSettings, validate_files
 from bkgen.workflows import StepSpec, render_step
 
@@ -84,13 +88,57 @@ def render_release(
         return RenderedRelease(
             release.name, MODE_WORKFLOW, tuple(Manifest(d, source) for d in docs)
         )
-    values = release_values(env, release).values
-    return helm_renderer.render(env, release, values, api_versions(env) if apis is None else apis)
+    merged = release_values(env, release)
+    values, refs = substitute(merged.values, locate=merged.location)
+    result = helm_renderer.render(env, release, values, api_versions(env) if apis is None else apis)
+    if result.mode == MODE_ARGOCD_HELM:
+        _refuse_sentinels_for_argocd(env, release, values, refs)
+    return dataclasses.replace(result, secret_refs=refs)
+
+
+def _refuse_sentinels_for_argocd(
+    env: Environment, release: Release, values: Any, refs: Mapping[str, SecretRef]
+) -> None:
+    """Argo CD would render the sentinel itself into the Secret: refuse, say how to fix."""
+    text = json.dumps(values)
+    for token in tokens_in(text):
+        ref = {**env.secret_refs, **refs}.get(token)
+        what = f"{ref.key}#{ref.prop}" if ref else token
+        raise SecretError(
+            f"release '{release.name}' declares secret {what}, but its chart is rendered by "
+            "Argo CD, which cannot turn it into an ExternalSecret",
+            location=Location(env.shown(env.env_dir)),
+            hint=f"bkgen charts pull {env.name} so the chart renders here",
+        )
+
+
+def secure(env: Environment, release: Release, result: RenderedRelease) -> RenderedRelease:
+    """Secrets out of the tree: sentinels to ExternalSecrets, plain values refused."""
+    if not result.manifests:
+        return result
+    refs: dict[str, SecretRef] = {**env.secret_refs, **result.secret_refs}
+
+    def explain(problems: Sequence[Plaintext]) -> Mapping[tuple[str, str], Diagnosis]:
+        if result.rerender is None or result.values is None:
+            return {}
+        return diagnose(
+            problems,
+            [m.body for m in result.manifests],
+            result.values,
+            result.chart_values or result.values,
+            result.rerender,
+        )
+
+    manifests = process(release.name, result.manifests, refs, env.settings.secrets, explain)
+    return dataclasses.replace(result, manifests=manifests)
 
 
 def step_facts(env: Environment) -> dict[str, Any]:
     """Catalog facts workflow steps need besides values."""
-    return {"domains": [h.name for h in hosts(env)]}
+    return {
+        "domains": [h.name for h in hosts(env)],
+        "releases": sorted(r.name for r in env.plan.releases),
+    }
 
 
 def _inputs(env: Environment) -> dict[str, str]:
@@ -113,7 +161,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     warnings = tuple(str(n) for n in (*env.settings.notices, *release_keys.check_environment(env)))
     apis = api_versions(env)
     for release in env.plan.releases:
-        result = render_release(env, release, apis)
+        result = secure(env, release, render_release(env, release, apis))
         rendered.append(result)
         if progress is not None:
             progress(env.name, release.name, result.mode)
@@ -141,7 +189,8 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
                 scoped.add((api.split("/", maxsplit=1)[0] if "/" in api else "", str(body["kind"])))
             placed.append(Placed(f"{folder}/{release.name}", body, manifest.source))
         if result.values is not None:
-            values_files[f"releases/{release.name}/values.yaml"] = result.values
+            shown = restore(result.values, {**env.secret_refs, **result.secret_refs})
+            values_files[f"releases/{release.name}/values.yaml"] = shown
     files = serialize({**{p: o.body for p, o in file_names(placed).items()}, **values_files})
     # Child Applications pin the bytes of their folder, so they are built after it.
     digests = pins.folder_digests(files, [argocd.folder(r) for r in rendered])

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bkgen.errors import Location
 from bkgen.yamlio import position, to_plain
 
 KeyPath = tuple[str, ...]
@@ -46,6 +47,13 @@ class Merged:
 
     values: dict[str, Any] = field(default_factory=dict)
     provenance: dict[KeyPath, list[Origin]] = field(default_factory=dict)
+
+    def location(self, path: KeyPath) -> Location | None:
+        """Where the value at `path` was last set, for error messages."""
+        origins = self.provenance.get(path)
+        if not origins:
+            return None
+        return Location(origins[-1].source, origins[-1].line)
 
     def chain(self, path: KeyPath) -> list[tuple[KeyPath, Origin]]:
         """Origins of `path` and of everything below it, in the order they were applied."""

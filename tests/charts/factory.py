@@ -43,9 +43,7 @@ image:
 replicaCount: 1
 podAnnotations: {{}}
 resources: {{}}
-existingSecret: ""
 auth:
-  existingSecret: ""
   password: ""
 serviceMonitor:
   enabled: false
@@ -90,7 +88,7 @@ spec:
             limits: {cpu: "1", memory: 512Mi}
           env:
             - name: SECRET_NAME
-              value: {{ .Values.existingSecret | default (include "common.names.fullname" .) | quote }}
+              value: {{ include "common.names.fullname" . | quote }}
 """
 
 SERVICE = """\
@@ -126,7 +124,7 @@ spec:
 """
 
 SECRET = """\
-{{- if not .Values.existingSecret }}
+{{- if not .Values.SWITCH }}
 apiVersion: v1
 kind: Secret
 metadata:
@@ -254,6 +252,25 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+GENERATED = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ include "common.names.fullname" . }}-NAME
+type: Opaque
+data:
+  KEY: {{ .Values.VALUE | default (randAlphaNum 32) | b64enc | quote }}
+"""
+
+
+def _switch_values(path: str) -> str:
+    """`a.b.c` as nested YAML with an empty default, so templates can read it."""
+    parts = path.split(".")
+    lines = [f"{'  ' * i}{part}:" for i, part in enumerate(parts[:-1])]
+    lines.append(f'{"  " * (len(parts) - 1)}{parts[-1]}: ""')
+    return "\n".join(lines) + "\n"
+
+
 def build_chart(
     directory: Path,
     name: str,
@@ -263,8 +280,16 @@ def build_chart(
     crds: tuple[str, ...] = (),
     quirky: bool = False,
     extra_templates: dict[str, str] | None = None,
+    secret_switch: str | None = "existingSecret",
+    generated: dict[str, tuple[str, str]] | None = None,
 ) -> Path:
-    """A chart directory `directory/name`; `crds` are group/version/Kind strings."""
+    """A chart directory `directory/name`; `crds` are group/version/Kind strings.
+
+    `secret_switch` is the value (dotted) that, when set, makes the chart use an existing
+    Secret instead of rendering its own (None: the chart has no credentials Secret);
+    `generated` adds Secrets `<fullname>-<suffix>` whose key is `randAlphaNum` unless the
+    value is given: {suffix: (key, value path)}.
+    """
     chart = directory / name
     _write(
         chart / "Chart.yaml",
@@ -282,21 +307,32 @@ def build_chart(
             """
         ),
     )
-    _write(chart / "values.yaml", VALUES.format(name=name, version=version))
+    values = VALUES.format(name=name, version=version)
+    if secret_switch and "." not in secret_switch:
+        values += f'{secret_switch}: ""\n'
+    elif secret_switch and not secret_switch.startswith("auth."):
+        values += _switch_values(secret_switch)
+    if statefulset:
+        values += "workloadKind: StatefulSet\n"
+    for _, value_path in (generated or {}).values():
+        values += _switch_values(value_path)
+    if secret_switch == "auth.existingSecret":
+        values = values.replace(
+            'auth:\n  password: ""', 'auth:\n  password: ""\n  existingSecret: ""'
+        )
+    _write(chart / "values.yaml", values)
     _write(
         chart / "charts/common/Chart.yaml",
         "apiVersion: v2\nname: common\nversion: 2.2.2\ntype: library\n",
     )
     _write(chart / "charts/common/templates/_helpers.tpl", COMMON_HELPERS)
-    workload = DEPLOYMENT
-    if statefulset:
-        _write(
-            chart / "values.yaml",
-            VALUES.format(name=name, version=version) + "workloadKind: StatefulSet\n",
-        )
-    _write(chart / "templates/workload.yaml", workload)
+    _write(chart / "templates/workload.yaml", DEPLOYMENT)
     _write(chart / "templates/service.yaml", SERVICE)
-    _write(chart / "templates/secret.yaml", SECRET)
+    if secret_switch:
+        _write(chart / "templates/secret.yaml", SECRET.replace("SWITCH", secret_switch))
+    for suffix, (key, value_path) in sorted((generated or {}).items()):
+        text = GENERATED.replace("NAME", suffix).replace("KEY", key).replace("VALUE", value_path)
+        _write(chart / f"templates/secret-{suffix}.yaml", text)
     _write(chart / "templates/hooks.yaml", HOOKS)
     _write(chart / "templates/tests/test-connection.yaml", TEST_HOOK)
     _write(chart / "templates/servicemonitor.yaml", SERVICE_MONITOR)

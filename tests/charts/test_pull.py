@@ -261,3 +261,16 @@ def test_oci_registry(make_project: Project, chart_cache: Path, repo_dir: Path) 
         code, out = run("charts", "pull", "dev", "--root", str(root))
         assert code != 0 and "release 'db'" in out and "not found" in out
         assert "Traceback" not in out
+
+
+def test_locked_chart_missing_from_the_cache_is_an_error_not_a_silent_fallback(
+    make_project: Project, helm_repo: HelmRepository, chart_cache: Path
+) -> None:
+    root = project_for(make_project, helm_repo.url)
+    assert run("charts", "pull", "dev", "--root", str(root))[0] == 0
+    for cached in cache_files(chart_cache):
+        cached.unlink()
+    code, out = run("render", "dev", "-q", "--root", str(root))
+    assert code == 2, out
+    assert "overlays/dev/charts.lock:" in out and "locked but not in the chart cache" in out
+    assert "bkgen charts pull dev" in out

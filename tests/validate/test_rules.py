@@ -184,9 +184,12 @@ def test_statefulset_needs_headless_service(check: Check) -> None:
         .replace("kind: Deployment", "kind: StatefulSet")
         .replace("spec:\n  selector", "spec:\n  serviceName: db\n  selector")
     )
-    assert rules(check(sts)) == ["statefulset-headless"]
-    headed = SERVICE.format(name="db", app="x", extra="")
-    assert rules(check(sts + "---\n" + headed)) == ["statefulset-headless"]
+    missing = check(sts)
+    assert [(f.rule, f.severity) for f in missing.findings] == [("statefulset-headless", "error")]
+    # A normal Service is valid Kubernetes (bitnami charts do it): a warning, not an error.
+    headed = check(sts + "---\n" + SERVICE.format(name="db", app="x", extra=""))
+    assert [(f.rule, f.severity) for f in headed.findings] == [("statefulset-headless", "warning")]
+    assert "per-pod DNS" in headed.findings[0].message
     headless = "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: ns}\nspec:\n  clusterIP: None\n  selector: {app: x}\n  ports: [{port: 80}]\n"
     assert check(sts + "---\n" + headless).findings == []
 
@@ -257,3 +260,40 @@ def test_version_prerequisites_of_the_monitor_suite(check: Check) -> None:
 )
 def test_semver_ordering(version: str, minimum: str, is_older: bool) -> None:
     assert older(version, minimum) is is_older
+
+
+def test_references_resolve_to_what_the_tree_creates(check: Check) -> None:
+    user = pod(extra="      volumes: [{name: s, secret: {secretName: db-creds}}]\n")
+    assert rules(check(user)) == ["references"]
+    external = (
+        "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n"
+        "metadata: {name: db, namespace: ns}\n"
+        "spec: {secretStoreRef: {name: s}, target: {name: db-creds}}\n"
+    )
+    assert check(user + "---\n" + external).findings == []
+    step = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\n"
+        "metadata: {name: gen, namespace: ns, annotations: {bkgen.io/creates: 'Secret/db-creds'}}\n"
+        "spec: {entrypoint: main, templates: [{name: main, container: {image: 'a/b:1', "
+        "resources: {requests: {cpu: 1m}, limits: {cpu: 1m}}}}]}\n"
+    )
+    assert check(user + "---\n" + step).findings == []
+
+
+def test_select_ignore_and_schema_only(check: Check) -> None:
+    text = (
+        pod(image="nginx")
+        + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: ns}\nbogus: 1\n"
+    )
+    assert sorted(set(rules(check(text)))) == ["image-tag", "schema"]
+    assert rules(check(text, select=("schema", "yaml", "input"))) == ["schema"]
+    assert rules(check(text, ignore=("schema",))) == ["image-tag"]
+    assert rules(check(text, select=("image-tag",))) == ["image-tag"]
+
+
+def test_unknown_rule_id_has_a_did_you_mean() -> None:
+    from bkgen.errors import UsageError
+    from bkgen.validate import checked_ids
+
+    with pytest.raises(UsageError, match="did you mean 'image-tag'"):
+        checked_ids(("image-tags",), ())

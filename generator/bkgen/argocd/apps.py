@@ -22,6 +22,7 @@ from typing import Any
 from bkgen.argocd import pins
 from bkgen.argocd.project import labels as project_labels
 from bkgen.catalog import Release
+from bkgen.charts.source import repository_url
 from bkgen.overlay import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, RenderedRelease
 
@@ -104,7 +105,7 @@ def _source(
     if rendered.mode == MODE_ARGOCD_HELM:
         assert release.chart is not None
         return {
-            "repoURL": release.chart.repo_url,
+            "repoURL": repository_url(env, release),
             "chart": release.chart.name,
             "targetRevision": env.versions[release.name],
             "helm": {"releaseName": release.name, "valuesObject": rendered.values or {}},

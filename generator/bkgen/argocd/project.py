@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bkgen.charts.source import repository_url
 from bkgen.overlay import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, RenderedRelease
 
@@ -59,7 +60,7 @@ def project(
         if item.mode == MODE_ARGOCD_HELM:
             chart = by_name[item.name].chart
             assert chart is not None
-            repos.add(chart.repo_url)
+            repos.add(repository_url(env, by_name[item.name]))
     namespaces = {release_namespace(env, r) for r in env.plan.releases} | {
         settings.argocd_namespace
     }

@@ -76,7 +76,14 @@ def locate(env: Environment, release: Release, lock: ChartLock | None = None) ->
         return None
     cached = cache.read(entry.digest)
     if cached is None:
-        return None
+        # Locked but absent: rendering it through Argo CD instead would make the tree
+        # depend on this machine's cache. The lock says "render here"; so must every render.
+        raise OverlayError(
+            f"chart {release.chart.name} {version} of '{release.name}' is locked but not in "
+            "the chart cache",
+            location=lock.at(release.name),
+            hint=f"bkgen charts pull {env.name} (BKGEN_CHART_CACHE moves the cache)",
+        )
     return ChartSource(
         f"{release.chart.name}-{version}.tgz ({entry.digest[:19]})",
         "cache",

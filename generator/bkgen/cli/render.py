@@ -77,10 +77,27 @@ def render(
                 f"  {len(missing)} chart(s) not in charts/ or the chart cache, left to Argo CD "
                 f"(helm-argocd); `bkgen charts pull {summary.env}` renders them here"
             )
-        for release, note in summary.notes:
-            if not note.startswith(NOT_PULLED):
-                click.echo(f"  {release}: {note}")
+        for line in _grouped_notes(summary.notes):
+            click.echo(f"  {line}")
     sys.stdout.flush()
+
+
+def _grouped_notes(notes: tuple[tuple[str, str], ...]) -> list[str]:
+    """One line per kind of note: 27 charts with the same dropped hook are one line."""
+    groups: dict[str, list[str]] = {}
+    for release, note in notes:
+        if note.startswith(NOT_PULLED):
+            continue
+        subject, _, what = note.partition(": ")
+        key = what if "/" in subject and what else note
+        groups.setdefault(key, []).append(release if key == note else f"{release} {subject}")
+    lines = []
+    for what, where in groups.items():
+        if len(where) == 1:
+            lines.append(f"{where[0]}: {what}")
+        else:
+            lines.append(f"{what}: {len(where)} objects ({', '.join(where)})")
+    return lines
 
 
 def _as_json(summary: RenderSummary) -> dict[str, object]:

@@ -13,7 +13,7 @@ from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import list_environments
 from bkgen.suggest import did_you_mean
-from bkgen.validate import ValidateSettings, validate_paths
+from bkgen.validate import SCHEMA_ONLY, ValidateSettings, checked_ids, validate_paths
 from bkgen.validate.findings import SEVERITIES
 from bkgen.validate.kubeconform import run_kubeconform
 from bkgen.validate.reporters import REPORTERS, summary_line
@@ -63,6 +63,20 @@ def _env_settings(root: Path, env: str) -> dict[str, Any]:
     default=0,
     help="Worker processes (0: one per core).",
 )
+@click.option(
+    "--select",
+    default="",
+    metavar="RULE,…",
+    help="Report only these checks (rule IDs; schema, yaml, input for the core checks).",
+)
+@click.option("--ignore", "ignore_rules", default="", metavar="RULE,…", help="Skip these checks.")
+@click.option(
+    "--schema-only",
+    is_flag=True,
+    help="Only parse and schema checks, the verdict kubeconform gives (= --select "
+    + ",".join(SCHEMA_ONLY)
+    + ").",
+)
 @root_option
 @handle_errors
 def validate(
@@ -76,6 +90,9 @@ def validate(
     fail_on: str,
     engine: str,
     jobs: int,
+    select: str,
+    ignore_rules: str,
+    schema_only: bool,
     root: str | None,
 ) -> None:
     """Validate TARGETS: files, directories, an environment name, or - for stdin.
@@ -84,6 +101,11 @@ def validate(
     """
     if not targets:
         raise UsageError("give files, directories, an environment name, or -")
+    if schema_only and select:
+        raise UsageError("--schema-only and --select choose the checks twice; give one")
+    chosen = SCHEMA_ONLY if schema_only else tuple(r for r in select.split(",") if r.strip())
+    ignored = tuple(r.strip() for r in ignore_rules.split(",") if r.strip())
+    checked_ids(chosen, ignored)  # unknown IDs fail before any file is read
     options: dict[str, Any] = {}
     paths: list[Path] = []
     stdin = False
@@ -116,6 +138,8 @@ def validate(
         ignore_missing_schemas=ignore_missing_schemas,
         project_root=base,
         jobs=jobs,
+        select=tuple(r.strip() for r in chosen),
+        ignore=ignored,
         **options,
     )
     if engine == "kubeconform":

@@ -6,6 +6,7 @@ A renderer takes the loaded environment and one release and returns a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,3 +32,9 @@ class RenderedRelease:
     manifests: tuple[Manifest, ...] = ()
     values: dict[str, Any] | None = None  # merged chart values, for review
     notes: tuple[str, ...] = field(default=())
+    # Renders the release again with other values; used only to explain a refused Secret.
+    rerender: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    chart_values: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    secret_refs: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)

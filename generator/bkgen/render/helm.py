@@ -18,7 +18,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,12 @@ def _render_local(
 
     shown = source.shown
     pinned = env.versions[release.name]
+    options = {
+        "name": release.name,
+        "namespace": release_namespace(env, release),
+        "kube_version": f"v{env.settings.kube_version}.0",
+        "api_versions": list(api_versions),
+    }
     with tempfile.TemporaryDirectory(prefix="bkgen-chart-") as scratch:
         scratch_path = Path(scratch)
         cleanup = [scratch_path, *(p for p in (source.directory,) if p is not None)]
@@ -134,31 +140,59 @@ def _render_local(
                     location=Location(shown),
                     hint=f"bkgen bump {release.name} {actual}, or replace the chart",
                 )
-            options = {
-                "name": release.name,
-                "namespace": release_namespace(env, release),
-                "kube_version": f"v{env.settings.kube_version}.0",
-                "api_versions": list(api_versions),
-            }
-            with _captured_stderr() as warnings:
+
+            def render_files(with_values: Mapping[str, Any]) -> dict[str, str]:
                 try:
                     # helm_render takes kube_version/api_versions, which Chart.render does not
                     # expose; the library rejects unknown options, so a rename fails loudly.
-                    files = json.loads(
-                        _native.call_string(
-                            "helm_render", chart._raw(), json.dumps(values), json.dumps(options)
-                        )
+                    raw = _native.call_string(
+                        "helm_render", chart._raw(), json.dumps(with_values), json.dumps(options)
                     )
                 except helm_python.HelmError as err:
                     raise RenderError(
                         f"helm template failed: {_clean(str(err), cleanup, shown)}",
                         location=Location(shown),
                     ) from None
+                files: dict[str, str] = json.loads(raw)
+                return files
+
+            with _captured_stderr() as warnings:
+                files = render_files(values)
+                merged = chart.merge_values(values)  # coalescing warns too; once is enough
             manifests, notes = _manifests(chart, files, shown)
+            archive = source.archive if source.archive is not None else _pack(chart, scratch_path)
         finally:
             chart.close()
+
+    def rerender(with_values: dict[str, Any]) -> list[dict[str, Any]]:
+        """A fresh load from the same bytes: the chart handle above is closed by now."""
+        again = helm_python.Chart.load_archive(archive)
+        try:
+            with _captured_stderr():
+                raw = _native.call_string(
+                    "helm_render", again._raw(), json.dumps(with_values), json.dumps(options)
+                )
+            return [m.body for m in _manifests(again, json.loads(raw), shown)[0]]
+        finally:
+            again.close()
+
     notes += [f"helm: {w}" for w in dict.fromkeys(warnings)]
-    return RenderedRelease(release.name, MODE_HELM, tuple(manifests), values, tuple(notes))
+    return RenderedRelease(
+        release.name,
+        MODE_HELM,
+        tuple(manifests),
+        values,
+        tuple(notes),
+        rerender=rerender,
+        chart_values=merged,
+    )
+
+
+def _pack(chart: Any, scratch: Path) -> bytes:
+    """The loaded directory chart as archive bytes, so it can be loaded again later."""
+    out = scratch / "packed"
+    out.mkdir(exist_ok=True)
+    return Path(chart.save(out)).read_bytes()
 
 
 def _manifests(chart: Any, files: dict[str, str], shown: str) -> tuple[list[Manifest], list[str]]:

@@ -7,6 +7,7 @@ for a problem in the input, only for unusable arguments (`UsageError`).
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 from bkgen.errors import UsageError, display_path
 from bkgen.validate import engine, loader
 from bkgen.validate.findings import SEVERITIES, Finding, Report
-from bkgen.validate.rules import TREE_RULES, Facts, RuleContext
+from bkgen.validate.rules import BY_ID, TREE_RULES, Facts, RuleContext
 from bkgen.validate.schemas import normalize_version
 
 __all__ = [
@@ -43,6 +44,31 @@ class ValidateSettings:
     allowed_registries: tuple[str, ...] = ()
     project_root: Path | None = None
     jobs: int = 0  # 0: one per core
+    select: tuple[str, ...] = ()  # only these checks (rule IDs, or schema/yaml/input)
+    ignore: tuple[str, ...] = ()  # all but these
+
+
+# Findings that come from parsing and schemas, not from a policy rule module.
+CORE_CHECKS = ("input", "schema", "yaml")
+SCHEMA_ONLY = CORE_CHECKS
+
+
+def check_ids() -> tuple[str, ...]:
+    return tuple(sorted({*CORE_CHECKS, *BY_ID}))
+
+
+def checked_ids(select: Sequence[str], ignore: Sequence[str]) -> frozenset[str]:
+    """The checks a run reports; unknown IDs are a usage error with a did-you-mean."""
+    known = check_ids()
+    for rule in (*select, *ignore):
+        if rule not in known:
+            close = difflib.get_close_matches(rule, known, n=1)
+            raise UsageError(
+                f"unknown rule {rule!r}",
+                hint=f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(known)}",
+            )
+    chosen = set(select) if select else set(known)
+    return frozenset(chosen - set(ignore))
 
 
 def _crd_dirs(settings: ValidateSettings) -> tuple[Path, ...]:
@@ -210,6 +236,9 @@ def _validate(
             report.suppressed.append((finding, "bkgen.io/ignore annotation"))
         else:
             raw.append(finding)
+    wanted = checked_ids(settings.select, settings.ignore)
+    raw = [f for f in raw if f.rule in wanted]
+    report.suppressed[:] = [(f, why) for f, why in report.suppressed if f.rule in wanted]
     report.findings.extend(report_findings(raw, settings, report))
     report.findings.sort(key=lambda f: (f.path, f.line or 0, f.column or 0, f.rule, f.message))
     return report

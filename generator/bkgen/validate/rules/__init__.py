@@ -51,6 +51,7 @@ class Facts:
     refs: tuple[tuple[str, str], ...] = ()  # (Kind, name) in the same namespace
     backends: tuple[tuple[str, str], ...] = ()  # Ingress (service, port)
     service_name: str | None = None  # StatefulSet.spec.serviceName
+    creates: tuple[tuple[str, str], ...] = ()  # (Kind, name) it makes exist (ExternalSecret)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

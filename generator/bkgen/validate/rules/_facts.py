@@ -134,4 +134,20 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         facts.headless = spec.get("clusterIP") == "None"
     if kind == "Ingress":
         facts.backends = tuple(_backends(spec))
+    facts.creates = tuple(_creates(kind, meta, spec, annotations))
     return facts
+
+
+CREATES_ANNOTATION = "bkgen.io/creates"  # "Secret/a,Secret/b": made in-cluster by this object
+
+
+def _creates(
+    kind: str, meta: Mapping[str, Any], spec: Mapping[str, Any], annotations: Mapping[str, str]
+) -> Iterator[tuple[str, str]]:
+    if kind == "ExternalSecret":
+        target = spec.get("target") if isinstance(spec.get("target"), Mapping) else {}
+        yield "Secret", str((target or {}).get("name") or meta.get("name") or "")
+    for item in annotations.get(CREATES_ANNOTATION, "").split(","):
+        created_kind, _, name = item.strip().partition("/")
+        if created_kind and name:
+            yield created_kind, name

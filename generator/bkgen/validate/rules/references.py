@@ -21,7 +21,10 @@ def declared_external(kind: str, namespace: str, name: str, ctx: RuleContext, it
 
 
 def check_tree(facts: Sequence[Facts], ctx: RuleContext) -> Iterator[Hit]:
+    # What the tree creates: the objects themselves, the Secrets ExternalSecrets make, and
+    # what workflow steps declare they create in-cluster (bkgen.io/creates).
     present = {(f.kind, f.namespace, f.name) for f in facts}
+    present |= {(kind, f.namespace, name) for f in facts for kind, name in f.creates}
     for index, item in enumerate(facts):
         for kind, name in item.refs:
             if (kind, item.namespace, name) in present:

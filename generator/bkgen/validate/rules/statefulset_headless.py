@@ -31,8 +31,12 @@ def check_tree(facts: Sequence[Facts], ctx: RuleContext) -> Iterator[Hit]:
                     index=index,
                 )
         elif not service.headless:
+            # Valid Kubernetes (bitnami charts do it): pods still run, only their per-pod DNS
+            # names are missing. A warning, not an error.
             yield Hit(
-                f"Service {item.service_name!r} is not headless (clusterIP: None)",
+                f"Service {item.service_name!r} is not headless (clusterIP: None): "
+                "pods get no stable per-pod DNS names",
                 ("spec", "serviceName"),
                 index=index,
+                severity="warning",
             )

@@ -1,0 +1,180 @@
+"""Every rendered Secret, examined: sentinels become an ExternalSecret, values are refused.
+
+Per release, after rendering and before anything is written:
+
+- a Secret whose keys hold sentinels becomes an ExternalSecret (`externalsecret.build`);
+  its other keys stay as literal template text unless their name says credential, in which
+  case the value must be declared too;
+- a Secret with any other non-empty value is refused. The report says which release,
+  Secret and key, whether the chart generates the value on every render (`randAlphaNum`,
+  `genPrivateKey`, … found by rendering again), and which chart value to declare (found by
+  rendering with probe values), so the fix is one line in the env's values file;
+- a sentinel anywhere but in a Secret (a ConfigMap, an env `value:`) is refused: the
+  secret would be in git.
+
+Secrets without values (a service-account token Secret, an empty placeholder) pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bkgen.errors import Location, RenderError
+from bkgen.render import Manifest
+from bkgen.secrets import externalsecret
+from bkgen.secrets.refs import SENTINEL, SecretRef, tokens_in
+
+CREDENTIAL = re.compile(
+    r"pass(word|wd)?|secret|token|private[-_.]?key|api[-_.]?key|credential|\.pem$|\.key$|^key$",
+    re.IGNORECASE,
+)
+
+
+class SecretError(RenderError):
+    """A rendered object would put a secret value into git."""
+
+    family = "secret error"
+
+
+@dataclass(frozen=True)
+class Plaintext:
+    secret: str
+    key: str
+    credential: bool
+    source: str = ""  # the template that wrote it
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    generated: bool
+    value_path: str | None  # the chart value (dotted) that feeds the key, when found
+
+
+Diagnose = Callable[[Sequence[Plaintext]], Mapping[tuple[str, str], Diagnosis]]
+
+
+def _decoded(secret: Mapping[str, Any]) -> dict[str, str | None]:
+    """key -> text (None for binary data, which cannot be templated)."""
+    out: dict[str, str | None] = {}
+    for key, value in (secret.get("data") or {}).items():
+        try:
+            raw = base64.b64decode(str(value), validate=True)
+            out[str(key)] = raw.decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            out[str(key)] = None
+    for key, value in (secret.get("stringData") or {}).items():
+        out[str(key)] = "" if value is None else str(value)
+    return out
+
+
+def _strings(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _strings(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, str(index)))
+    elif isinstance(node, str):
+        yield path, node
+
+
+def _where(body: Mapping[str, Any]) -> str:
+    return f"{body.get('kind')}/{(body.get('metadata') or {}).get('name')}"
+
+
+def process(
+    release: str,
+    manifests: Sequence[Manifest],
+    refs: Mapping[str, SecretRef],
+    settings: Mapping[str, Any],
+    diagnose: Diagnose | None = None,
+) -> tuple[Manifest, ...]:
+    out: list[Manifest] = []
+    plaintext: list[Plaintext] = []
+    for manifest in manifests:
+        body = manifest.body
+        if body.get("kind") == "Secret" and body.get("apiVersion") == "v1":
+            converted, problems = _secret(release, body, refs, settings, manifest.source)
+            plaintext += problems
+            if converted is not None:
+                out.append(Manifest(converted, manifest.source))
+            continue
+        for path, text in _strings(body):
+            for token in tokens_in(text):
+                ref = refs.get(token)
+                what = f"secret {ref.key}#{ref.prop}" if ref else "a secret sentinel"
+                raise SecretError(
+                    f"release '{release}': {_where(body)} at {'.'.join(path)} carries {what}; "
+                    "only a Secret may hold it",
+                    location=Location(manifest.source),
+                    hint="give the chart the secret through its existingSecret (or secret "
+                    "file) option instead of a plain value",
+                )
+        out.append(manifest)
+    if plaintext:
+        raise _plaintext_error(release, plaintext, diagnose)
+    return tuple(out)
+
+
+def _secret(
+    release: str,
+    body: Mapping[str, Any],
+    refs: Mapping[str, SecretRef],
+    settings: Mapping[str, Any],
+    source: str,
+) -> tuple[dict[str, Any] | None, list[Plaintext]]:
+    name = str((body.get("metadata") or {}).get("name"))
+    values = _decoded(body)
+    carrying = {k for k, v in values.items() if v is not None and SENTINEL.search(v)}
+    problems: list[Plaintext] = []
+    for key, text in sorted(values.items()):
+        if key in carrying or text == "":
+            continue
+        credential = text is None or bool(CREDENTIAL.search(key))
+        if not carrying or credential:
+            problems.append(Plaintext(name, key, credential, source))
+    if not carrying:
+        return (dict(body) if not problems else None), problems
+    if problems:
+        return None, problems
+    if not settings.get("backend"):
+        raise SecretError(
+            f"release '{release}': Secret {name} declares secrets but env.yaml sets no "
+            "secrets.backend",
+            location=Location(source),
+            hint="secrets: {backend: external-secrets, store: {kind: ClusterSecretStore, "
+            "name: <store>}}",
+        )
+    texts = {k: v for k, v in values.items() if v is not None}
+    return externalsecret.build(body, texts, refs, settings), []
+
+
+def _plaintext_error(
+    release: str, problems: Sequence[Plaintext], diagnose: Diagnose | None
+) -> SecretError:
+    found = dict(diagnose(problems)) if diagnose is not None else {}
+    parts = []
+    for item in problems:
+        diagnosis = found.get((item.secret, item.key))
+        text = f"Secret {item.secret} key '{item.key}'"
+        if diagnosis is not None and diagnosis.generated:
+            text += " is generated by the chart on every render (randAlphaNum or similar)"
+        else:
+            text += " holds a plain value"
+        if diagnosis is not None and diagnosis.value_path:
+            text += f"; declare {diagnosis.value_path}"
+        parts.append(text)
+    first = parts[0]
+    more = f" (and {len(parts) - 1} more: {'; '.join(parts[1:])})" if len(parts) > 1 else ""
+    return SecretError(
+        f"release '{release}': {first}{more}",
+        location=Location(problems[0].source),
+        hint=f"in the env's {release}-custom-values.yaml.j2 set <value>: "
+        '{secretRef: "<store key>#<property>"}, or point the chart\'s existingSecret at an '
+        "in-cluster Secret",
+    )
