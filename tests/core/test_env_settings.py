@@ -138,3 +138,15 @@ def test_environment_names_get_did_you_mean(make_project: Project) -> None:
         result = CliRunner().invoke(cli, [*command, "--root", str(root)])
         assert result.exit_code == 2, (command, result.output)
         assert "did you mean 'dev'?" in result.output, (command, result.output)
+
+
+def test_validate_names_the_option_that_exists(tmp_path: Path) -> None:
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(manifest), "--kube-version", "1.30"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "bkgen: usage error: no bundled schemas for Kubernetes 1.30 (bundled: 1.20–1.28) "
+        "(hint: --kube-version 1.28, or `bkgen validate --schema-location DIR` with schemas "
+        "for that version)"
+    )

@@ -134,3 +134,19 @@ def test_chart_schema_when_the_chart_is_here(make_project: Project) -> None:
 def test_shipped_environments_are_clean(repo_root: Path) -> None:
     for name in ("default", "prod", "bcs-demo"):
         assert check_environment(load_environment(repo_root, name)) == [], name
+
+
+def test_chart_schema_from_a_packaged_archive(make_project: Project, tmp_path: Path) -> None:
+    from tests.charts.factory import build_chart, package
+
+    chart = build_chart(tmp_path / "src", "app", "2.0.0")
+    schema = {"type": "object", "properties": {"replicaCount": {"type": "integer", "minimum": 1}}}
+    (chart / "values.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    root = make_project({"overlays/dev/app-custom-values.yaml.j2": "# fewer\nreplicaCount: 0\n"})
+    package(chart, root / "overlays" / "dev" / "charts")
+    env = load_environment(root, "dev")
+    with pytest.raises(
+        OverlayError,
+        match=r"^overlays/dev/app-custom-values.yaml.j2:2: overlay error: app: replicaCount: 0 is less than the minimum of 1",
+    ):
+        check_release(env, env.catalog.releases["app"])
