@@ -14,13 +14,18 @@ Not included: CRDs a chart ships in `crds/` but the catalog does not list under 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import kubernetes_validate
 
-from bkgen.overlay import Environment
-from bkgen.validate.schemas import normalize_version
+from bkgen.catalog import Catalog, Release
+from bkgen.kubeversion import normalize_version
+
+if TYPE_CHECKING:  # overlay uses `installed_apis` while it builds the Environment
+    from bkgen.overlay import Environment
 
 _BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 SECRET_BACKEND_APIS = {"external-secrets": ("external-secrets.io/v1beta1/ExternalSecret",)}
@@ -48,12 +53,21 @@ def _expand(gvk: str) -> tuple[str, str]:
     return gvk.rsplit("/", 1)[0], gvk
 
 
+def installed_apis(
+    catalog: Catalog, enabled: Iterable[Release], secrets_backend: str = ""
+) -> tuple[str, ...]:
+    """group/version/Kind the environment installs besides Kubernetes itself: the catalog's
+    prerequisites, the secrets backend, and what every enabled release `provides`."""
+    extra = list(catalog.prerequisites)
+    extra += SECRET_BACKEND_APIS.get(secrets_backend, ())
+    for release in enabled:
+        extra += release.provides
+    return tuple(sorted(set(extra)))
+
+
 def api_versions(env: Environment) -> tuple[str, ...]:
     found = set(builtin_api_versions(env.settings.kube_version))
-    extra = list(env.catalog.prerequisites)
-    extra += SECRET_BACKEND_APIS.get(str(env.settings.secrets.get("backend", "")), ())
-    for release in env.plan.releases:
-        extra += release.provides
-    for gvk in extra:
+    backend = str(env.settings.secrets.get("backend", ""))
+    for gvk in installed_apis(env.catalog, env.plan.releases, backend):
         found.update(_expand(gvk))
     return tuple(sorted(found))

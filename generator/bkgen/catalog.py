@@ -64,6 +64,10 @@ class Catalog:
     releases: Mapping[str, Release]
     source: str = "overlays/base/catalog.yaml"
     prerequisites: tuple[str, ...] = ()  # group/version/Kind present before any release
+    platform: str = ""  # e.g. "BlueKing 7.1"
+    kube_versions: tuple[str, str] | None = None  # (min, max) Kubernetes the platform supports
+    # dotted global-values key -> (group/version/Kind its charts create, line in catalog.yaml)
+    switches: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
 
     def at(self, name: str) -> Location:
         release = self.releases.get(name)

@@ -22,7 +22,12 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
-from bkgen.overlay import list_environments, load_catalog, load_environment
+from bkgen.overlay import (
+    list_environments,
+    load_catalog,
+    load_environment,
+    require_environment,
+)
 from bkgen.values import format_key_path, parse_key_path
 
 VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
@@ -110,8 +115,7 @@ def parse_assignment(text: str) -> tuple[tuple[str, ...], Any]:
 
 
 def set_values(root: Path, env: str, assignments: Sequence[str]) -> Path:
-    if env not in list_environments(root):
-        raise UsageError(f"unknown environment '{env}'")
+    require_environment(root, env)
     path = root / "overlays" / env / "custom.yaml"
     base = _load(root / "overlays" / "base" / "values.yaml")
     parsed = [parse_assignment(a) for a in assignments]
@@ -150,8 +154,8 @@ def bump(root: Path, release: str, version: str, env: str | None = None) -> tupl
         raise UsageError(f"'{release}' is not a chart release; it has no version")
     if not VERSION.match(version):
         raise UsageError(f"invalid version {version!r} (expected e.g. 2.4.4 or 2.1.2-beta.20)")
-    if env is not None and env not in list_environments(root):
-        raise UsageError(f"unknown environment '{env}'")
+    if env is not None:
+        require_environment(root, env)
     path = root / "overlays" / (env or "base") / "versions.yaml"
     previous: list[str] = []
 

@@ -139,3 +139,24 @@ class GitError(BkgenError):
 
     exit_code = EXIT_FAILURE
     family = "git error"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning about the input that does not stop the run (data, like a finding).
+
+    Printed as `file:line: warning: message (hint: …)`, the same shape as an error, so a
+    reader can click it; an environment may turn some into errors (`validation.*`).
+    """
+
+    message: str
+    location: Location | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        head = f"{self.location}: " if self.location else ""
+        tail = f" (hint: {self.hint})" if self.hint else ""
+        return f"{head}warning: {self.message}{tail}"
+
+    def as_error(self) -> OverlayError:
+        return OverlayError(self.message, location=self.location, hint=self.hint)

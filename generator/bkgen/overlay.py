@@ -16,7 +16,6 @@ release custom values, each a jinja2 template that sees the global values.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,9 +24,13 @@ from typing import Any
 
 from bkgen.bcs_vars import helm_values, registry_setting
 from bkgen.catalog import Catalog, ChartRef, Plan, Release, plan
+from bkgen.env_settings import EnvSettings, read_settings
 from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
+from bkgen.overlay_files import account
 from bkgen.schemacheck import check
 from bkgen.secrets.refs import SecretRef, substitute
+from bkgen.suggest import closest_key_path, did_you_mean
+from bkgen.suites import apply_switches
 from bkgen.templateset import (
     BcsSettings,
     TemplateSet,
@@ -41,27 +44,6 @@ from bkgen.values import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.yamlio import load_file, load_text, position, to_plain
 
 ENV_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class EnvSettings:
-    """`env.yaml`, with defaults filled in."""
-
-    name: str
-    kube_version: str
-    suites: tuple[str, ...]
-    repo_url: str
-    target_revision: str
-    path: str
-    argocd_namespace: str
-    project: str
-    destination_server: str
-    sync: Mapping[str, Any]
-    charts_dir: Path
-    charts_mode: str
-    validation: Mapping[str, Any]
-    chart_repositories: Mapping[str, str] = field(default_factory=dict)  # catalog name -> mirror
-    secrets: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,6 +82,29 @@ def list_environments(root: Path) -> list[str]:
     return sorted(
         p.name for p in overlays.iterdir() if p.name != "base" and (p / "env.yaml").is_file()
     )
+
+
+def unknown_environment(root: Path, name: str) -> UsageError:
+    """The error for an environment name that has no `overlays/<name>/env.yaml`."""
+    known = list_environments(root)
+    if (root / "overlays" / name).is_dir():
+        return UsageError(
+            f"environment '{name}' has no env.yaml",
+            location=Location(display_path(root / "overlays" / name / "env.yaml", root)),
+            hint="docs/overlays.md, 'Adding an environment', says what it holds",
+        )
+    return UsageError(
+        f"unknown environment '{name}'",
+        hint=did_you_mean(name, known, f"environments: {', '.join(known)}")
+        if known
+        else "no overlays/<env>/env.yaml",
+    )
+
+
+def require_environment(root: Path, name: str) -> None:
+    """Raise `unknown_environment` unless `name` is an environment of `root`."""
+    if name not in list_environments(root):
+        raise unknown_environment(root, name)
 
 
 def _load_checked(root: Path, path: Path, schema: str) -> Any:
@@ -151,68 +156,46 @@ def load_catalog(root: Path) -> Catalog:
         releases=releases,
         source=shown,
         prerequisites=tuple(str(p) for p in doc.get("prerequisites", [])),
+        platform=str(doc.get("platform", "")),
+        switches={
+            str(k): (str(v), (position(doc["switches"], k) or (None,))[0])
+            for k, v in (doc.get("switches") or {}).items()
+        },
+        kube_versions=(
+            (str(doc["kubeVersions"]["min"]), str(doc["kubeVersions"]["max"]))
+            if "kubeVersions" in doc
+            else None
+        ),
     )
 
 
-def _settings(root: Path, name: str, doc: Mapping[str, Any], catalog: Catalog) -> EnvSettings:
-    env_dir = root / "overlays" / name
-    shown = display_path(env_dir / "env.yaml", root)
-    suites = tuple(str(s) for s in doc.get("suites", ["base"]))
-    for suite in suites:
-        if suite not in catalog.suites:
-            raise OverlayError(
-                f"unknown suite '{suite}'",
-                location=Location(shown, *(position(doc.get("suites"), suites.index(suite)) or ())),
-                hint=f"suites: {', '.join(catalog.suites)}",
-            )
-    git = doc.get("git", {})
-    argocd = doc.get("argocd", {})
-    charts = doc.get("charts", {})
-    mirrors = {str(k): str(v) for k, v in (charts.get("repositories") or {}).items()}
-    for repo in mirrors:
-        if repo not in catalog.repositories:
-            close = difflib.get_close_matches(repo, list(catalog.repositories), n=1)
-            raise OverlayError(
-                f"charts.repositories names unknown repository '{repo}'",
-                location=Location(shown, *(position(charts["repositories"], repo) or ())),
-                hint=f"did you mean '{close[0]}'?"
-                if close
-                else f"repositories: {', '.join(catalog.repositories)}",
-            )
-    return EnvSettings(
-        name=name,
-        kube_version=str(doc["kubeVersion"]),
-        suites=suites,
-        repo_url=str(git["repoURL"]),
-        target_revision=str(git.get("targetRevision", "main")),
-        path=str(git.get("path", f"rendered/{name}")),
-        argocd_namespace=str(argocd.get("namespace", "argocd")),
-        project=str(argocd.get("project", f"bkce7-{name}")),
-        destination_server=str(argocd.get("destinationServer", "https://kubernetes.default.svc")),
-        sync=to_plain(argocd.get("sync", {})),
-        charts_dir=env_dir / str(charts.get("dir", "charts")),
-        charts_mode=str(charts.get("mode", "auto")),
-        validation=to_plain(doc.get("validation", {})),
-        chart_repositories=mirrors,
-        secrets=to_plain(doc.get("secrets", {})),
-    )
+def _check_known_keys(
+    custom: Any, base: Any, shown: str, base_tree: Any, prefix: KeyPath = ()
+) -> None:
+    """custom.yaml may only set keys the base values define: a typo must not pass silently.
 
-
-def _check_known_keys(custom: Any, base: Any, shown: str, prefix: KeyPath = ()) -> None:
-    """custom.yaml may only set keys the base values define: a typo must not pass silently."""
+    The hint searches the whole base tree, so a key at the wrong indentation is found where
+    it belongs (`bkMainSiteDomain` -> `domain.bkMainSiteDomain`) instead of advising to grow
+    the base values.
+    """
     if not isinstance(custom, Mapping) or not isinstance(base, Mapping):
         return
     for key, value in custom.items():
         path = (*prefix, str(key))
         if str(key) not in base:
-            close = difflib.get_close_matches(str(key), [str(k) for k in base], n=1)
+            meant = closest_key_path(path, base_tree)
             raise OverlayError(
                 f"unknown key '{format_key_path(path)}' (not in overlays/base/values.yaml)",
                 location=Location(shown, *(position(custom, key) or ())),
-                hint=f"did you mean '{close[0]}'?" if close else "add it to base values first",
+                hint=(
+                    f"did you mean '{format_key_path(meant)}'?"
+                    if meant is not None
+                    else "custom.yaml overrides base values; a new global value is a change "
+                    "to overlays/base/values.yaml and the templates that read it"
+                ),
             )
         if isinstance(base[str(key)], Mapping) and base[str(key)]:
-            _check_known_keys(value, base[str(key)], shown, path)
+            _check_known_keys(value, base[str(key)], shown, base_tree, path)
 
 
 def _enabled(
@@ -251,16 +234,13 @@ def load_environment(root: Path, name: str) -> Environment:
         raise UsageError(f"invalid environment name {name!r} (lowercase letters, digits, '-')")
     env_dir = root / "overlays" / name
     if not (env_dir / "env.yaml").is_file():
-        known = list_environments(root)
-        raise UsageError(
-            f"unknown environment '{name}'",
-            hint=f"environments: {', '.join(known)}" if known else "no overlays/<env>/env.yaml",
-        )
+        raise unknown_environment(root, name)
     base = root / "overlays" / "base"
     sets = load_template_sets(root, env_dir)
     catalog = with_template_sets(load_catalog(root), sets)
     env_doc = _load_checked(root, env_dir / "env.yaml", "env.schema.json")
-    settings = _settings(root, name, env_doc, catalog)
+    settings = read_settings(root, name, env_doc, catalog)
+    account(root, env_dir, catalog, settings.charts_dir.relative_to(env_dir).as_posix())
 
     layers: list[Layer] = []
     pins: dict[str, str] = {}
@@ -284,7 +264,7 @@ def load_environment(root: Path, name: str) -> Environment:
     custom_path = env_dir / "custom.yaml"
     if custom_path.is_file():
         custom = _load_checked(root, custom_path, "values.schema.json")
-        _check_known_keys(custom, base_values, display_path(custom_path, root))
+        _check_known_keys(custom, base_values, display_path(custom_path, root), base_values)
         layers.append(Layer(display_path(custom_path, root), custom))
     merged = merge_layers(layers)
     merged.values, refs = substitute(merged.values, locate=merged.location)
@@ -295,6 +275,8 @@ def load_environment(root: Path, name: str) -> Environment:
                 location=Location(display_path(base / "versions.yaml", root)),
                 hint=f'add `{release.name}: "x.y.z"` under `version:`',
             )
+    env_plan = plan(catalog, _enabled(catalog, settings, merged.values))
+    apply_switches(catalog, settings, env_plan, merged)
     return Environment(
         root=root,
         settings=settings,
@@ -302,7 +284,7 @@ def load_environment(root: Path, name: str) -> Environment:
         blueking_version=blueking_version,
         versions=pins,
         values=merged,
-        plan=plan(catalog, _enabled(catalog, settings, merged.values)),
+        plan=env_plan,
         template_sets={name: tset for name, (tset, _) in sets.items()},
         bcs=load_bcs_settings(root, env_dir),
         secret_refs=refs,
@@ -371,6 +353,11 @@ def _line_mapper(template: str, rendered: str) -> Any:
 
 def release_values(env: Environment, release: Release) -> Merged:
     """Render and merge a release's values templates (base < env values < env custom)."""
+    return merge_layers(release_layers(env, release))
+
+
+def release_layers(env: Environment, release: Release) -> list[Layer]:
+    """The rendered values layers of a release, in merge order, each with its source lines."""
     candidates = (
         env.base_dir / "releases" / f"{release.name}-values.yaml.j2",
         env.env_dir / f"{release.name}-values.yaml.j2",
@@ -393,7 +380,7 @@ def release_values(env: Environment, release: Release) -> Merged:
         layers.append(Layer(shown, doc, _line_mapper(text, rendered)))
     if env.bcs is not None and release.name in env.bcs.helm_releases:
         layers.append(_bcs_layer(env, release))
-    return merge_layers(layers)
+    return layers
 
 
 def _bcs_layer(env: Environment, release: Release) -> Layer:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bkgen import __version__, argocd, postprocess
+from bkgen import __version__, argocd, postprocess, release_keys
 from bkgen.argocd import pins, retain
 from bkgen.capabilities import api_versions
 from bkgen.catalog import Release
@@ -51,6 +51,7 @@ class RenderSummary:
     input_digest: str
     files: int
     notes: tuple[tuple[str, str], ...] = ()  # (release, note): hooks dropped, Helm warnings
+    warnings: tuple[str, ...] = ()  # about the input: file:line: warning: … (overlay checks)
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def _inputs(env: Environment) -> dict[str, str]:
 def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTree:
     """Everything for `rendered/<env>/`, in memory."""
     rendered: list[RenderedRelease] = []
+    warnings = tuple(str(n) for n in (*env.settings.notices, *release_keys.check_environment(env)))
     apis = api_versions(env)
     for release in env.plan.releases:
         result = secure(env, release, render_release(env, release, apis))
@@ -209,6 +211,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
         input_digest=digest,
         files=len(files),
         notes=tuple((r.name, note) for r in rendered for note in r.notes),
+        warnings=warnings,
     )
     return RenderedTree(files, summary, env)
 

@@ -95,6 +95,7 @@ def env_lock(root: Path, env: str, timeout: float = LOCK_TIMEOUT) -> Iterator[No
     path = rendered / f".{env}.lock"
     output_dir(root, env)
     deadline = time.monotonic() + timeout
+    created = not rendered.exists()
     while True:
         try:
             rendered.mkdir(exist_ok=True)
@@ -112,6 +113,9 @@ def env_lock(root: Path, env: str, timeout: float = LOCK_TIMEOUT) -> Iterator[No
         with suppress(OSError):
             path.unlink()
         os.close(fd)  # closing drops the flock
+        if created:
+            with suppress(OSError):
+                rendered.rmdir()  # only if nothing was rendered into it
 
 
 def _acquired(fd: int, path: Path, env: str, deadline: float) -> bool:

@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 
 from bkgen.errors import Location, OverlayError, display_path
 from bkgen.jsonschemas import compile_python, iter_python_errors
+from bkgen.suggest import closest
 from bkgen.yamlio import position, to_plain
 
 
@@ -83,12 +84,18 @@ def check(document: Any, schema_name: str, shown_path: str, root: Path) -> None:
     )
     if not errors:
         return
-    error = errors[0]
+    error = _renamed_required(errors) or errors[0]
     line, col, key = _locate(document, error)
     if error.validator == "additionalProperties":
         message = f"unknown key '{key}'"
         allowed = sorted(_schema_properties(error))
-        hint = f"allowed keys here: {', '.join(allowed)}" if allowed else None
+        missing = _missing_required(error)
+        match = closest(key, missing) or closest(key, allowed)
+        if match is not None:
+            required = " (required, and missing)" if match in missing else ""
+            hint: str | None = f"did you mean '{match}'?{required}"
+        else:
+            hint = f"allowed keys here: {', '.join(allowed)}" if allowed else None
     elif "propertyNames" in error.absolute_schema_path:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         message = f"invalid key '{key}' in {where}: {error.message}"
@@ -96,5 +103,45 @@ def check(document: Any, schema_name: str, shown_path: str, root: Path) -> None:
     else:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         message = f"{where}: {error.message}"
-        hint = None
+        hint = _hint(error)
     raise OverlayError(message, location=Location(shown_path, line, col), hint=hint)
+
+
+def _hint(error: ValidationError) -> str | None:
+    """The schema's own `x-hint`, or the fix for a common YAML surprise."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    wanted = schema.get("type")
+    if (
+        error.validator == "type"
+        and wanted == "string"
+        and isinstance(error.instance, int | float)
+        and not isinstance(error.instance, bool)
+    ):
+        key = str(error.absolute_path[-1]) if error.absolute_path else "value"
+        return f'YAML reads {error.instance!r} as a number; quote it: {key}: "{error.instance}"'
+    if error.validator == "required":
+        return None
+    hint = schema.get("x-hint")
+    return str(hint) if hint else None
+
+
+def _missing_required(error: ValidationError) -> list[str]:
+    """Required keys absent from the mapping an additionalProperties error is about."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [str(k) for k in schema.get("required", []) if k not in instance]
+
+
+def _renamed_required(errors: list[ValidationError]) -> ValidationError | None:
+    """`kubernetesVersion:` for `kubeVersion:` fails twice (missing + unknown); the unknown key
+    is the one to name, because renaming it fixes both."""
+    for error in errors:
+        if error.validator != "additionalProperties":
+            continue
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        missing = [str(k) for k in schema.get("required", []) if k not in instance]
+        extras = [str(k) for k in instance if str(k) not in schema.get("properties", {})]
+        if missing and any(closest(extra, missing) for extra in extras):
+            return error
+    return None

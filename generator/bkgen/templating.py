@@ -12,6 +12,7 @@ import base64
 import functools
 import hashlib
 import json
+import re
 import signal
 import threading
 from collections.abc import Iterator, Mapping
@@ -25,6 +26,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 
 from bkgen import limits
 from bkgen.errors import Location, TemplateError
+from bkgen.suggest import KeyPath, closest_key_path
 from bkgen.yamlio import dump
 
 
@@ -181,10 +183,15 @@ def render_template(text: str, source: str, context: Mapping[str, Any]) -> str:
     except MemoryError:
         raise TemplateError("template ran out of memory", location=Location(source)) from None
     except UndefinedError as err:
+        line = _failing_line(err)
+        missing = _missing_path(text, line, context)
+        meant = closest_key_path(missing[1:], context.get(missing[0])) if missing else None
         raise TemplateError(
-            f"undefined variable: {err.message}",
-            location=Location(source, _failing_line(err)),
-            hint="define it in values.yaml/custom.yaml or guard it with `is defined`",
+            f"undefined variable: {'.'.join(missing) if missing else err.message}",
+            location=Location(source, line),
+            hint=f"did you mean '{'.'.join((missing[0], *meant))}'?"
+            if missing and meant
+            else "define it in values.yaml/custom.yaml or guard it with `is defined`",
         ) from None
     except SecurityError as err:
         raise TemplateError(
@@ -206,6 +213,27 @@ def render_template(text: str, source: str, context: Mapping[str, Any]) -> str:
             hint="raise BKGEN_MAX_TEMPLATE_OUTPUT if this is intended",
         )
     return output
+
+
+_REFERENCE = re.compile(r"\b(values|env|release)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+
+
+def _missing_path(text: str, line: int | None, context: Mapping[str, Any]) -> KeyPath | None:
+    """The first `values.a.b` on the failing line that the context does not hold, up to the
+    segment that is missing: jinja2 only says "'dict object' has no attribute 'b'"."""
+    if line is None:
+        return None
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    for match in _REFERENCE.finditer(lines[line - 1]):
+        root, rest = match.group(1), match.group(2).split(".")[1:]
+        node: Any = context.get(root)
+        for depth, part in enumerate(rest):
+            if not isinstance(node, Mapping) or part not in node:
+                return (root, *rest[: depth + 1])
+            node = node[part]
+    return None
 
 
 def _failing_line(err: BaseException) -> int | None:

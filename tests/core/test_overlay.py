@@ -52,7 +52,7 @@ def test_layering_order_versions_values_custom(make_project: Project) -> None:
         (
             {"overlays/dev/custom.yaml": "domain:\n  bkDomian: x\n"},
             OverlayError,
-            r"overlays/dev/custom.yaml:2:3: .*unknown key 'domain.bkDomian'.*did you mean 'bkDomain'",
+            r"overlays/dev/custom.yaml:2:3: .*unknown key 'domain.bkDomian'.*did you mean 'domain.bkDomain'",
         ),
         (
             {"overlays/dev/env.yaml": 'kubeVersion: "1.23"\ngit: {repoURL: x}\nsuits: [base]\n'},

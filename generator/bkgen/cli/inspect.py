@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -14,8 +15,10 @@ from bkgen.charts.source import locate
 from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import Environment, load_environment, release_values
+from bkgen.provenance import Step, steps
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, MODE_TEMPLATES, MODE_WORKFLOW
-from bkgen.values import Merged, format_key_path, lookup, parse_key_path
+from bkgen.suggest import closest_key_path, did_you_mean
+from bkgen.values import KeyPath, Merged, Origin, format_key_path, lookup, parse_key_path
 from bkgen.yamlio import dump
 
 
@@ -30,15 +33,32 @@ def _mode(env: Environment, release: Release) -> str:
     return MODE_ARGOCD_HELM
 
 
+def _release(env: Environment, name: str) -> Release:
+    """A release of the env's catalog by name; an unknown name gets the closest one."""
+    entry = env.catalog.releases.get(name)
+    if entry is None:
+        known = [*env.catalog.releases, "global"]
+        raise UsageError(
+            f"unknown release '{name}'",
+            hint=did_you_mean(name, known, "`bkgen catalog ENV` lists them"),
+        )
+    return entry
+
+
 @click.command()
 @click.argument("env", default="default")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--release", "releases", multiple=True, metavar="NAME", help="Only these releases (repeatable)."
+)
 @root_option
 @handle_errors
-def catalog(env: str, output: str, root: str | None) -> None:
+def catalog(env: str, output: str, releases: tuple[str, ...], root: str | None) -> None:
     """Releases of ENV with suite, seq, wave, mode and version; disabled ones and why."""
     environment = load_environment(project_root(root), env)
     plan = environment.plan
+    for name in releases:
+        _release(environment, name)
     rows = [
         {
             "release": r.name,
@@ -52,6 +72,7 @@ def catalog(env: str, output: str, root: str | None) -> None:
             "droppedNeeds": list(plan.dropped.get(r.name, ())),
         }
         for r in plan.releases
+        if not releases or r.name in releases
     ]
     if output == "json":
         click.echo(
@@ -69,8 +90,11 @@ def catalog(env: str, output: str, root: str | None) -> None:
             f"{row['mode']:<12} {row['version']}"
         )
     for name, why in sorted(plan.disabled.items()):
-        click.echo(f"   -  {name:<24} disabled: {why}")
+        if not releases or name in releases:
+            click.echo(f"   -  {name:<24} disabled: {why}")
     for name, gone in sorted(plan.dropped.items()):
+        if releases and name not in releases:
+            continue
         click.echo(f"note: {name} no longer waits for {', '.join(gone)} (disabled)")
 
 
@@ -120,9 +144,12 @@ def hosts(env: str, ip: str, fmt: str, root: str | None) -> None:
 @click.argument("env")
 @click.argument("release")
 @click.argument("key")
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @root_option
 @handle_errors
-def explain(env: str, release: str, key: str, root: str | None) -> None:
+def explain(env: str, release: str, key: str, output: str, root: str | None) -> None:
     """Final value of KEY for RELEASE in ENV and every file:line that set it.
 
     RELEASE `global` explains the global values (versions, values.yaml, custom.yaml).
@@ -138,9 +165,7 @@ def explain(env: str, release: str, key: str, root: str | None) -> None:
     if release == "global":
         merged = environment.values
     else:
-        entry = environment.catalog.releases.get(release)
-        if entry is None:
-            raise UsageError(f"unknown release '{release}'")
+        entry = _release(environment, release)
         if entry.template_set is not None:  # BCS variables per instance, by scope
             tset = environment.template_sets[entry.template_set]
             registry = bcs_vars.registry_setting(environment.values)
@@ -153,17 +178,76 @@ def explain(env: str, release: str, key: str, root: str | None) -> None:
         value = lookup(merged.values, path)
     except KeyError as err:
         if not chain:
-            raise UsageError(f"{release}: no value at '{err.args[0]}'") from None
+            meant = closest_key_path(parse_key_path(err.args[0]), merged.values)
+            raise UsageError(
+                f"{release}: no value at '{err.args[0]}'",
+                hint=f"did you mean '{format_key_path(meant)}'?" if meant else None,
+            ) from None
         value = None
-    text = dump(value).rstrip("\n") if isinstance(value, dict | list) else json.dumps(value)
+    chain_steps = steps(environment.root, merged, path, environment.values)
+    if release == "global":
+        chain_steps = [Step(sub, origin) for sub, origin in chain]  # no template in between
+    if output == "json":
+        click.echo(json.dumps(_explain_json(release, path, value, chain_steps), indent=2))
+        return
+    text = dump(value).rstrip("\n") if isinstance(value, dict | list) and value else None
     label = format_key_path(path)
-    if "\n" in text:
+    if text is not None:
         click.echo(f"{label}:\n" + "\n".join(f"  {line}" for line in text.splitlines()))
     else:
-        click.echo(f"{label} = {text}")
-    for sub, origin in chain:
-        suffix = "" if sub == path else f"  ({format_key_path(sub)})"
-        click.echo(f"  set by {origin}{suffix}")
+        click.echo(f"{label} = {json.dumps(value)}")
+    for step in chain_steps:
+        suffix = "" if step.key == path else f"  ({format_key_path(step.key)})"
+        click.echo(f"  set by {step.origin}{suffix}")
+        for use in step.uses:
+            for sub, origin in use.chain:
+                click.echo(f"    values.{format_key_path(sub)} set by {origin}")
+    last = next((s for s in reversed(chain_steps) if s.key == path), None)
+    if last is not None and last.uses:
+        sources = ", ".join(
+            f"{use.effective} (values.{format_key_path(use.key)})" for use in last.uses
+        )
+        click.echo(f"  origin: {sources} → used by {last.origin}")
+
+
+def _explain_json(release: str, path: KeyPath, value: Any, chain: list[Step]) -> dict[str, Any]:
+    def origin(o: Origin) -> dict[str, Any]:
+        return {"file": o.source, "line": o.line}
+
+    last = next((s for s in reversed(chain) if s.key == path), None)
+    return {
+        "release": release,
+        "key": format_key_path(path),
+        "value": value,
+        "setBy": [
+            {
+                **origin(step.origin),
+                "key": format_key_path(step.key),
+                "uses": [
+                    {
+                        "key": "values." + format_key_path(use.key),
+                        "setBy": [
+                            {**origin(o), "key": "values." + format_key_path(sub)}
+                            for sub, o in use.chain
+                        ],
+                    }
+                    for use in step.uses
+                ],
+            }
+            for step in chain
+        ],
+        # from the layer that decided the value to the line that wrote it into this release
+        "origin": (
+            [
+                {**origin(use.effective), "key": "values." + format_key_path(use.key)}
+                for use in last.uses
+                if use.effective is not None
+            ]
+            + [{**origin(last.origin), "key": format_key_path(path)}]
+            if last is not None
+            else []
+        ),
+    }
 
 
 COMMANDS = [catalog, graph, hosts, explain]

@@ -61,6 +61,8 @@ def render(
         click.echo(json.dumps([_as_json(s) for s in summaries], indent=2, sort_keys=True))
         return
     for summary in summaries:
+        for warning in summary.warnings:
+            click.echo(f"bkgen: {warning}", err=True)
         modes: dict[str, int] = {}
         for _, mode in summary.releases:
             modes[mode] = modes.get(mode, 0) + 1
@@ -104,6 +106,7 @@ def _as_json(summary: RenderSummary) -> dict[str, object]:
         "env": summary.env,
         "files": summary.files,
         "inputDigest": summary.input_digest,
+        "warnings": list(summary.warnings),
         "releases": [
             {
                 "name": name,

@@ -12,6 +12,7 @@ import click
 from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import list_environments
+from bkgen.suggest import did_you_mean
 from bkgen.validate import SCHEMA_ONLY, ValidateSettings, checked_ids, validate_paths
 from bkgen.validate.findings import SEVERITIES
 from bkgen.validate.kubeconform import run_kubeconform
@@ -116,7 +117,11 @@ def validate(
         if not Path(target).exists() and "/" not in target:
             base = project_root(root)
             if target not in list_environments(base):
-                raise UsageError(f"'{target}' is neither a file, a directory nor an environment")
+                known = list_environments(base)
+                raise UsageError(
+                    f"'{target}' is neither a file, a directory nor an environment",
+                    hint=did_you_mean(target, known, f"environments: {', '.join(known)}"),
+                )
             options.update(_env_settings(base, target))
             paths.append(base / "rendered" / target)
             if not paths[-1].is_dir():

@@ -25,7 +25,7 @@ from typing import Any
 from bkgen import confine
 from bkgen.bcs_vars import SYSTEM, references
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
-from bkgen.overlay import list_environments, load_environment
+from bkgen.overlay import load_environment, require_environment
 from bkgen.render import templatesets as renderer
 from bkgen.templateset import MANIFEST_SUFFIXES, SCOPES, SETS_DIR
 from bkgen.yamlio import load_text, position, to_plain
@@ -231,8 +231,7 @@ def import_template_set(
     assignments: Sequence[str] = (),
 ) -> ImportResult:
     """Write the overlay of one template set; nothing stays on disk if it does not render."""
-    if env not in list_environments(root):
-        raise UsageError(f"unknown environment '{env}'")
+    require_environment(root, env)
     name = release or re.sub(r"[^a-z0-9-]+", "-", source.stem.lower()).strip("-")
     if not _RELEASE.match(name):
         raise UsageError(f"invalid release name {name!r}", hint="pass --release NAME")

@@ -21,22 +21,12 @@ import kubernetes_validate
 
 from bkgen.errors import UsageError, display_path
 from bkgen.jsonschemas import compile_native
+from bkgen.kubeversion import BUNDLED, nearest, normalize_version, span
 
 _BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-SUPPORTED = tuple(
-    sorted(
-        {p.name.split("-")[0].lstrip("v").rsplit(".", 1)[0] for p in _BUNDLED.glob("v*-local")},
-        key=lambda v: tuple(map(int, v.split("."))),
-    )
-)
-_VERSION = re.compile(r"^v?1\.(\d+)(\.\d+)?$")
+SUPPORTED = BUNDLED
 
-
-def normalize_version(version: str) -> str:
-    match = _VERSION.match(version.strip())
-    if not match:
-        raise UsageError(f"invalid Kubernetes version {version!r} (expected e.g. 1.23)")
-    return f"1.{match.group(1)}"
+__all__ = ["SUPPORTED", "SchemaStore", "crd_schemas", "normalize_version", "split_api"]
 
 
 def split_api(api_version: str) -> tuple[str, str]:
@@ -94,9 +84,11 @@ class SchemaStore:
     ) -> None:
         self.kube_version = normalize_version(kube_version)
         if self.kube_version not in SUPPORTED and not locations:
+            close = nearest(self.kube_version, BUNDLED)
             raise UsageError(
-                f"no bundled schemas for Kubernetes {self.kube_version} "
-                f"(bundled: {SUPPORTED[0]}..{SUPPORTED[-1]}); add --schema-location"
+                f"no bundled schemas for Kubernetes {self.kube_version} (bundled: {span(BUNDLED)})",
+                hint=f"--kube-version {close}, or `bkgen validate --schema-location DIR` "
+                "with schemas for that version",
             )
         suffix = "-local-strict" if strict else "-local"
         self.bundled = _BUNDLED / f"v{self.kube_version}.0{suffix}"

@@ -1,0 +1,190 @@
+"""Release values checked against what the chart accepts, so `replicaCont: 3` is not lost.
+
+Two sources of truth, best first:
+
+1. the chart's own `values.schema.json`, when the chart is here (the env's charts dir or
+   the chart cache): a violation is an error naming the env file and line that set the value
+   (Helm would refuse the values anyway, without saying where they came from);
+2. otherwise the keys of the release's base values file
+   (`overlays/base/releases/<release>-values.yaml.j2`): a key an env file sets that the
+   base file does not know is a *warning* naming the file and line, with a did-you-mean.
+   Charts accept many keys the base file does not spell, so this cannot be an error by
+   default; an env opts in with `validation.unknownValueKeys: error`.
+
+Below a key whose base value is a scalar, a list or an empty mapping (`podAnnotations: {}`),
+anything goes: those are free-form by design. Releases Argo CD renders (helm-argocd) get the
+same check as local ones: it is the only check they get before the cluster.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bkgen.catalog import Release
+from bkgen.errors import Location, Notice, OverlayError
+from bkgen.overlay import Environment, release_layers
+from bkgen.suggest import closest_key_path
+from bkgen.values import KeyPath, Layer, Merged, format_key_path, merge_layers
+from bkgen.yamlio import position, to_plain
+
+MODES = ("warning", "error")
+
+
+def mode(env: Environment) -> str:
+    return str(env.settings.validation.get("unknownValueKeys", "warning"))
+
+
+def check_environment(env: Environment) -> list[Notice]:
+    """Every enabled chart release; raises for the first problem when the env opts into errors."""
+    notices: list[Notice] = []
+    for release in env.plan.releases:
+        if release.source == "chart":
+            notices.extend(check_release(env, release))
+    if notices and mode(env) == "error":
+        raise notices[0].as_error()
+    return notices
+
+
+def check_release(env: Environment, release: Release) -> list[Notice]:
+    layers = release_layers(env, release)
+    schema = chart_schema(env, release)
+    if schema is not None:
+        _check_schema(release, schema, merge_layers(layers))
+        return []
+    base_source = env.shown(env.base_dir / "releases" / f"{release.name}-values.yaml.j2")
+    env_prefix = env.shown(env.env_dir) + "/"
+    base = next((layer.data for layer in layers if layer.source == base_source), None)
+    notices: list[Notice] = []
+    for layer in layers:
+        ours = layer.source.startswith(env_prefix) and layer.source.endswith("-values.yaml.j2")
+        if ours and isinstance(layer.data, Mapping):
+            _unknown(layer, layer.data, base, base, base_source, release, (), notices)
+    return notices
+
+
+def _unknown(
+    layer: Layer,
+    node: Mapping[Any, Any],
+    base: Any,
+    base_tree: Any,
+    base_source: str,
+    release: Release,
+    prefix: KeyPath,
+    out: list[Notice],
+) -> None:
+    if not isinstance(base, Mapping) or not base:
+        return  # free-form below a scalar, list or empty mapping
+    for key, value in node.items():
+        path = (*prefix, str(key))
+        if str(key) in base:
+            if isinstance(value, Mapping):
+                _unknown(layer, value, base[str(key)], base_tree, base_source, release, path, out)
+            continue
+        pos = position(node, key)
+        line = layer.line_of(pos[0]) if pos and layer.line_of else (pos[0] if pos else None)
+        meant = closest_key_path(path, base_tree)
+        out.append(
+            Notice(
+                f"{release.name}: key '{format_key_path(path)}' is not in {base_source}, "
+                "so nothing checks that the chart reads it",
+                location=Location(layer.source, line),
+                hint=f"did you mean '{format_key_path(meant)}'?"
+                if meant is not None
+                else "if the chart does read it, add it to the base values file with its "
+                "default; `bkgen charts pull` lets its values.schema.json check it",
+            )
+        )
+
+
+def chart_schema(env: Environment, release: Release) -> dict[str, Any] | None:
+    """The chart's values.schema.json when the chart is here, else None."""
+    if release.chart is None or env.settings.charts_mode == "remote":
+        return None
+    from bkgen.charts.source import locate  # charts/ imports overlay; keep the arrow one-way
+
+    source = locate(env, release)
+    if source is None:
+        return None
+    if source.directory is not None:
+        path = source.directory / "values.schema.json"
+        if not path.is_file() or path.is_symlink():  # links are the renderer's to judge
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise OverlayError(
+                f"values.schema.json is not JSON: {err}", location=Location(env.shown(path))
+            ) from None
+        return data if isinstance(data, dict) else None
+    import helm_python  # the Helm engine is loaded only when a chart archive is here
+
+    assert source.archive is not None
+    try:
+        schema: dict[str, Any] | None = helm_python.Chart.load_archive(source.archive).schema
+    except helm_python.HelmError:
+        return None  # the render reports an unloadable chart with its own message
+    return schema
+
+
+def _check_schema(release: Release, schema: dict[str, Any], merged: Merged) -> None:
+    import jsonschema
+
+    from bkgen.jsonschemas import compile_python, iter_python_errors
+
+    try:
+        validator = compile_python(schema, f"{release.name} values.schema.json")
+    except jsonschema.exceptions.SchemaError as err:
+        raise OverlayError(
+            f"{release.name}: the chart's values.schema.json is not a valid schema: {err.message}"
+        ) from None
+    errors = sorted(
+        iter_python_errors(validator, to_plain(merged.values)),
+        key=lambda e: (list(map(str, e.absolute_path)), e.message),
+    )
+    if not errors:
+        return
+    error: jsonschema.ValidationError = errors[0]
+    path = tuple(str(p) for p in error.absolute_path)
+    extra = _extra_key(error)
+    if extra is not None:
+        path = (*path, extra)
+    origin = _origin(merged, path)
+    where = format_key_path(path) if path else "(top level)"
+    message = f"unknown key '{where}'" if extra is not None else f"{where}: {error.message}"
+    raise OverlayError(
+        f"{release.name}: {message} (the chart's values.schema.json)",
+        location=Location(origin.source, origin.line) if origin else None,
+        hint=f"did you mean '{_close_schema_key(schema, path)}'?"
+        if extra is not None and _close_schema_key(schema, path)
+        else None,
+    )
+
+
+def _extra_key(error: Any) -> str | None:
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return None
+    allowed = (error.schema or {}).get("properties", {})
+    extras = sorted(str(k) for k in error.instance if k not in allowed)
+    return extras[0] if extras else None
+
+
+def _close_schema_key(schema: Mapping[str, Any], path: KeyPath) -> str | None:
+    node: Any = schema
+    for part in path[:-1]:
+        node = (node.get("properties") or {}).get(part, {}) if isinstance(node, Mapping) else {}
+    known = list((node.get("properties") or {}) if isinstance(node, Mapping) else {})
+    from bkgen.suggest import closest
+
+    match = closest(path[-1], known) if path else None
+    return format_key_path((*path[:-1], match)) if match else None
+
+
+def _origin(merged: Merged, path: KeyPath) -> Any:
+    """The last layer that set `path` or its nearest parent."""
+    for depth in range(len(path), 0, -1):
+        origins = merged.provenance.get(path[:depth])
+        if origins:
+            return origins[-1]
+    return None
