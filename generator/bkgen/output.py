@@ -38,12 +38,25 @@ def _safe(part: str) -> str:
     return text.lstrip(".") or "_"
 
 
+MAX_FILE_NAME = 200  # bytes; file systems stop at 255, Kubernetes names go to 253
+
+
+def _bounded(directory: str, stem: str) -> str:
+    """`<dir>/<stem>.yaml`, the stem cut to fit and made unique by a hash of the whole."""
+    if len(stem.encode()) + len(".yaml") > MAX_FILE_NAME:
+        digest = hashlib.sha256(stem.encode()).hexdigest()[:12]
+        stem = f"{stem[: MAX_FILE_NAME - len('.yaml') - 13]}-{digest}"
+    return f"{directory}/{stem}.yaml"
+
+
 def file_names(objects: Iterable[Placed]) -> dict[str, Placed]:
     """`<dir>/<Kind>_<name>.yaml`, widened with group and namespace only where names collide."""
     by_short: dict[str, list[Placed]] = {}
     for obj in objects:
         meta = obj.body.get("metadata", {})
-        short = f"{obj.directory}/{_safe(str(obj.body['kind']))}_{_safe(str(meta['name']))}.yaml"
+        short = _bounded(
+            obj.directory, f"{_safe(str(obj.body['kind']))}_{_safe(str(meta['name']))}"
+        )
         by_short.setdefault(short, []).append(obj)
     out: dict[str, Placed] = {}
     for short, group in sorted(by_short.items()):
@@ -53,9 +66,10 @@ def file_names(objects: Iterable[Placed]) -> dict[str, Placed]:
         for obj in group:
             meta = obj.body["metadata"]
             group_name = _group(str(obj.body["apiVersion"])) or "core"
-            long = (
-                f"{obj.directory}/{_safe(str(obj.body['kind']))}.{_safe(group_name)}_"
-                f"{_safe(str(meta.get('namespace') or '_cluster'))}_{_safe(str(meta['name']))}.yaml"
+            long = _bounded(
+                obj.directory,
+                f"{_safe(str(obj.body['kind']))}.{_safe(group_name)}_"
+                f"{_safe(str(meta.get('namespace') or '_cluster'))}_{_safe(str(meta['name']))}",
             )
             if long in out:
                 raise OutputError(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bkgen import confine
 from bkgen.bcs_vars import helm_values, registry_setting
 from bkgen.catalog import Catalog, ChartRef, Plan, Release, plan
 from bkgen.env_settings import EnvSettings, read_settings
@@ -246,7 +247,7 @@ def load_environment(root: Path, name: str) -> Environment:
     pins: dict[str, str] = {}
     blueking_version = ""
     for path, required in ((base / "versions.yaml", True), (env_dir / "versions.yaml", False)):
-        if not required and not path.is_file():
+        if not required and not confine.exists(path):
             continue
         doc = _load_checked(root, path, "versions.schema.json")
         shown = display_path(path, root)
@@ -262,7 +263,7 @@ def load_environment(root: Path, name: str) -> Environment:
     base_values = _load_checked(root, base / "values.yaml", "values.schema.json")
     layers.append(Layer(display_path(base / "values.yaml", root), base_values))
     custom_path = env_dir / "custom.yaml"
-    if custom_path.is_file():
+    if confine.exists(custom_path):  # a directory or dangling link is an error, not absent
         custom = _load_checked(root, custom_path, "values.schema.json")
         _check_known_keys(custom, base_values, display_path(custom_path, root), base_values)
         layers.append(Layer(display_path(custom_path, root), custom))
@@ -366,13 +367,10 @@ def release_layers(env: Environment, release: Release) -> list[Layer]:
     context = template_context(env, release)
     layers: list[Layer] = []
     for path in candidates:
-        if not path.is_file():
+        if not confine.exists(path):
             continue
         shown = env.shown(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise OverlayError("not UTF-8", location=Location(shown)) from None
+        text = confine.read_text(path, env.root)
         rendered = render_template(text, shown, context)
         doc = load_text(rendered, f"{shown} (rendered)")
         if doc is not None and not isinstance(doc, Mapping):

@@ -103,6 +103,8 @@ def check(document: Any, schema_name: str, shown_path: str, root: Path) -> None:
     else:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         message = f"{where}: {error.message}"
+        if error.validator == "pattern":  # the regex itself helps nobody
+            message = f"{where}: {error.instance!r} is not allowed here"
         hint = _hint(error)
     raise OverlayError(message, location=Location(shown_path, line, col), hint=hint)
 

@@ -51,7 +51,7 @@ def project_with_range(make_project: Project, env: str) -> Path:
         ),
         (
             '"2.0"',
-            r'env.yaml:2:1: .*kubeVersion: \'2.0\' does not match.*hint: a quoted Kubernetes minor version, e.g. kubeVersion: "1.23"',
+            r'env.yaml:2:1: .*kubeVersion: \'2.0\' is not allowed here.*hint: a quoted Kubernetes minor version, e.g. kubeVersion: "1.23"',
         ),
     ],
 )
