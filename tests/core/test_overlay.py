@@ -62,12 +62,12 @@ def test_layering_order_versions_values_custom(make_project: Project) -> None:
         (
             {"overlays/dev/env.yaml": 'kubeVersion: "2.0"\ngit: {repoURL: x}\n'},
             OverlayError,
-            r"overlays/dev/env.yaml:1:1: overlay error: kubeVersion: '2.0' does not match",
+            r"overlays/dev/env.yaml:1:1: overlay error: kubeVersion: '2.0' is not allowed here",
         ),
         (
             {"overlays/base/versions.yaml": 'version:\n  db: "latest"\n  app: "2.0.0"\n'},
             OverlayError,
-            r"overlays/base/versions.yaml:2:3: overlay error: version.db: 'latest' does not match",
+            r"overlays/base/versions.yaml:2:3: overlay error: version.db: 'latest' is not allowed here",
         ),
         (
             {"overlays/base/versions.yaml": 'version:\n  db: "1.0.0"\n'},
