@@ -124,6 +124,8 @@ def _hint(error: ValidationError) -> str | None:
     if error.validator == "required":
         return None
     hint = schema.get("x-hint")
+    if not hint and error.validator == "pattern":
+        return f"expected a value matching {schema.get('pattern')}"
     return str(hint) if hint else None
 
 
