@@ -105,6 +105,8 @@ def _unaccounted(
 ) -> OverlayError:
     name = path.name
     shown = display_path(path, root)
+    if is_dir and name in known:  # a known file name used for a directory
+        return OverlayError("is a directory, not a file", location=Location(shown))
     if is_dir:
         dirs = [n for n, e in known.items() if e.kind in ("dir", "charts")]
         match = closest(name, dirs)

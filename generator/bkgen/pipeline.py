@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bkgen import __version__, argocd, postprocess, release_keys
+from bkgen import __version__, argocd, confine, postprocess, release_keys
 from bkgen.argocd import pins, retain
 from bkgen.capabilities import api_versions
 from bkgen.catalog import Release
@@ -37,6 +37,7 @@ from bkgen.secrets.refs import SecretRef, restore, substitute, tokens_in
 from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process
 from bkgen.validate import ValidateSettings, validate_files
 from bkgen.workflows import StepSpec, render_step
+from bkgen.workflows.compile import steps_root
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -135,15 +136,27 @@ def step_facts(env: Environment) -> dict[str, Any]:
 
 
 def _inputs(env: Environment) -> dict[str, str]:
-    """sha256 of every file the render reads, by repo-relative path."""
-    roots = [env.base_dir, env.env_dir, env.root / "argo", env.root / "schemas"]
+    """sha256 of every file the render reads, by repo-relative path (argo/ as imported:
+    from a trusted ref under `--steps-from`). A link out of the project is refused here
+    too: not even a digest of a file outside the repository reaches the index."""
+    steps = steps_root(env.root)
+    roots = [
+        (env.base_dir, env.root),
+        (env.env_dir, env.root),
+        (steps / "argo", steps),
+        (env.root / "schemas", env.root),
+    ]
     found: dict[str, str] = {}
-    for base in roots:
+    for base, anchor in roots:
         if not base.is_dir():
             continue
-        for path in base.rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts:
-                rel = path.relative_to(env.root).as_posix()
+        for path in sorted(base.rglob("*")):
+            if "__pycache__" in path.parts or path.is_dir():
+                continue
+            if path.is_symlink() and not confine.inside(path, anchor):
+                confine.check_path(path, anchor)  # raises, naming the link and its target
+            if path.is_file():
+                rel = path.relative_to(anchor).as_posix()
                 found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 

@@ -16,7 +16,7 @@ from bkgen.diff import diff_trees, load_tree
 from bkgen.diff.model import Key, Resource
 from bkgen.diff.renderers import RENDERERS
 from bkgen.errors import UsageError
-from bkgen.gitops import default_base, tree_at
+from bkgen.gitops import default_base, steps_at, tree_at
 from bkgen.overlay import list_environments
 from bkgen.pipeline import render_env_to
 
@@ -78,9 +78,16 @@ def diff(
 @click.option(
     "--output", "-o", type=click.Choice(sorted(RENDERERS)), default="terminal", show_default=True
 )
+@click.option(
+    "--steps-from",
+    "steps_ref",
+    default=None,
+    metavar="REF",
+    help="Import the argo/ workflow steps from this trusted git ref (see bkgen render).",
+)
 @root_option
 @handle_errors
-def check(envs: tuple[str, ...], output: str, root: str | None) -> None:
+def check(envs: tuple[str, ...], output: str, steps_ref: str | None, root: str | None) -> None:
     """Fail when committed rendered/ differs from a fresh render of overlays/.
 
     Someone edited rendered files by hand, or forgot to run `bkgen render`.
@@ -99,6 +106,9 @@ def check(envs: tuple[str, ...], output: str, root: str | None) -> None:
             click.echo(f"rendered/{stray}: no overlays/{stray} (remove it)")
             stale = True
     workdir = Path(tempfile.mkdtemp(prefix="bkgen-check-"))
+    trusted = ExitStack()
+    if steps_ref:
+        trusted.enter_context(steps_at(repo, steps_ref))
     try:
         for env in names:
             fresh = workdir / env
@@ -116,6 +126,7 @@ def check(envs: tuple[str, ...], output: str, root: str | None) -> None:
             result = diff_trees(_load(committed), _load(fresh))
             click.echo(RENDERERS[output](result, _colour(output)), nl=False)
     finally:
+        trusted.close()
         shutil.rmtree(workdir, ignore_errors=True)
     if stale:
         click.echo("run `bkgen render --all` and commit rendered/", err=True)

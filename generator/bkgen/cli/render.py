@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 
 import click
 
 from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
+from bkgen.gitops import steps_at
 from bkgen.overlay import list_environments
 from bkgen.pipeline import RenderSummary, render_envs
 from bkgen.render.helm import NOT_PULLED
@@ -38,10 +40,24 @@ def _progress(env: str, release: str, mode: str) -> None:
     help="Summary format on stdout.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No per-release progress.")
+@click.option(
+    "--steps-from",
+    "steps_ref",
+    default=None,
+    metavar="REF",
+    help="Import the argo/ workflow steps from this trusted git ref, not the working tree "
+    "(render a pull request without running the Python it brings).",
+)
 @root_option
 @handle_errors
 def render(
-    envs: tuple[str, ...], all_envs: bool, jobs: int, output: str, quiet: bool, root: str | None
+    envs: tuple[str, ...],
+    all_envs: bool,
+    jobs: int,
+    output: str,
+    quiet: bool,
+    steps_ref: str | None,
+    root: str | None,
 ) -> None:
     """Render ENVS (default: `default`) into rendered/<env>/.
 
@@ -56,7 +72,8 @@ def render(
     if not names:
         raise UsageError("no environments under overlays/")
     show = None if quiet or output == "json" or jobs > 1 else _progress
-    summaries = render_envs(base, names, jobs=jobs, progress=show)
+    with steps_at(base, steps_ref) if steps_ref else nullcontext():
+        summaries = render_envs(base, names, jobs=jobs, progress=show)
     if output == "json":
         click.echo(json.dumps([_as_json(s) for s in summaries], indent=2, sort_keys=True))
         return

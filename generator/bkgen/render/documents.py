@@ -55,9 +55,9 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_y
 def helm_split(text: str, trim: bool = True) -> Iterator[tuple[int, str]]:
     """(first line, text) of every non-empty document, split where Helm splits.
 
-    With `trim` each document is whitespace-trimmed as Helm's SplitManifests does (so a
-    block scalar at the very end of a chart template loses its final newline, in the
-    cluster too); without it the text keeps its trailing newline, as jinja2 wrote it.
+    With `trim` each document is whitespace-trimmed and ends in one newline, as in Helm's
+    release manifest (a final block scalar keeps one line break, whatever blank lines the
+    template left); without it the text is kept as jinja2 wrote it.
     """
     stripped = text.strip()
     offset = text.find(stripped) if stripped else 0
@@ -74,7 +74,10 @@ def helm_split(text: str, trim: bool = True) -> Iterator[tuple[int, str]]:
 
 
 def _tidy(body: str, trim: bool) -> str:
-    return body.strip() if trim else body.lstrip() + "\n"
+    # Helm trims each document, then writes it into the release manifest followed by a
+    # newline; that manifest is what reaches the cluster, so a final block scalar keeps
+    # exactly one line break.
+    return body.strip() + "\n" if trim else body.lstrip() + "\n"
 
 
 def _first_line(whole: str, pos: int, body: str, base_line: int) -> int:

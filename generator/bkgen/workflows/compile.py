@@ -12,7 +12,8 @@ import hashlib
 import importlib.util
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -34,9 +35,32 @@ FAILED_RUN_TTL = 300
 FORBIDDEN_TTL = ("secondsAfterSuccess", "secondsAfterCompletion")
 
 
+_TRUSTED: list[Path] = []  # set by `steps_from`: where argo/ is imported from instead
+
+
+@contextmanager
+def steps_from(directory: Path) -> Iterator[None]:
+    """Import step modules from `directory/argo` instead of the project's own `argo/`.
+
+    `argo/*.py` is Python: rendering a pull request would run the code it brings. CI renders
+    untrusted changes with the steps of a trusted ref (`--steps-from origin/main`), so a
+    changed step shows up as a diff of rendered files, never as code run in CI.
+    """
+    _TRUSTED.append(directory)
+    try:
+        yield
+    finally:
+        _TRUSTED.pop()
+
+
+def steps_root(root: Path) -> Path:
+    """The directory whose `argo/` provides the steps for project `root`."""
+    return _TRUSTED[-1] if _TRUSTED else root
+
+
 def _package(root: Path) -> str:
     """Import `argo/` as a package (once per root) so step modules can share `_lib`."""
-    argo = root / "argo"
+    argo = steps_root(root) / "argo"
     init = argo / "__init__.py"
     if not init.is_file():
         raise RenderError(
@@ -55,7 +79,7 @@ def _package(root: Path) -> str:
 
 
 def list_steps(root: Path) -> list[str]:
-    argo = root / "argo"
+    argo = steps_root(root) / "argo"
     if not argo.is_dir():
         return []
     return sorted(
