@@ -17,15 +17,11 @@ import json
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import kubernetes_validate
 
 from bkgen.catalog import Catalog, Release
 from bkgen.kubeversion import normalize_version
-
-if TYPE_CHECKING:  # overlay uses `installed_apis` while it builds the Environment
-    from bkgen.overlay import Environment
 
 _BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 SECRET_BACKEND_APIS = {"external-secrets": ("external-secrets.io/v1beta1/ExternalSecret",)}
@@ -65,9 +61,12 @@ def installed_apis(
     return tuple(sorted(set(extra)))
 
 
-def api_versions(env: Environment) -> tuple[str, ...]:
-    found = set(builtin_api_versions(env.settings.kube_version))
-    backend = str(env.settings.secrets.get("backend", ""))
-    for gvk in installed_apis(env.catalog, env.plan.releases, backend):
+def api_versions(
+    kube_version: str, catalog: Catalog, enabled: Iterable[Release], secrets_backend: str = ""
+) -> tuple[str, ...]:
+    """`.Capabilities.APIVersions`: group/version and group/version/Kind, sorted. Takes plain
+    parts, not an Environment: overlay uses this module while it builds one."""
+    found = set(builtin_api_versions(kube_version))
+    for gvk in installed_apis(catalog, enabled, secrets_backend):
         found.update(_expand(gvk))
     return tuple(sorted(found))

@@ -84,7 +84,9 @@ def render_release(
         )
     merged = release_values(env, release)
     values, refs = substitute(merged.values, locate=merged.location)
-    result = helm_renderer.render(env, release, values, api_versions(env) if apis is None else apis)
+    result = helm_renderer.render(
+        env, release, values, env_api_versions(env) if apis is None else apis
+    )
     if result.mode == MODE_ARGOCD_HELM:
         _refuse_sentinels_for_argocd(env, release, values, refs)
     return dataclasses.replace(result, secret_refs=refs)
@@ -127,6 +129,11 @@ def secure(env: Environment, release: Release, result: RenderedRelease) -> Rende
     return dataclasses.replace(result, manifests=manifests)
 
 
+def env_api_versions(env: Environment) -> tuple[str, ...]:
+    backend = str(env.settings.secrets.get("backend", ""))
+    return api_versions(env.settings.kube_version, env.catalog, env.plan.releases, backend)
+
+
 def step_facts(env: Environment) -> dict[str, Any]:
     """Catalog facts workflow steps need besides values."""
     return {
@@ -165,7 +172,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     """Everything for `rendered/<env>/`, in memory."""
     rendered: list[RenderedRelease] = []
     warnings = tuple(str(n) for n in (*env.settings.notices, *release_keys.check_environment(env)))
-    apis = api_versions(env)
+    apis = env_api_versions(env)
     for release in env.plan.releases:
         result = secure(env, release, render_release(env, release, apis))
         rendered.append(result)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bkgen.capabilities import api_versions, builtin_api_versions
+from bkgen.capabilities import builtin_api_versions
 from bkgen.cli import cli
 from bkgen.overlay import load_environment
-from bkgen.pipeline import build_tree, render_release
+from bkgen.pipeline import build_tree, env_api_versions, render_release
 from bkgen.render.hooks import translate
 from tests.charts.factory import build_chart
 
@@ -103,9 +103,9 @@ def test_null_annotations_hooks_and_capabilities_in_a_real_render(make_project: 
 def test_api_versions_follow_enabled_releases(repo_root: Path) -> None:
     base = load_environment(repo_root, "default")
     prod = load_environment(repo_root, "prod")
-    assert "monitoring.coreos.com/v1/ServiceMonitor" not in api_versions(base)
-    assert "monitoring.coreos.com/v1/ServiceMonitor" in api_versions(prod)
-    assert "argoproj.io/v1alpha1/Application" in api_versions(base)
+    assert "monitoring.coreos.com/v1/ServiceMonitor" not in env_api_versions(base)
+    assert "monitoring.coreos.com/v1/ServiceMonitor" in env_api_versions(prod)
+    assert "argoproj.io/v1alpha1/Application" in env_api_versions(base)
     assert "networking.k8s.io/v1beta1/Ingress" in builtin_api_versions("1.21")
     assert "networking.k8s.io/v1beta1/Ingress" not in builtin_api_versions("1.23")
 
