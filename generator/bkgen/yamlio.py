@@ -71,37 +71,66 @@ _PARSED_MAX = 256
 _PARSED_MAX_TEXT = 256 * 1024
 
 
+class _Mapping:
+    """A mapping being read from the event stream: keys seen (with their lines)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, int] = {}
+        self.expect_key = True
+
+
 def _events_problem(text: str, path: str, error: type[OverlayError]) -> None:
-    """Nesting depth and self-referencing aliases, from the event stream (libyaml, no
-    recursion) before ruamel composes a tree: ruamel recurses per level (5,000 levels are a
-    RecursionError) and resolves an alias inside its own anchor to null, silently."""
+    """Nesting depth, self-referencing aliases and duplicate keys, from the event stream
+    (libyaml, no recursion) before ruamel composes a tree: ruamel recurses per level (5,000
+    levels are a RecursionError), resolves an alias inside its own anchor to null silently,
+    and reports a duplicate key with both *values* (a password, perhaps) but one line."""
     max_depth = limits.current().max_depth
-    depth = 0
     open_anchors: list[str | None] = []
+    stack: list[_Mapping | None] = []  # None: a sequence
+
+    def where(event: Any) -> Location:
+        mark = event.start_mark
+        return Location(path, mark.line + 1, mark.column + 1)
+
+    def node_done() -> None:
+        if stack and stack[-1] is not None:
+            stack[-1].expect_key = not stack[-1].expect_key
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
+            if isinstance(event, yaml.ScalarEvent):
+                parent = stack[-1] if stack else None
+                if parent is not None and parent.expect_key and event.value != "<<":
+                    line = (event.start_mark.line + 1) if event.start_mark else 0
+                    if event.value in parent.keys:
+                        raise error(
+                            f"duplicate key {event.value!r} (lines {parent.keys[event.value]} "
+                            f"and {line})",
+                            location=where(event),
+                        )
+                    parent.keys[event.value] = line
+                node_done()
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor in open_anchors:
+                    raise error(
+                        f"recursive YAML alias *{event.anchor} inside its own anchor",
+                        location=where(event),
+                    )
+                node_done()
+            elif isinstance(event, yaml.CollectionStartEvent):
                 open_anchors.append(event.anchor)
-                if depth > max_depth:
-                    mark = event.start_mark
-                    assert mark is not None
+                stack.append(_Mapping() if isinstance(event, yaml.MappingStartEvent) else None)
+                if len(stack) > max_depth:
                     raise error(
                         f"nesting deeper than {max_depth} levels",
-                        location=Location(path, mark.line + 1, mark.column + 1),
+                        location=where(event),
                         hint="raise BKGEN_MAX_DEPTH if this is intended",
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
                 open_anchors.pop()
-            elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
-                mark = event.start_mark
-                assert mark is not None
-                raise error(
-                    f"recursive YAML alias *{event.anchor} inside its own anchor",
-                    location=Location(path, mark.line + 1, mark.column + 1),
-                )
+                stack.pop()
+                node_done()
     except yaml.YAMLError:
         return  # ruamel reports syntax errors with its own, better messages
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -555,6 +555,14 @@ def test_duplicate_keys_name_both_lines() -> None:
         split_documents(text, "t.yaml")
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_mounts() -> Iterator[None]:
-    yield
+def test_duplicate_keys_in_overlays_name_both_lines_and_no_value() -> None:
+    from bkgen.errors import OverlayError
+    from bkgen.yamlio import load_text
+
+    text = f"mysql:\n  password: {CANARY}\n  host: db\n  password: other\n"
+    with pytest.raises(OverlayError) as err:
+        load_text(text, "overlays/dev/custom.yaml")
+    assert str(err.value).startswith(
+        "overlays/dev/custom.yaml:4:3: overlay error: duplicate key 'password' (lines 2 and 4)"
+    )
+    assert CANARY not in str(err.value)
