@@ -66,13 +66,15 @@ def exit_with(code: int) -> NoReturn:
 
 
 def output_option(
-    choices: list[str], default: str, help: str = "Output format."
+    choices: list[str], default: str, help: str = "Output format.", alias: str | None = None
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """`-o/--output FORMAT`, the same spelling on every command that prints data."""
+    """`-o/--output FORMAT`, the same spelling on every command that prints data.
+
+    `alias` keeps an older spelling working (graph/hosts once took `--format`).
+    """
+    names = ["-o", "--output", *([alias] if alias else []), "output"]
     option: Callable[[Callable[P, R]], Callable[P, R]] = click.option(
-        "-o",
-        "--output",
-        "output",
+        *names,
         type=click.Choice(choices),
         default=default,
         show_default=True,

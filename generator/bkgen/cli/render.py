@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.cli._common import check_envs, handle_errors, output_option, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import list_environments
 from bkgen.pipeline import RenderSummary, render_envs
@@ -29,14 +29,7 @@ def _progress(env: str, release: str, mode: str) -> None:
     show_default=True,
     help="Environments rendered in parallel processes (same output as serial).",
 )
-@click.option(
-    "--output",
-    "output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Summary format on stdout.",
-)
+@output_option(["text", "json"], "text", "Summary format on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No per-release progress.")
 @root_option
 @handle_errors
@@ -52,7 +45,7 @@ def render(
     base = project_root(root)
     if all_envs and envs:
         raise UsageError("give environment names or --all, not both")
-    names = list_environments(base) if all_envs else list(envs or ("default",))
+    names = list_environments(base) if all_envs else check_envs(base, envs or ("default",))
     if not names:
         raise UsageError("no environments under overlays/")
     show = None if quiet or output == "json" or jobs > 1 else _progress

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from bkgen.cli._common import handle_errors, project_root, root_option
-from bkgen.errors import UsageError
+from bkgen.cli._common import exit_with, handle_errors, output_option, project_root, root_option
+from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from bkgen.overlay import list_environments
 from bkgen.validate import ValidateSettings, validate_paths
 from bkgen.validate.findings import SEVERITIES
@@ -47,9 +47,7 @@ def _env_settings(root: Path, env: str) -> dict[str, Any]:
 @click.option(
     "--ignore-missing-schemas", is_flag=True, help="A kind without schema is not an error."
 )
-@click.option(
-    "--output", "-o", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True
-)
+@output_option(sorted(REPORTERS), "text")
 @click.option("--summary", is_flag=True, help="Print only the summary line (text output).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="error", show_default=True)
 @click.option(
@@ -122,7 +120,7 @@ def validate(
         click.echo(summary_line(report))
     else:
         click.echo(REPORTERS[output](report, colour), nl=False)
-    sys.exit(1 if report.failed(fail_on) else 0)
+    exit_with(EXIT_FAILURE if report.failed(fail_on) else EXIT_OK)
 
 
 COMMANDS = [validate]

@@ -137,7 +137,7 @@ def submit_command(
 @click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True)
 @click.option("--namespace", default="argo", show_default=True)
 @click.option(
-    "--output",
+    "--output-file",
     "output",
     type=click.Path(dir_okay=False),
     default=None,
