@@ -119,7 +119,7 @@ def validate(
     if summary and output == "text":
         click.echo(summary_line(report))
     else:
-        click.echo(REPORTERS[output](report, colour), nl=False)
+        click.echo(REPORTERS[output](report, colour, fail_on), nl=False)
     exit_with(EXIT_FAILURE if report.failed(fail_on) else EXIT_OK)
 
 

@@ -39,6 +39,9 @@ class Report:
     files: int = 0
     documents: int = 0
     resources: int = 0
+    # Every resource checked (path, line, kind, namespace, name): reporters that list passed
+    # resources (JUnit: one test case per resource) need more than the findings.
+    checked: list[tuple[str, int, str, str, str]] = field(default_factory=list)
 
     def failed(self, fail_on: str = "error") -> bool:
         return any(f.at_or_above(fail_on) for f in self.findings)
