@@ -13,7 +13,7 @@ from bkgen.cli._common import exit_with, handle_errors, output_option, project_r
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from bkgen.overlay import list_environments
 from bkgen.validate import ValidateSettings, validate_paths
-from bkgen.validate.findings import SEVERITIES
+from bkgen.validate.findings import SEVERITIES, Report
 from bkgen.validate.kubeconform import run_kubeconform
 from bkgen.validate.reporters import REPORTERS, summary_line
 from bkgen.yamlio import load_file
@@ -28,6 +28,18 @@ def _env_settings(root: Path, env: str) -> dict[str, Any]:
         "external_refs": tuple(str(s) for s in validation.get("externalRefs") or []),
         "allowed_registries": tuple(str(s) for s in validation.get("allowedRegistries") or []),
     }
+
+
+def _env_of(path: Path, base: Path) -> str | None:
+    """The environment whose rendered tree holds `path` (rendered/ENV/...), if any."""
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(base)))  # noqa: PTH100
+    except ValueError:
+        return None
+    parts = rel.parts
+    if len(parts) > 2 and parts[0] == "rendered" and parts[1] in list_environments(base):
+        return parts[1]
+    return None
 
 
 @click.command()
@@ -60,6 +72,11 @@ def _env_settings(root: Path, env: str) -> dict[str, Any]:
     default=0,
     help="Worker processes (0: one per core).",
 )
+@click.option(
+    "--whole-env",
+    is_flag=True,
+    help="A file under rendered/ENV/ stands for ENV's whole tree (pre-commit hook).",
+)
 @root_option
 @handle_errors
 def validate(
@@ -73,6 +90,7 @@ def validate(
     fail_on: str,
     engine: str,
     jobs: int,
+    whole_env: bool,
     root: str | None,
 ) -> None:
     """Validate TARGETS: files, directories, an environment name, or - for stdin.
@@ -81,40 +99,50 @@ def validate(
     """
     if not targets:
         raise UsageError("give files, directories, an environment name, or -")
-    options: dict[str, Any] = {}
-    paths: list[Path] = []
-    stdin = False
     base: Path | None = None
+    envs: dict[str, None] = {}  # each environment is validated as a whole, with its settings
+    loose: list[Path] = []
+    stdin = False
     for target in targets:
         if target == "-":
             stdin = True
-            continue
-        if not Path(target).exists() and "/" not in target:
-            base = project_root(root)
+        elif not Path(target).exists() and "/" not in target:
+            base = base or project_root(root)
             if target not in list_environments(base):
                 raise UsageError(f"'{target}' is neither a file, a directory nor an environment")
-            options.update(_env_settings(base, target))
-            paths.append(base / "rendered" / target)
-            if not paths[-1].is_dir():
-                raise UsageError(f"rendered/{target} does not exist; run `bkgen render {target}`")
-            continue
-        paths.append(Path(target))
-    if stdin and paths:
+            envs[target] = None
+        elif whole_env and (env := _env_of(Path(target), base := base or project_root(root))):
+            envs[env] = None
+        elif not (whole_env and Path(target).name == "values.yaml"):
+            loose.append(Path(target))
+    if stdin and (loose or envs):
         raise UsageError("- (stdin) cannot be combined with other targets")
-    if kube_version:
-        options["kube_version"] = kube_version
-    settings = ValidateSettings(
-        strict=strict,
-        schema_locations=schema_location,
-        ignore_missing_schemas=ignore_missing_schemas,
-        project_root=base,
-        jobs=jobs,
-        **options,
-    )
-    if engine == "kubeconform":
-        report = run_kubeconform(paths, settings)
-    else:
-        report = validate_paths(paths, settings, stdin=stdin)
+    common: dict[str, Any] = {
+        "strict": strict,
+        "schema_locations": schema_location,
+        "ignore_missing_schemas": ignore_missing_schemas,
+        "project_root": base,
+        "jobs": jobs,
+    }
+    runs: list[tuple[list[Path], ValidateSettings]] = []
+    for env in envs:
+        assert base is not None
+        tree = base / "rendered" / env
+        if not tree.is_dir():
+            raise UsageError(f"rendered/{env} does not exist; run `bkgen render {env}`")
+        options = _env_settings(base, env)
+        if kube_version:
+            options["kube_version"] = kube_version
+        runs.append(([tree], ValidateSettings(**common, **options)))
+    if loose or stdin or not runs:
+        extra: dict[str, Any] = {"kube_version": kube_version} if kube_version else {}
+        runs.append((loose, ValidateSettings(**common, **extra)))
+    report = Report()
+    for paths, settings in runs:
+        if engine == "kubeconform":
+            report.merge(run_kubeconform(paths, settings))
+        else:
+            report.merge(validate_paths(paths, settings, stdin=stdin))
     colour = output == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if summary and output == "text":
         click.echo(summary_line(report))

@@ -52,5 +52,14 @@ class Report:
             out[finding.severity] += 1
         return out
 
+    def merge(self, other: Report) -> None:
+        """Add another run's results (one run per environment, settings differ)."""
+        self.findings.extend(other.findings)
+        self.suppressed.extend(other.suppressed)
+        self.checked.extend(other.checked)
+        self.files += other.files
+        self.documents += other.documents
+        self.resources += other.resources
+
     def extend(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)
