@@ -116,7 +116,7 @@ def test_secret_rename_shows_the_new_reference_in_every_application(project: Pat
     assert text.count('existingSecret: "bk-mysql" -> "bk-mysql-v2"') == len(MYSQL_USERS)
     # Each change once: the Application's valuesObject is folded into values.yaml, and said so.
     assert "valuesObject" not in "".join(line for line in text.splitlines() if "->" in line)
-    assert "Helm values are reviewed once, as releases/<release>/values.yaml" in text
+    assert "Helm values are reviewed once, as releases/RELEASE/values.yaml" in text
 
 
 def test_unknown_ref_and_env_are_usage_errors(project: Path) -> None:
@@ -257,6 +257,7 @@ def test_markdown_is_cut_at_resource_boundaries_and_full_report_written(tmp_path
     assert len(out) <= 65_536
     assert "**Truncated** at the comment size limit" in out and str(full.name) in out
     assert out.count("<details>") == out.count("</details>") and out.count("```") % 2 == 0
+    assert "```diff\n```" not in out  # no application section left empty by the cut
     text = full.read_text()
     assert "**Truncated**" not in text and text.count("+ ConfigMap cm") == 120
     shown = out.count("+ ConfigMap cm")

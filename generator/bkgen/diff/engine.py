@@ -311,7 +311,7 @@ def diff_trees(
         resource = new[key]
         note = ""
         if resource.is_values and resource.release in folded:
-            note = "= the Application's valuesObject"
+            note = "same values as the Application's valuesObject"
         item = ResourceDiff(
             "changed",
             key,

@@ -59,9 +59,12 @@ def _text_diff(old: str, new: str) -> list[str]:
     return out
 
 
-def change_lines(change: Change) -> list[str]:
+def change_lines(change: Change, paired: bool = False) -> list[str]:
+    """Lines for one change. `paired` shows a changed scalar as a -/+ pair (markdown's diff
+    colouring) instead of `old -> new` on one line (terminal)."""
     old, new = shown(change.old, change.sensitive), shown(change.new, change.sensitive)
     head = f" {INDENT}{change.path}:"
+    pair = [f"-{INDENT}{change.path}: {scalar(old)}", f"+{INDENT}{change.path}: {scalar(new)}"]
     structured = isinstance(change.old, Mapping | list) or isinstance(change.new, Mapping | list)
     secret = worth_masking(change.old) or worth_masking(change.new)
     if change.sensitive and secret and not structured:
@@ -71,7 +74,7 @@ def change_lines(change: Change) -> list[str]:
             return [head, *_text_diff(change.old, change.new)]
         if old == new:  # the difference is inside a credential (URL userinfo, key=value)
             return [f"{head} {scalar(old)} (changed in a hidden credential)"]
-        return [f"{head} {scalar(old)} -> {scalar(new)}"]
+        return pair if paired else [f"{head} {scalar(old)} -> {scalar(new)}"]
     if change.kind == "added":
         if isinstance(new, Mapping | list) or (isinstance(new, str) and "\n" in new):
             return [f"{head} (added)", *_block(new, "+")]
@@ -82,7 +85,7 @@ def change_lines(change: Change) -> list[str]:
         return [f"{head} {scalar(old)} (removed)"]
     if isinstance(old, Mapping | list) or isinstance(new, Mapping | list):
         return [f"{head} (replaced)", *_block(old, "-"), *_block(new, "+")]
-    return [f"{head} {scalar(old)} -> {scalar(new)}"]
+    return pair if paired else [f"{head} {scalar(old)} -> {scalar(new)}"]
 
 
 def resource_head(item: ResourceDiff) -> str:
@@ -97,14 +100,14 @@ def resource_head(item: ResourceDiff) -> str:
     return head
 
 
-def resource_lines(item: ResourceDiff) -> list[str]:
+def resource_lines(item: ResourceDiff, paired: bool = False) -> list[str]:
     """The resource's header line, then its details (sign in column 0 for diff colouring)."""
     lines = [resource_head(item)]
     if item.status == "added" and item.body is not None:
         text = dump(mask_resource(item.body)).rstrip("\n")
         lines += [f"+{INDENT}{line}" for line in text.split("\n")]
     for change in item.changes:
-        lines += change_lines(change)
+        lines += change_lines(change, paired)
     if item.ignored:
         lines.append(f" {INDENT}({len(item.ignored)} change(s) in ignored fields)")
     return [line.rstrip() for line in lines]

@@ -58,22 +58,24 @@ def _title(diff: TreeDiff) -> str:
     return diff.env or "(tree)"
 
 
-def _ignored_note(diff: TreeDiff) -> str:
+def _ignored_note(diff: TreeDiff, code: str = "") -> str:
     if not diff.ignored_count:
         return ""
     return (
         f"{diff.ignored_count} change(s) in ignored fields not shown "
-        f"(`-o json` lists them with `ignored: true`)"
+        f"({code}-o json{code} lists them with {code}ignored: true{code})"
     )
 
 
-def _folded_note(diff: TreeDiff) -> str:
+def _folded_note(diff: TreeDiff, code: str = "") -> str:
+    """Where chart values are reviewed; `code` quotes paths (a backtick in markdown)."""
     shown = [r for r in diff.folded if r in diff.by_release()]
     if not shown:
         return ""
     return (
-        "Helm values are reviewed once, as releases/<release>/values.yaml; the Application's "
-        f"spec.source.helm.valuesObject carries the same values ({', '.join(shown)})"
+        f"Helm values are reviewed once, as {code}releases/RELEASE/values.yaml{code}; the "
+        f"Application's {code}spec.source.helm.valuesObject{code} carries the same values "
+        f"({', '.join(shown)})"
     )
 
 
@@ -138,7 +140,7 @@ def _markdown_units(report: DiffReport) -> list[_Unit]:
             units.append(
                 _Unit(f"| {row.release} | {cell} | {row.added} | {row.changed} | {row.removed} |\n")
             )
-        notes = [n for n in (_ignored_note(diff), _folded_note(diff)) if n]
+        notes = [n for n in (_ignored_note(diff, "`"), _folded_note(diff, "`")) if n]
         units.append(_Unit("\n" + "".join(f"{n}.\n\n" for n in notes)))
         for release, items in diff.by_release().items():
             wave = diff.waves.get(release)
@@ -158,7 +160,7 @@ def _markdown_units(report: DiffReport) -> list[_Unit]:
                 )
             )
             for item in items:
-                text = "".join(f"{line}\n" for line in resource_lines(item))
+                text = "".join(f"{line}\n" for line in resource_lines(item, paired=True))
                 units.append(_Unit(text.replace("```", "`\u200b``"), closer, 1, app))
             units.append(_Unit(closer, app=app))
     return units
@@ -171,8 +173,11 @@ def markdown(report: DiffReport, options: RenderOptions) -> str:
         return head + "No differences in the rendered manifests.\n"
     units = _markdown_units(report)
     text, closer = head, ""
+    opened = -1  # where the text stood before an application's (still empty) section opened
     for index, unit in enumerate(units):
         if len(text) + len(unit.text) + len(unit.closer) + _NOTE_RESERVE > options.limit:
+            if opened >= 0:  # no resource of that application fits: drop its empty section
+                text, closer, index = text[:opened], "", index - 1
             rest = units[index:]
             left = sum(u.resources for u in rest)
             apps = len({u.app for u in rest if u.app and u.resources})
@@ -187,6 +192,7 @@ def markdown(report: DiffReport, options: RenderOptions) -> str:
                 f"characters): {left} resource(s) in {apps} application(s) not shown "
                 f"({chars:,} characters); {where}.\n"
             )
+        opened = len(text) if unit.closer and not unit.resources else -1
         text += unit.text
         closer = unit.closer
     return text
