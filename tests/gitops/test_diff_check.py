@@ -275,3 +275,27 @@ def test_diff_output_grammar_and_bad_input(tmp_path: Path) -> None:
     assert (
         result.exit_code == 2 and "bad.yaml:" in result.output and "Traceback" not in result.output
     )
+
+
+def test_env_config_ignores_paths_but_counts_them(project: Path) -> None:
+    env_yaml = project / "overlays/default/env.yaml"
+    env_yaml.write_text(
+        env_yaml.read_text() + "diff:\n  ignore: ['metadata.annotations[\"bkgen.io/version\"]']\n"
+    )
+    versions = project / "overlays/base/versions.yaml"
+    versions.write_text(versions.read_text().replace('bk-nodeman: "2.3.5"', 'bk-nodeman: "2.4.4"'))
+    render_envs(project, ["default"])
+    code, out = run("diff", "default", "--root", str(project))
+    assert code == 1
+    assert 'spec.source.targetRevision: "2.3.5" -> "2.4.4"' in out
+    assert "bkgen.io/version" not in out and "1 change(s) in ignored fields" in out
+    data = json.loads(run("diff", "default", "--root", str(project), "-o", "json")[1])
+    ignored = [
+        c
+        for a in data["environments"][0]["applications"]
+        for r in a["resources"]
+        for c in r["changes"]
+        if c["ignored"]
+    ]
+    assert [c["path"] for c in ignored] == ['metadata.annotations["bkgen.io/version"]']
+    assert data["environments"][0]["summary"]["ignored"] == 1

@@ -182,3 +182,17 @@ def test_no_sentinel_in_any_output(planted: Path, tmp_path: Path) -> None:
         if sentinel in text
     ]
     assert not leaks, leaks
+
+
+def test_schema_messages_do_not_quote_credentials(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {token: 987654321}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+        "data: {DB_PASSWORD: 123454321, plain: 77}\n"
+    )
+    for fmt in ("text", "json", "junit", "sarif", "tap"):
+        result = CliRunner().invoke(cli, ["validate", str(bad), "-o", fmt])
+        assert result.exit_code == 1
+        assert "987654321" not in result.output and "123454321" not in result.output, fmt
+        assert "is not of type" in result.output and "77 is not of type" in result.output

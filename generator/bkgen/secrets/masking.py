@@ -17,6 +17,7 @@ This module must not read files, know about the diff or the CLI, or decide exit 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -110,6 +111,30 @@ def mask_resource(body: Mapping[str, Any]) -> dict[str, Any]:
         str(k): mask_value(v, child_sensitive(body, k, False, secret_top=secret))
         for k, v in body.items()
     }
+
+
+def path_sensitive(body: Any, path: tuple[Any, ...]) -> bool:
+    """Is the value at `path` (keys and list indexes) inside `body` sensitive?"""
+    sensitive, node = False, body
+    for depth, part in enumerate(path):
+        if isinstance(node, Mapping):
+            sensitive = child_sensitive(node, part, sensitive, depth == 0 and is_secret(body))
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+    return sensitive
+
+
+def mask_message(message: str, instance: Any, sensitive: bool) -> str:
+    """A validator's message that quotes the offending value, made safe to print."""
+    if sensitive and worth_masking(instance):
+        for quoted in (json.dumps(instance, separators=(",", ":")), json.dumps(instance)):
+            if message.startswith(quoted):
+                return MASK + message[len(quoted) :]
+        return f"{MASK} does not match the schema here"
+    return mask_text(message)
 
 
 def mask_lines(lines: list[str]) -> list[str]:
