@@ -65,3 +65,11 @@ def test_refusals_change_nothing(project: Path, args: list[str], needle: str) ->
     code, out = run(project, *args)
     assert code == 2 and needle in out
     assert sorted(p.name for p in (project / "overlays").iterdir()) == before
+
+
+def test_render_takes_dash_o(project: Path) -> None:
+    import json
+
+    assert run(project, "env", "new", "tiny")[0] == 0
+    code, out = run(project, "render", "tiny", "-o", "json")
+    assert code == 0 and json.loads(out)[0]["env"] == "tiny"

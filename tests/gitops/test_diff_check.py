@@ -299,3 +299,13 @@ def test_env_config_ignores_paths_but_counts_them(project: Path) -> None:
     ]
     assert [c["path"] for c in ignored] == ['metadata.annotations["bkgen.io/version"]']
     assert data["environments"][0]["summary"]["ignored"] == 1
+
+
+def test_a_deleted_environment_is_reviewed_as_removed(project: Path) -> None:
+    shutil.copytree(project / "overlays/default", project / "overlays/keep")
+    shutil.rmtree(project / "overlays/default")
+    shutil.rmtree(project / "rendered/default")
+    code, out = run("diff", "--root", str(project), "-o", "json")
+    assert code == 1
+    (env,) = [e for e in json.loads(out)["environments"] if e["env"] == "default"]
+    assert env["summary"]["removed"] > 100 and env["summary"]["added"] == 0

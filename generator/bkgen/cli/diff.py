@@ -33,6 +33,12 @@ def _load(path: Path) -> dict[Key, Resource]:
     return load_tree(path) if path.is_dir() else {}
 
 
+def _tree_envs(rendered: Path) -> list[str]:
+    if not rendered.is_dir():
+        return []
+    return [p.name for p in rendered.iterdir() if p.is_dir() and not p.name.startswith(".")]
+
+
 def _colour(output: str) -> bool:
     return output == "terminal" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
@@ -114,6 +120,10 @@ def diff(
         head_sha = resolve_ref(repo, head) if head else None
         old_root = stack.enter_context(tree_at(repo, base_sha, "rendered"))
         new_root = stack.enter_context(tree_at(repo, head_sha, "rendered")) if head_sha else None
+        if not args:  # an environment added or deleted by the change is part of the review
+            names = sorted(
+                {*names, *_tree_envs(old_root), *_tree_envs(new_root or repo / "rendered")}
+            )
         results = []
         patterns: tuple[str, ...] = ()
         for env in names:
