@@ -105,10 +105,15 @@ def test_multiline_text_keeps_its_lines_and_loses_its_secrets() -> None:
         "export API_TOKEN=s3cret-three\n-----BEGIN RSA PRIVATE KEY-----\nMIIEs3cret\n"
         "-----END RSA PRIVATE KEY-----\nTOKEN_SECRET_NAME=kept\n"
     )
+    text += '{"user": "a", "password": "s3cret-four"}\nurl?x=1&token=s3cret-five\nA=1;DB_PASSWORD=s3cret-6\n'
     shown = mask_text(text)
     assert "s3cret" not in shown
     assert shown.count("\n") == text.count("\n")
     assert "user=root" in shown and "-----BEGIN RSA PRIVATE KEY-----" in shown
+    assert '"user": "a"' in shown
+    # Variable references are not values: scripts stay readable.
+    script = 'curl -u "$USER:$PASSWORD" -d "password=$PW" --data \'{"token": "${TOKEN}"}\''
+    assert mask_text(script) == script
 
 
 def test_compare_sees_sensitive_changes_and_marks_them() -> None:

@@ -46,6 +46,10 @@ _CREDENTIAL_LINE = re.compile(
     r"^(?P<head>\s*(?:export\s+|-\s+)?[\"']?(?P<key>[\w.\-\[\]]+)[\"']?\s*(?:=|:(?!//)|\s+=\s+)\s*)"
     r"(?P<value>\S.*)$"
 )
+# The same, inline: `{"user": "a", "password": "x"}`, `a=1;password=x`.
+_INLINE = re.compile(
+    r"(?P<key>[A-Za-z_][\w.-]*)(?P<sep>[\"']?\s*(?:=|:(?!//))\s*[\"']?)(?P<value>[^\s\"',;&}]+)"
+)
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----")
 
@@ -155,8 +159,15 @@ def mask_lines(lines: list[str]) -> list[str]:
         if match and credential_key(match.group("key")) and worth_masking(value):
             out.append(f"{match.group('head')}{MASK}")
             continue
-        out.append(redact(line))
+        out.append(redact(_INLINE.sub(_inline, line)))
     return out
+
+
+def _inline(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if not credential_key(match.group("key")) or value.startswith(("$", "{{")):
+        return match.group(0)  # a variable reference or template is not a value
+    return f"{match.group('key')}{match.group('sep')}{MASK}"
 
 
 def mask_text(text: str) -> str:
