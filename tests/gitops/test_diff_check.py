@@ -309,3 +309,14 @@ def test_a_deleted_environment_is_reviewed_as_removed(project: Path) -> None:
     assert code == 1
     (env,) = [e for e in json.loads(out)["environments"] if e["env"] == "default"]
     assert env["summary"]["removed"] > 100 and env["summary"]["added"] == 0
+
+
+def test_check_json_is_one_document(project: Path) -> None:
+    app = project / "rendered/default/argocd/apps/Application_default-bk-job.yaml"
+    app.write_text(app.read_text().replace("selfHeal: true", "selfHeal: false"))
+    result = CliRunner().invoke(cli, ["check", "--root", str(project), "-o", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    (env,) = data["environments"]
+    assert env["env"] == "default" and env["summary"]["changed"] == 1
+    assert "differ from a fresh render" in result.stderr

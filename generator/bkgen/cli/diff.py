@@ -154,6 +154,7 @@ def check(envs: tuple[str, ...], output: str, root: str | None) -> None:
     repo = project_root(root)
     known = list_environments(repo)
     names = check_envs(repo, envs) if envs else known
+    status_err = output == "json"  # stdout stays one parseable document
     stale = False
     if not envs and (repo / "rendered").is_dir():
         for stray in sorted(
@@ -161,9 +162,10 @@ def check(envs: tuple[str, ...], output: str, root: str | None) -> None:
             for p in (repo / "rendered").iterdir()
             if p.is_dir() and not p.name.startswith(".") and p.name not in known
         ):
-            click.echo(f"rendered/{stray}: no overlays/{stray} (remove it)")
+            click.echo(f"rendered/{stray}: no overlays/{stray} (remove it)", err=status_err)
             stale = True
     workdir = Path(tempfile.mkdtemp(prefix="bkgen-check-"))
+    results = []
     try:
         for env in names:
             fresh = workdir / env
@@ -171,18 +173,20 @@ def check(envs: tuple[str, ...], output: str, root: str | None) -> None:
             committed = repo / "rendered" / env
             changed = _changed_files(committed, fresh)
             if not changed:
-                click.echo(f"rendered/{env}: up to date")
+                click.echo(f"rendered/{env}: up to date", err=status_err)
                 continue
             stale = True
             click.echo(
                 f"rendered/{env}: {len(changed)} file(s) differ from a fresh render: "
-                f"{', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}"
+                f"{', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}",
+                err=status_err,
             )
-            result = diff_trees(_load(committed), _load(fresh), env=env)
-            report = DiffReport([result], f"committed rendered/{env} -> fresh render")
-            click.echo(RENDERERS[output](report, RenderOptions(colour=_colour(output))), nl=False)
+            results.append(diff_trees(_load(committed), _load(fresh), env=env))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if results:  # one report for every stale environment (one document with -o json)
+        report = DiffReport(results, "committed rendered/ -> a fresh render of overlays/")
+        click.echo(RENDERERS[output](report, RenderOptions(colour=_colour(output))), nl=False)
     if stale:
         click.echo("run `bkgen render --all` and commit rendered/", err=True)
     exit_with(EXIT_FAILURE if stale else EXIT_OK)
