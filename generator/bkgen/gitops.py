@@ -46,14 +46,49 @@ def git(
     return done.stdout
 
 
-def default_base(repo: Path) -> str:
-    """The merge base with the upstream branch, or HEAD when there is no upstream."""
+def resolve_ref(repo: Path, ref: str) -> str:
+    """The commit `ref` names; an unknown ref is the user's mistake (exit 2), not a diff."""
+    sha = git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], repo, check=False).strip()
+    if not sha:
+        raise UsageError(
+            f"unknown git ref '{ref}'", hint="give a branch, tag or commit that exists here"
+        )
+    return sha
+
+
+def _default_branch(repo: Path) -> str | None:
+    """The branch a pull request would target: origin's HEAD, else main/master."""
+    remote_head = git(
+        ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], repo, check=False
+    ).strip()
+    candidates = [remote_head] if remote_head else []
+    candidates += ["origin/main", "origin/master", "main", "master"]
+    for name in candidates:
+        found = git(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], repo, check=False)
+        if found.strip():
+            return name
+    return None
+
+
+def default_base(repo: Path) -> tuple[str, str]:
+    """The base a pull request would be reviewed against, and how it was chosen.
+
+    The merge base with the upstream branch; without one, the merge base with the default
+    branch; in a repository with neither, HEAD.
+    """
     upstream = git(
         ["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], repo, check=False
     ).strip()
-    if upstream:
-        return git(["merge-base", "HEAD", upstream], repo).strip()
-    return "HEAD"
+    for target, why in ((upstream, "upstream"), (_default_branch(repo) or "", "default branch")):
+        if not target:
+            continue
+        base = git(["merge-base", "HEAD", target], repo, check=False).strip()
+        if base:
+            return base, f"merge base with {target} ({why})"
+    head = git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], repo, check=False).strip()
+    if not head:
+        raise UsageError("no commits yet: nothing to compare against", hint="give --base REF")
+    return head, "HEAD (no upstream and no default branch)"
 
 
 @contextmanager

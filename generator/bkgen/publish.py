@@ -9,10 +9,12 @@ top of the remote head — so racing publishers never lose each other's commits.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +24,75 @@ from bkgen.argocd import pins
 from bkgen.diff import diff_trees, load_tree
 from bkgen.errors import GitError, UsageError
 from bkgen.gitops import git
-from bkgen.pipeline import RenderSummary, render_env_to
+from bkgen.overlay import load_environment
+from bkgen.pipeline import RenderSummary, build_tree, render_env_to, validate_tree
+from bkgen.redact import redact_url
+from bkgen.rendered_dir import write_tree
 
 MAX_PUSH_ATTEMPTS = 6
 # Only a lost race is retried; hooks, permissions and network errors fail at once.
 _NON_FAST_FORWARD = re.compile(
     r"non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value"
 )
+
+
+def normalise_url(url: str) -> str:
+    """A git URL as compared for "same repository": no scheme, userinfo, `.git` or trailing
+    slash, host in lower case; scp-like `git@host:org/repo` equals `https://host/org/repo`;
+    a local path is its absolute form."""
+    text = url.strip()
+    scp = re.match(r"^(?:[^@/\s]+@)?([^:/\s]+):(?!//)(.+)$", text)
+    if "://" not in text and scp and not Path(text).exists():
+        host, rest = scp.group(1), scp.group(2)
+    elif "://" in text:
+        parts = urllib.parse.urlsplit(text)
+        if parts.scheme == "file":
+            return str(Path(parts.path).resolve())
+        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+        rest = parts.path
+    else:
+        return str(Path(text).resolve())
+    rest = rest.strip("/")
+    rest = rest.removesuffix(".git").rstrip("/")
+    return f"{host.lower()}/{rest}"
+
+
+def check_target(root: Path, env: str, repo: str | None, path: str) -> None:
+    """Refuse to publish where the env's Applications do not look (Argo CD would sync nothing).
+
+    Publishing into this repository checks the path only: its remotes may be mirrors of the
+    URL Argo CD reads, which bkgen cannot tell from here.
+    """
+    settings = load_environment(root, env).settings
+    target_path = f"{path.strip('/')}/{env}"
+    target_repo = repo
+    same_repo = target_repo is None or normalise_url(target_repo) == normalise_url(
+        settings.repo_url
+    )
+    if same_repo and target_path == settings.path.strip("/"):
+        return
+    where = f"{redact_url(target_repo or 'this repository')}:{target_path}"
+    raise UsageError(
+        f"{env}: Applications read {redact_url(settings.repo_url)}:{settings.path}, "
+        f"but this would publish to {where}",
+        hint="fix git.repoURL/git.path in overlays/"
+        f"{env}/env.yaml, or --render-for-target to point the Applications at the target",
+    )
+
+
+def _render_for(root: Path, env: str, dest: Path, repo: str | None, path: str) -> RenderSummary:
+    """Render `env` with its Applications pointing at the publish target."""
+    environment = load_environment(root, env)
+    settings = dataclasses.replace(
+        environment.settings,
+        repo_url=repo or environment.settings.repo_url,
+        path=f"{path.strip('/')}/{env}",
+    )
+    environment = dataclasses.replace(environment, settings=settings)
+    tree = build_tree(environment)
+    validate_tree(environment, tree.files)
+    write_tree(tree.files, dest, root)
+    return tree.summary
 
 
 @dataclass(frozen=True)
@@ -148,16 +212,34 @@ def _push(
 
 
 def publish(
-    root: Path, envs: Sequence[str], repo: str | None, branch: str | None, path: str, push: bool
+    root: Path,
+    envs: Sequence[str],
+    repo: str | None,
+    branch: str | None,
+    path: str,
+    push: bool,
+    for_target: bool = False,
 ) -> PublishResult:
-    """Render+validate `envs`, commit them to the target, optionally push."""
+    """Render+validate `envs`, commit them to the target, optionally push.
+
+    The target must be where the env's Applications look (`git.repoURL`/`git.path`), unless
+    `for_target`: then the Applications are rendered to point at the target.
+    """
     if Path(path).is_absolute() or ".." in Path(path).parts:
         raise UsageError(f"--path must be relative inside the repository: {path!r}")
+    if not for_target:
+        for env in envs:
+            check_target(root, env, repo, path)
     work = Path(tempfile.mkdtemp(prefix="bkgen-publish-"))
     try:
         rendered = work / "rendered"
         rendered.mkdir()
-        summaries = [render_env_to(root, env, rendered / env) for env in envs]
+        summaries = [
+            _render_for(root, env, rendered / env, repo, path)
+            if for_target
+            else render_env_to(root, env, rendered / env)
+            for env in envs
+        ]
         source = _source_commit(root)
         if repo is None:
             return _publish_here(root, rendered, path, envs, summaries, source, push, branch)

@@ -104,14 +104,18 @@ def test_publish_creates_pins_that_keep_old_content_for_children_not_yet_handed_
     two_pinned: Path, tmp_path: Path
 ) -> None:
     remote = _bare(tmp_path)
-    first = publish(two_pinned, ["dev"], str(remote), "main", "rendered", push=True)
+    first = publish(
+        two_pinned, ["dev"], str(remote), "main", "rendered", push=True, for_target=True
+    )
     assert first.committed and len(first.tags) == 2
     old_pin = _revisions(two_pinned)["settings"]
     assert _tags(remote)[old_pin] == git(remote, "rev-parse", "main").strip()
 
     values = two_pinned / "overlays/base/values.yaml"
     values.write_text(values.read_text().replace("replicas: 1", "replicas: 3"))
-    second = publish(two_pinned, ["dev"], str(remote), "main", "rendered", push=True)
+    second = publish(
+        two_pinned, ["dev"], str(remote), "main", "rendered", push=True, for_target=True
+    )
     new_pin = _revisions(two_pinned)["settings"]
     assert second.tags == (new_pin,)  # the unchanged release keeps its pin, no new tag
 
@@ -120,7 +124,9 @@ def test_publish_creates_pins_that_keep_old_content_for_children_not_yet_handed_
     assert "replicas: '3'" in git(remote, "show", f"{new_pin}:{folder}")
     assert "replicas: '3'" in git(remote, "show", f"main:{folder}")
 
-    again = publish(two_pinned, ["dev"], str(remote), "main", "rendered", push=True)
+    again = publish(
+        two_pinned, ["dev"], str(remote), "main", "rendered", push=True, for_target=True
+    )
     assert not again.committed and again.tags == ()
 
 

@@ -38,6 +38,7 @@ def test_publish_to_deploy_repo_with_trailers_then_noop(project: Path, tmp_path:
         "main",
         "--path",
         "envs",
+        "--render-for-target",
     )
     assert code == 0, out
     assert "bkgen publish default:" in out and "pushed after 1 attempt(s)" in out
@@ -58,6 +59,7 @@ def test_publish_to_deploy_repo_with_trailers_then_noop(project: Path, tmp_path:
         "main",
         "--path",
         "envs",
+        "--render-for-target",
     )
     assert code == 0 and out.startswith("nothing to publish")
     assert git(remote, "rev-list", "--count", "main").strip() == "1"
@@ -81,7 +83,9 @@ def test_failed_render_leaves_everything_as_it_was(project: Path, tmp_path: Path
     remote = bare(tmp_path)
     (project / "overlays/default/custom.yaml").write_text("replicas: [1\n")
     head = git(project, "rev-parse", "HEAD")
-    code, out = run("publish", "default", "--root", str(project), "--repo", str(remote))
+    code, out = run(
+        "publish", "default", "--root", str(project), "--repo", str(remote), "--render-for-target"
+    )
     assert code == 2 and "invalid YAML" in out
     assert git(project, "rev-parse", "HEAD") == head
     assert git(remote, "branch", "--list").strip() == ""
@@ -91,7 +95,7 @@ _PUBLISH = """
 import sys
 from pathlib import Path
 from bkgen.publish import publish
-result = publish(Path(sys.argv[1]), ["default"], sys.argv[2], "main", "envs", push=True)
+result = publish(Path(sys.argv[1]), ["default"], sys.argv[2], "main", "envs", push=True, for_target=True)
 print(result.committed, result.attempts)
 """
 
@@ -182,3 +186,78 @@ def test_rejected_push_leaves_branch_and_tree_as_they_were(project: Path, tmp_pa
     assert git(project, "rev-parse", "HEAD") == head
     assert (project / "rendered/default/releases/bk-repo/values.yaml").read_text() == before
     assert git(project, "status", "--porcelain").strip() == "M overlays/default/custom.yaml"
+
+
+def test_normalised_urls() -> None:
+    from bkgen.publish import normalise_url
+
+    same = [
+        "https://git.example.com/blueking/bkce7-gitops.git",
+        "https://git.example.com/blueking/bkce7-gitops",
+        "https://git.example.com/blueking/bkce7-gitops/",
+        "http://Git.Example.com/blueking/bkce7-gitops.git/",
+        "ssh://git@git.example.com/blueking/bkce7-gitops.git",
+        "git@git.example.com:blueking/bkce7-gitops.git",
+        "https://user:token@git.example.com/blueking/bkce7-gitops.git",
+    ]
+    assert len({normalise_url(u) for u in same}) == 1
+    assert normalise_url(same[0]) != normalise_url("https://git.example.com/blueking/other.git")
+
+
+def test_publish_refuses_a_target_the_applications_do_not_read(
+    project: Path, tmp_path: Path
+) -> None:
+    remote = bare(tmp_path)
+    head = git(project, "rev-parse", "HEAD")
+    # Another repository: refused in one line with the fix, nothing rendered or pushed.
+    result = CliRunner().invoke(
+        cli, ["publish", "default", "--root", str(project), "--repo", str(remote)]
+    )
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (
+        "Applications read https://git.example.com/blueking/bkce7-gitops.git:rendered/default"
+        in result.stderr
+    )
+    assert "--render-for-target" in result.stderr
+    assert (
+        git(remote, "branch", "--list").strip() == "" and git(project, "rev-parse", "HEAD") == head
+    )
+    # This repository, another path: refused too.
+    code, out = run("publish", "default", "--root", str(project), "--path", "deploy")
+    assert code == 2 and "would publish to" in out and "deploy/default" in out
+    # The same repository spelled differently is accepted.
+    env_yaml = project / "overlays/default/env.yaml"
+    env_yaml.write_text(
+        env_yaml.read_text().replace(
+            "repoURL: https://git.example.com/blueking/bkce7-gitops.git",
+            f"repoURL: file://{remote}/",
+        )
+    )
+    code, out = run(
+        "publish", "default", "--root", str(project), "--repo", str(remote), "--branch", "main"
+    )
+    assert code == 0, out
+    assert "pushed after 1 attempt(s)" in out
+
+
+def test_render_for_target_points_the_applications_at_it(project: Path, tmp_path: Path) -> None:
+    remote = bare(tmp_path)
+    code, out = run(
+        "publish",
+        "default",
+        "--root",
+        str(project),
+        "--repo",
+        str(remote),
+        "--branch",
+        "main",
+        "--path",
+        "envs",
+        "--render-for-target",
+    )
+    assert code == 0, out
+    root_app = git(
+        remote, "show", "main:envs/default/argocd/bootstrap/Application_default-root.yaml"
+    )
+    assert f"repoURL: {remote}" in root_app and "path: envs/default/argocd/apps" in root_app

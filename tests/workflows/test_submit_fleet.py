@@ -157,7 +157,7 @@ def test_fleet_fans_out_per_env_and_fans_in_to_publish(repo_root: Path, tmp_path
             "3",
             "--retries",
             "1",
-            "--output",
+            "--output-file",
             str(out),
             "--root",
             str(repo_root),

@@ -1,17 +1,24 @@
-"""What every command shares: error-to-exit-code mapping and the project root."""
+"""What every command shares: the option grammar, error-to-exit-code mapping, the project root.
+
+One grammar for every command: `-o/--output FORMAT` for what is printed, `--root` for the
+project, `--debug` (or `BKGEN_DEBUG=1`) anywhere on the line for tracebacks. Inputs are
+checked where they enter (environment names against `overlays/`, IPs with `ipaddress`), and
+the process exits only through `exit_with`, with a code from `bkgen.errors`.
+"""
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import NoReturn, ParamSpec, TypeVar
 
 import click
 
-from bkgen.errors import EXIT_USAGE, BkgenError
+from bkgen.errors import EXIT_USAGE, BkgenError, UsageError, display_path
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,21 +35,85 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except BkgenError as err:
-            ctx = click.get_current_context(silent=True)
-            if ctx is not None and (ctx.find_root().obj or {}).get("debug"):
+            if debugging():
                 raise
             click.echo(f"bkgen: {err}", err=True)
-            sys.exit(err.exit_code)
+            exit_with(err.exit_code)
+        except OSError as err:  # an unreadable or unwritable file the user named
+            if debugging():
+                raise
+            where = f"{display_path(err.filename)}: " if err.filename else ""
+            click.echo(f"bkgen: {where}usage error: {err.strerror or err}", err=True)
+            exit_with(EXIT_USAGE)
         except KeyboardInterrupt:
             click.echo("bkgen: interrupted", err=True)
-            sys.exit(130)
+            exit_with(130)
 
     return wrapper
+
+
+def debugging() -> bool:
+    """`--debug` anywhere on the command line, or BKGEN_DEBUG=1."""
+    if os.environ.get("BKGEN_DEBUG", "") not in ("", "0"):
+        return True
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and bool((ctx.find_root().obj or {}).get("debug"))
+
+
+def exit_with(code: int) -> NoReturn:
+    """The one way a command ends with a status (codes live in `bkgen.errors`)."""
+    sys.exit(code)
+
+
+def output_option(
+    choices: list[str], default: str, help: str = "Output format.", alias: str | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """`-o/--output FORMAT`, the same spelling on every command that prints data.
+
+    `alias` keeps an older spelling working (graph/hosts once took `--format`).
+    """
+    names = ["-o", "--output", *([alias] if alias else []), "output"]
+    option: Callable[[Callable[P, R]], Callable[P, R]] = click.option(
+        *names,
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+    return option
+
+
+def check_envs(root: Path, names: tuple[str, ...] | list[str]) -> list[str]:
+    """Environment names as given, each checked against overlays/ (exit 2 when unknown)."""
+    known = list_envs(root)
+    for name in names:
+        if name not in known:
+            raise UsageError(
+                f"unknown environment '{name}'",
+                hint=f"known: {', '.join(known) or 'none'}; `bkgen env new {name}` creates it",
+            )
+    return list(names)
+
+
+def list_envs(root: Path) -> list[str]:
+    from bkgen.overlay import list_environments
+
+    return list_environments(root)
+
+
+def ip_address(value: str) -> str:
+    """An IPv4/IPv6 address, or a usage error naming the bad value."""
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise UsageError(f"not an IP address: {value!r}", hint="e.g. --ip 10.0.0.10") from None
 
 
 def project_root(explicit: str | None = None) -> Path:
     """The repository holding `overlays/`: `--root`, `$BKGEN_ROOT`, or the nearest parent."""
     if explicit:
+        if not (Path(explicit) / "overlays").is_dir():
+            raise UsageError(f"--root {explicit}: no overlays/ there")
         return Path(explicit)
     env = os.environ.get("BKGEN_ROOT")
     if env:
@@ -51,8 +122,7 @@ def project_root(explicit: str | None = None) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "overlays" / "base").is_dir():
             return candidate
-    click.echo("bkgen: usage error: no overlays/base found here or above (use --root)", err=True)
-    sys.exit(EXIT_USAGE)
+    raise UsageError("no overlays/base found here or above", hint="use --root")
 
 
 root_option = click.option(

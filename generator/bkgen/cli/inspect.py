@@ -12,11 +12,12 @@ from bkgen import graph as graph_module
 from bkgen import hosts as hosts_module
 from bkgen.catalog import Release
 from bkgen.charts.source import locate
-from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.cli._common import handle_errors, ip_address, output_option, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import Environment, load_environment, release_values
 from bkgen.provenance import Step, steps
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, MODE_TEMPLATES, MODE_WORKFLOW
+from bkgen.secrets.masking import child_sensitive, mask_text, mask_value
 from bkgen.suggest import closest_key_path, did_you_mean
 from bkgen.values import KeyPath, Merged, Origin, format_key_path, lookup, parse_key_path
 from bkgen.yamlio import dump
@@ -47,7 +48,7 @@ def _release(env: Environment, name: str) -> Release:
 
 @click.command()
 @click.argument("env", default="default")
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option(["text", "json"], "text")
 @click.option(
     "--release", "releases", multiple=True, metavar="NAME", help="Only these releases (repeatable)."
 )
@@ -100,15 +101,15 @@ def catalog(env: str, output: str, releases: tuple[str, ...], root: str | None) 
 
 @click.command()
 @click.argument("env", default="default")
-@click.option(
-    "--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True
-)
+@output_option(["mermaid", "dot"], "mermaid", "Document format.", alias="--format")
 @root_option
 @handle_errors
-def graph(env: str, fmt: str, root: str | None) -> None:
+def graph(env: str, output: str, root: str | None) -> None:
     """The needs graph of ENV grouped by sync-wave, as Mermaid or Graphviz dot."""
     plan = load_environment(project_root(root), env).plan
-    click.echo(graph_module.mermaid(plan) if fmt == "mermaid" else graph_module.dot(plan), nl=False)
+    click.echo(
+        graph_module.mermaid(plan) if output == "mermaid" else graph_module.dot(plan), nl=False
+    )
 
 
 @click.command()
@@ -119,25 +120,30 @@ def graph(env: str, fmt: str, root: str | None) -> None:
     show_default=True,
     help="The ingress-nginx ClusterIP (or a node IP for desktops).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["hosts", "coredns", "list"]),
-    default="hosts",
-    show_default=True,
-)
+@output_option(["hosts", "coredns", "list"], "hosts", "Document format.", alias="--format")
 @root_option
 @handle_errors
-def hosts(env: str, ip: str, fmt: str, root: str | None) -> None:
+def hosts(env: str, ip: str, output: str, root: str | None) -> None:
     """/etc/hosts or CoreDNS lines for every BlueKing domain of ENV."""
+    if ip != hosts_module.INGRESS_IP_PLACEHOLDER:
+        ip = ip_address(ip)
     items = hosts_module.hosts(load_environment(project_root(root), env))
-    if fmt == "hosts":
+    if output == "hosts":
         click.echo(hosts_module.etc_hosts(items, ip), nl=False)
-    elif fmt == "coredns":
+    elif output == "coredns":
         click.echo(hosts_module.coredns_block(items, ip), nl=False)
     else:
         for item in items:
             click.echo(f"{item.name:<32} {item.release}")
+
+
+def _sensitive(values: Any, path: tuple[str, ...]) -> bool:
+    """Whether the value at `path` is a credential (or lies below one): explain masks it."""
+    sensitive, node = False, values
+    for part in path:
+        sensitive = child_sensitive(node, part, sensitive)
+        node = node.get(part) if isinstance(node, dict) else None
+    return sensitive
 
 
 @click.command()
@@ -170,7 +176,7 @@ def explain(env: str, release: str, key: str, output: str, root: str | None) -> 
             tset = environment.template_sets[entry.template_set]
             registry = bcs_vars.registry_setting(environment.values)
             for line in bcs_vars.explain(tset, environment.bcs, registry, key):
-                click.echo(line)
+                click.echo(mask_text(line))
             return
         merged = release_values(environment, entry)
     chain = merged.chain(path)
@@ -184,6 +190,7 @@ def explain(env: str, release: str, key: str, output: str, root: str | None) -> 
                 hint=f"did you mean '{format_key_path(meant)}'?" if meant else None,
             ) from None
         value = None
+    value = mask_value(value, _sensitive(merged.values, path))
     chain_steps = steps(environment.root, merged, path, environment.values)
     if release == "global":
         chain_steps = [Step(sub, origin) for sub, origin in chain]  # no template in between

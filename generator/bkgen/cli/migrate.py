@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.cli._common import exit_with, handle_errors, project_root, root_option
 from bkgen.errors import EXIT_FAILURE, UsageError, display_path
 from bkgen.migrate import FileResult, manifest_files, migrate_files
 from bkgen.overlay import list_environments, load_environment
@@ -92,7 +92,7 @@ def migrate_apis(targets: tuple[str, ...], to: str | None, write: bool, root: st
     )
     sys.stdout.flush()
     if refused or (changed and not write):
-        sys.exit(EXIT_FAILURE)
+        exit_with(EXIT_FAILURE)
 
 
 COMMANDS = [migrate_apis]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bkgen.cli._common import handle_errors, project_root, root_option
-from bkgen.errors import UsageError
-from bkgen.overlay import list_environments
+from bkgen.cli._common import check_envs, handle_errors, project_root, root_option
 from bkgen.publish import publish as publish_envs
 
 
@@ -26,6 +24,11 @@ from bkgen.publish import publish as publish_envs
     default=None,
     help="Push after committing (default: yes with --repo, no for this repo).",
 )
+@click.option(
+    "--render-for-target",
+    is_flag=True,
+    help="Point the Applications at --repo/--path (default: refuse when they differ).",
+)
 @root_option
 @handle_errors
 def publish(
@@ -34,6 +37,7 @@ def publish(
     branch: str | None,
     target_path: str,
     push: bool | None,
+    render_for_target: bool,
     root: str | None,
 ) -> None:
     """Render + validate ENVS and commit them where Argo CD reads them.
@@ -43,11 +47,15 @@ def publish(
     """
     base = project_root(root)
     names = list(envs) or ["default"]
-    for name in names:
-        if name not in list_environments(base):
-            raise UsageError(f"unknown environment '{name}'")
+    check_envs(base, names)
     result = publish_envs(
-        base, names, repo, branch, target_path, push=repo is not None if push is None else push
+        base,
+        names,
+        repo,
+        branch,
+        target_path,
+        push=repo is not None if push is None else push,
+        for_target=render_for_target,
     )
     if not result.committed:
         click.echo(result.message)

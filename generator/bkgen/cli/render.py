@@ -8,7 +8,7 @@ from contextlib import nullcontext
 
 import click
 
-from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.cli._common import check_envs, handle_errors, output_option, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.gitops import steps_at
 from bkgen.overlay import list_environments
@@ -31,14 +31,7 @@ def _progress(env: str, release: str, mode: str) -> None:
     show_default=True,
     help="Environments rendered in parallel processes (same output as serial).",
 )
-@click.option(
-    "--output",
-    "output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Summary format on stdout.",
-)
+@output_option(["text", "json"], "text", "Summary format on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No per-release progress.")
 @click.option(
     "--steps-from",
@@ -68,7 +61,7 @@ def render(
     base = project_root(root)
     if all_envs and envs:
         raise UsageError("give environment names or --all, not both")
-    names = list_environments(base) if all_envs else list(envs or ("default",))
+    names = list_environments(base) if all_envs else check_envs(base, envs or ("default",))
     if not names:
         raise UsageError("no environments under overlays/")
     show = None if quiet or output == "json" or jobs > 1 else _progress

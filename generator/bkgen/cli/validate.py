@@ -9,12 +9,12 @@ from typing import Any
 
 import click
 
-from bkgen.cli._common import handle_errors, project_root, root_option
-from bkgen.errors import UsageError
+from bkgen.cli._common import exit_with, handle_errors, output_option, project_root, root_option
+from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from bkgen.overlay import list_environments
 from bkgen.suggest import did_you_mean
 from bkgen.validate import SCHEMA_ONLY, ValidateSettings, checked_ids, validate_paths
-from bkgen.validate.findings import SEVERITIES
+from bkgen.validate.findings import SEVERITIES, Report
 from bkgen.validate.kubeconform import run_kubeconform
 from bkgen.validate.reporters import REPORTERS, summary_line
 from bkgen.yamlio import load_file
@@ -29,6 +29,18 @@ def _env_settings(root: Path, env: str) -> dict[str, Any]:
         "external_refs": tuple(str(s) for s in validation.get("externalRefs") or []),
         "allowed_registries": tuple(str(s) for s in validation.get("allowedRegistries") or []),
     }
+
+
+def _env_of(path: Path, base: Path) -> str | None:
+    """The environment whose rendered tree holds `path` (rendered/ENV/...), if any."""
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(base)))  # noqa: PTH100
+    except ValueError:
+        return None
+    parts = rel.parts
+    if len(parts) > 2 and parts[0] == "rendered" and parts[1] in list_environments(base):
+        return parts[1]
+    return None
 
 
 @click.command()
@@ -48,9 +60,7 @@ def _env_settings(root: Path, env: str) -> dict[str, Any]:
 @click.option(
     "--ignore-missing-schemas", is_flag=True, help="A kind without schema is not an error."
 )
-@click.option(
-    "--output", "-o", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True
-)
+@output_option(sorted(REPORTERS), "text")
 @click.option("--summary", is_flag=True, help="Print only the summary line (text output).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="error", show_default=True)
 @click.option(
@@ -77,6 +87,11 @@ def _env_settings(root: Path, env: str) -> dict[str, Any]:
     + ",".join(SCHEMA_ONLY)
     + ").",
 )
+@click.option(
+    "--whole-env",
+    is_flag=True,
+    help="A file under rendered/ENV/ stands for ENV's whole tree (pre-commit hook).",
+)
 @root_option
 @handle_errors
 def validate(
@@ -93,6 +108,7 @@ def validate(
     select: str,
     ignore_rules: str,
     schema_only: bool,
+    whole_env: bool,
     root: str | None,
 ) -> None:
     """Validate TARGETS: files, directories, an environment name, or - for stdin.
@@ -106,52 +122,62 @@ def validate(
     chosen = SCHEMA_ONLY if schema_only else tuple(r for r in select.split(",") if r.strip())
     ignored = tuple(r.strip() for r in ignore_rules.split(",") if r.strip())
     checked_ids(chosen, ignored)  # unknown IDs fail before any file is read
-    options: dict[str, Any] = {}
-    paths: list[Path] = []
-    stdin = False
     base: Path | None = None
+    envs: dict[str, None] = {}  # each environment is validated as a whole, with its settings
+    loose: list[Path] = []
+    stdin = False
     for target in targets:
         if target == "-":
             stdin = True
-            continue
-        if not Path(target).exists() and "/" not in target:
-            base = project_root(root)
+        elif not Path(target).exists() and "/" not in target:
+            base = base or project_root(root)
             if target not in list_environments(base):
                 known = list_environments(base)
                 raise UsageError(
                     f"'{target}' is neither a file, a directory nor an environment",
                     hint=did_you_mean(target, known, f"environments: {', '.join(known)}"),
                 )
-            options.update(_env_settings(base, target))
-            paths.append(base / "rendered" / target)
-            if not paths[-1].is_dir():
-                raise UsageError(f"rendered/{target} does not exist; run `bkgen render {target}`")
-            continue
-        paths.append(Path(target))
-    if stdin and paths:
+            envs[target] = None
+        elif whole_env and (env := _env_of(Path(target), base := base or project_root(root))):
+            envs[env] = None
+        elif not (whole_env and Path(target).name == "values.yaml"):
+            loose.append(Path(target))
+    if stdin and (loose or envs):
         raise UsageError("- (stdin) cannot be combined with other targets")
-    if kube_version:
-        options["kube_version"] = kube_version
-    settings = ValidateSettings(
-        strict=strict,
-        schema_locations=schema_location,
-        ignore_missing_schemas=ignore_missing_schemas,
-        project_root=base,
-        jobs=jobs,
-        select=tuple(r.strip() for r in chosen),
-        ignore=ignored,
-        **options,
-    )
-    if engine == "kubeconform":
-        report = run_kubeconform(paths, settings)
-    else:
-        report = validate_paths(paths, settings, stdin=stdin)
+    common: dict[str, Any] = {
+        "strict": strict,
+        "schema_locations": schema_location,
+        "ignore_missing_schemas": ignore_missing_schemas,
+        "project_root": base,
+        "jobs": jobs,
+        "select": tuple(r.strip() for r in chosen),
+        "ignore": ignored,
+    }
+    runs: list[tuple[list[Path], ValidateSettings]] = []
+    for env in envs:
+        assert base is not None
+        tree = base / "rendered" / env
+        if not tree.is_dir():
+            raise UsageError(f"rendered/{env} does not exist; run `bkgen render {env}`")
+        options = _env_settings(base, env)
+        if kube_version:
+            options["kube_version"] = kube_version
+        runs.append(([tree], ValidateSettings(**common, **options)))
+    if loose or stdin or not runs:
+        extra: dict[str, Any] = {"kube_version": kube_version} if kube_version else {}
+        runs.append((loose, ValidateSettings(**common, **extra)))
+    report = Report()
+    for paths, settings in runs:
+        if engine == "kubeconform":
+            report.merge(run_kubeconform(paths, settings))
+        else:
+            report.merge(validate_paths(paths, settings, stdin=stdin))
     colour = output == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if summary and output == "text":
         click.echo(summary_line(report))
     else:
-        click.echo(REPORTERS[output](report, colour), nl=False)
-    sys.exit(1 if report.failed(fail_on) else 0)
+        click.echo(REPORTERS[output](report, colour, fail_on), nl=False)
+    exit_with(EXIT_FAILURE if report.failed(fail_on) else EXIT_OK)
 
 
 COMMANDS = [validate]

@@ -89,16 +89,50 @@ def show(env: str, step: str, root: str | None) -> None:
 @workflows.command(name="submit")
 @click.argument("env")
 @click.argument("step")
-@click.option("--host", envvar="ARGO_SERVER", required=True, help="Argo server URL ($ARGO_SERVER).")
+@click.option(
+    "-s",
+    "--argo-server",
+    "--host",
+    "host",
+    envvar="ARGO_SERVER",
+    required=True,
+    help="Argo server host:port ($ARGO_SERVER), as the argo CLI takes it.",
+)
+@click.option(
+    "--secure/--no-secure",
+    envvar="ARGO_SECURE",
+    default=True,
+    show_default=True,
+    help="https ($ARGO_SECURE).",
+)
+@click.option(
+    "-k",
+    "--insecure-skip-verify",
+    envvar="ARGO_INSECURE_SKIP_VERIFY",
+    is_flag=True,
+    help="Do not verify the server's TLS certificate ($ARGO_INSECURE_SKIP_VERIFY).",
+)
+@click.option(
+    "--argo-base-href",
+    "base_href",
+    envvar="ARGO_BASE_HREF",
+    default="",
+    help="Path the server is mounted under ($ARGO_BASE_HREF).",
+)
+@click.option(
+    "--argo-http1",
+    envvar="ARGO_HTTP1",
+    is_flag=True,
+    hidden=True,
+    help="Accepted for the argo CLI's sake: bkgen always uses the HTTP API.",
+)
 @click.option("--token", envvar="ARGO_TOKEN", default=None, help="Bearer token ($ARGO_TOKEN).")
 @click.option(
+    "-n",
     "--namespace",
     envvar="ARGO_NAMESPACE",
     default=None,
     help="Namespace ($ARGO_NAMESPACE; default: the step's).",
-)
-@click.option(
-    "--insecure-skip-verify", is_flag=True, help="Do not verify the server's TLS certificate."
 )
 @root_option
 @handle_errors
@@ -106,13 +140,18 @@ def submit_command(
     env: str,
     step: str,
     host: str,
+    secure: bool,
+    insecure_skip_verify: bool,
+    base_href: str,
+    argo_http1: bool,
     token: str | None,
     namespace: str | None,
-    insecure_skip_verify: bool,
     root: str | None,
 ) -> None:
     """Run STEP of ENV now, as a one-off Workflow on an Argo Workflows server."""
-    from bkgen.workflows.submit import Server, standalone, submit
+    from bkgen.workflows.submit import Server, server_url, standalone, submit
+
+    url = server_url(host, secure, base_href)
 
     environment = load_environment(project_root(root), env)
     spec = _spec(environment, step)
@@ -122,7 +161,7 @@ def submit_command(
     template = next(d for d in docs if d["kind"] == "WorkflowTemplate")
     target = namespace or spec.namespace
     name = submit(
-        Server(host, token, target, not insecure_skip_verify), standalone(template, target)
+        Server(url, token, target, not insecure_skip_verify), standalone(template, target)
     )
     click.echo(f"submitted {target}/{name}")
 
@@ -137,7 +176,7 @@ def submit_command(
 @click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True)
 @click.option("--namespace", default="argo", show_default=True)
 @click.option(
-    "--output",
+    "--output-file",
     "output",
     type=click.Path(dir_okay=False),
     default=None,

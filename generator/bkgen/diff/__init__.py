@@ -2,7 +2,8 @@
 
 Resources are matched by (group, kind, namespace, name), not by file; changed
 ones are compared field by field, with list items matched by their `name`.
-Sensitive values are masked before anything is compared or printed.
+Values are compared raw; sensitive ones are masked only when printed
+(`bkgen.secrets.masking`, via `present`), so a secret's change is never invisible.
 """
 
 from __future__ import annotations

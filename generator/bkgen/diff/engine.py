@@ -1,44 +1,89 @@
-"""Compare two trees: added, removed, renamed, changed (field by field)."""
+"""Compare two trees: added, removed, renamed, changed (field by field), raw values.
+
+Values are compared as they are, never masked: a sensitive change is a change, it is only
+*shown* without its value (each `Change` says whether it is sensitive; renderers mask). Fields
+a reviewer does not need can be ignored by path, but an ignored change is kept and counted, so
+nothing disappears silently. A chart release's values exist twice in a rendered tree (the
+Application's `valuesObject` and `releases/<r>/values.yaml`); they are reviewed once, as the
+values file, whenever both copies agree on both sides.
+"""
 
 from __future__ import annotations
 
-import fnmatch
+import difflib
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bkgen.diff.model import Key, Resource
+from bkgen.diff.model import VALUES_GROUP, Key, Resource, mapping, metadata
+from bkgen.secrets.masking import child_sensitive, is_secret
 
-Path = tuple[str, ...]
-_MISSING = object()
+_MISSING: Any = object()
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+VALUES_PATH = ("spec", "source", "helm", "valuesObject")
+# Fields no reviewer needs: Helm's chart label and checksum annotations (counted, not shown).
+DEFAULT_IGNORE = ('*labels["helm.sh/chart"]', '*annotations["checksum/*"]')
+
+
+def segment(key: object) -> str:
+    """A mapping key as a path segment: `a`, or `["a.b/c"]` when it holds other characters."""
+    text = str(key)
+    return text if _PLAIN_KEY.match(text) else json.dumps(text, ensure_ascii=False).join("[]")
+
+
+def join(segments: Sequence[str]) -> str:
+    return "".join(s if s.startswith("[") or i == 0 else f".{s}" for i, s in enumerate(segments))
 
 
 @dataclass(frozen=True)
 class Change:
-    path: str  # dotted, list items as [name] or [index]
-    old: Any
+    path: str  # dotted; keys with dots etc. as ["k"], list items as [name] or [index]
+    old: Any  # raw values: renderers mask them (bkgen.secrets.masking)
     new: Any
+    kind: str  # added | removed | changed
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
 class ResourceDiff:
     status: str  # added | removed | changed | renamed
+    key: Key
     label: str
     release: str
     path: str
     changes: tuple[Change, ...] = ()
+    ignored: tuple[Change, ...] = ()  # changes in ignored fields: counted, shown only in json
     old_label: str = ""
+    body: Mapping[str, Any] | None = None  # the whole resource (added: new, removed: old)
+    note: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "Values" if self.key[0] == VALUES_GROUP else self.key[1]
 
 
 @dataclass
 class TreeDiff:
     resources: list[ResourceDiff] = field(default_factory=list)
     waves: dict[str, int] = field(default_factory=dict)  # release -> sync-wave
+    quiet: list[ResourceDiff] = field(default_factory=list)  # only ignored changes
+    folded: tuple[str, ...] = ()  # releases whose valuesObject is reviewed as values.yaml
+    env: str = ""
 
     @property
     def empty(self) -> bool:
         return not self.resources
+
+    @property
+    def ignored_count(self) -> int:
+        return sum(len(r.ignored) for r in (*self.resources, *self.quiet))
+
+    @property
+    def differs(self) -> bool:
+        """True when anything differs, ignored fields included."""
+        return bool(self.resources) or bool(self.ignored_count)
 
     def by_release(self) -> dict[str, list[ResourceDiff]]:
         out: dict[str, list[ResourceDiff]] = {}
@@ -53,40 +98,103 @@ class TreeDiff:
         return out
 
 
-def _item_key(item: Any, index: int) -> str:
-    if isinstance(item, Mapping) and isinstance(item.get("name"), str):
-        return f"[{item['name']}]"
-    return f"[{index}]"
+def _named(items: list[Any]) -> bool:
+    names = [i.get("name") if isinstance(i, Mapping) else None for i in items]
+    return all(isinstance(n, str) for n in names) and len(set(names)) == len(names)
 
 
-def _walk(old: Any, new: Any, path: str, out: list[Change]) -> None:
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
-        for key in sorted(set(old) | set(new), key=str):
-            sub = f"{path}.{key}" if path else str(key)
-            _walk(old.get(key, _MISSING), new.get(key, _MISSING), sub, out)
-        return
-    if isinstance(old, list) and isinstance(new, list):
-        named = all(isinstance(i, Mapping) and isinstance(i.get("name"), str) for i in old + new)
-        if named:
-            left = {_item_key(i, n): i for n, i in enumerate(old)}
-            right = {_item_key(i, n): i for n, i in enumerate(new)}
-            for key in [*left, *(k for k in right if k not in left)]:
-                _walk(left.get(key, _MISSING), right.get(key, _MISSING), f"{path}{key}", out)
+class _Walker:
+    """Field-by-field comparison that tracks sensitivity on the way down."""
+
+    def __init__(self, secret_top: bool) -> None:
+        self.secret_top = secret_top
+        self.out: list[Change] = []
+
+    def emit(self, segs: list[str], old: Any, new: Any, sensitive: bool) -> None:
+        kind = "added" if old is _MISSING else "removed" if new is _MISSING else "changed"
+        self.out.append(
+            Change(
+                join(segs),
+                None if old is _MISSING else old,
+                None if new is _MISSING else new,
+                kind,
+                sensitive,
+            )
+        )
+
+    def walk(self, old: Any, new: Any, segs: list[str], sensitive: bool) -> None:
+        if isinstance(old, Mapping) and isinstance(new, Mapping):
+            top = not segs and self.secret_top
+            for key in sorted(set(old) | set(new), key=str):
+                child = child_sensitive(old, key, sensitive, top) or child_sensitive(
+                    new, key, sensitive, top
+                )
+                self.walk(
+                    old.get(key, _MISSING), new.get(key, _MISSING), [*segs, segment(key)], child
+                )
             return
-        if len(old) == len(new):
-            for index, (a, b) in enumerate(zip(old, new, strict=True)):
-                _walk(a, b, f"{path}[{index}]", out)
+        if isinstance(old, list) and isinstance(new, list):
+            self.walk_list(old, new, segs, sensitive)
             return
-    if old != new:
-        out.append(Change(path, None if old is _MISSING else old, None if new is _MISSING else new))
+        if old is _MISSING or new is _MISSING or type(old) is not type(new) or old != new:
+            self.emit(segs, old, new, sensitive)
+
+    def walk_list(self, old: list[Any], new: list[Any], segs: list[str], sensitive: bool) -> None:
+        if old and new and _named(old) and _named(new):
+            left = {i["name"]: i for i in old}
+            right = {i["name"]: i for i in new}
+            for name in [*left, *(k for k in right if k not in left)]:
+                self.walk(
+                    left.get(name, _MISSING),
+                    right.get(name, _MISSING),
+                    [*segs, f"[{name}]"],
+                    sensitive,
+                )
+            return
+        a = [json.dumps(i, sort_keys=True, default=str) for i in old]
+        b = [json.dumps(i, sort_keys=True, default=str) for i in new]
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            if tag == "replace" and i2 - i1 == j2 - j1:
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
+                    self.walk(old[i], new[j], [*segs, f"[{j}]"], sensitive)
+                continue
+            for i in range(i1, i2):
+                self.emit([*segs, f"[{i}]"], old[i], _MISSING, sensitive)
+            for j in range(j1, j2):
+                self.emit([*segs, f"[{j}]"], _MISSING, new[j], sensitive)
 
 
-def _ignored(path: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatch(path, p) for p in patterns)
+def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """Every difference between two bodies of the same resource."""
+    walker = _Walker(is_secret(old) or is_secret(new))
+    walker.walk(old, new, [], False)
+    return walker.out
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(p) for p in pattern.split("*")))
+
+
+def _unquoted(path: str) -> str:
+    return re.sub(r'\["((?:[^"\\]|\\.)*)"\]', lambda m: "." + json.loads(f'"{m.group(1)}"'), path)
+
+
+def ignored(path: str, patterns: Iterable[re.Pattern[str]]) -> bool:
+    """A pattern matches the path or one of its ancestors, quoted or plainly dotted."""
+    forms = {path, _unquoted(path)}
+    for pattern in patterns:
+        for form in forms:
+            match = pattern.match(form)
+            if match and (match.end() == len(form) or form[match.end()] in ".["):
+                return True
+    return False
 
 
 def _without_name(body: Mapping[str, Any]) -> str:
-    meta = dict(body.get("metadata") or {})
+    meta = dict(metadata(body))
     meta.pop("name", None)
     return json.dumps({**body, "metadata": meta}, sort_keys=True, default=str)
 
@@ -96,21 +204,69 @@ def _waves(tree: Mapping[Key, Resource]) -> dict[str, int]:
     for resource in tree.values():
         if resource.key[1] != "Application":
             continue
-        meta = resource.body.get("metadata") or {}
-        wave = (meta.get("annotations") or {}).get("argocd.argoproj.io/sync-wave")
-        release = (meta.get("labels") or {}).get("bkgen.io/release")
+        meta = metadata(resource.body)
+        wave = mapping(meta.get("annotations")).get("argocd.argoproj.io/sync-wave")
+        release = mapping(meta.get("labels")).get("bkgen.io/release")
         if release and wave is not None:
             try:
                 out[str(release)] = int(wave)
-            except ValueError:
+            except (TypeError, ValueError):
                 continue
     return out
 
 
+def _values_object(body: Mapping[str, Any]) -> Any:
+    node: Any = body
+    for part in VALUES_PATH:
+        if not isinstance(node, Mapping) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def _foldable(tree: Mapping[Key, Resource]) -> dict[Key, str]:
+    """Applications whose valuesObject equals their release's values.yaml -> release."""
+    out = {}
+    for key, resource in tree.items():
+        if key[1] != "Application" or not key[0].startswith("argoproj.io"):
+            continue
+        values = tree.get((VALUES_GROUP, "Values", "", resource.release))
+        carried = _values_object(resource.body)
+        if values is not None and carried is not _MISSING and carried == values.body:
+            out[key] = resource.release
+    return out
+
+
+def _fold(resource: Resource) -> Resource:
+    body = json.loads(json.dumps(resource.body, default=str))
+    helm = body["spec"]["source"]["helm"]
+    helm["valuesObject"] = f"(reviewed as releases/{resource.release}/values.yaml)"
+    return Resource(resource.key, resource.path, body)
+
+
+def _folded_trees(
+    old: Mapping[Key, Resource], new: Mapping[Key, Resource]
+) -> tuple[dict[Key, Resource], dict[Key, Resource], tuple[str, ...]]:
+    left, right = _foldable(old), _foldable(new)
+    # Fold only where every side that has the Application agrees: otherwise both are shown.
+    keys = {
+        k for k in {*left, *right} if (k not in old or k in left) and (k not in new or k in right)
+    }
+    old_out = {k: _fold(v) if k in keys else v for k, v in old.items()}
+    new_out = {k: _fold(v) if k in keys else v for k, v in new.items()}
+    releases = sorted({*(left.get(k, "") for k in keys), *(right.get(k, "") for k in keys)} - {""})
+    return old_out, new_out, tuple(releases)
+
+
 def diff_trees(
-    old: Mapping[Key, Resource], new: Mapping[Key, Resource], ignore: Sequence[str] = ()
+    old: Mapping[Key, Resource],
+    new: Mapping[Key, Resource],
+    ignore: Sequence[str] = (),
+    env: str = "",
 ) -> TreeDiff:
-    result = TreeDiff(waves={**_waves(old), **_waves(new)})
+    old, new, folded = _folded_trees(old, new)
+    patterns = [_glob(p) for p in ignore]
+    result = TreeDiff(waves={**_waves(old), **_waves(new)}, folded=folded, env=env)
     removed = {k: v for k, v in old.items() if k not in new}
     added = {k: v for k, v in new.items() if k not in old}
     # A rename: same group/kind/namespace and identical content apart from the name.
@@ -122,6 +278,7 @@ def diff_trees(
             result.resources.append(
                 ResourceDiff(
                     "renamed",
+                    key,
                     resource.label(),
                     resource.release,
                     resource.path,
@@ -130,22 +287,41 @@ def diff_trees(
             )
             continue
         result.resources.append(
-            ResourceDiff("added", resource.label(), resource.release, resource.path)
+            ResourceDiff(
+                "added", key, resource.label(), resource.release, resource.path, body=resource.body
+            )
         )
     for resource in sorted(removed.values(), key=lambda r: r.key):
         result.resources.append(
-            ResourceDiff("removed", resource.label(), resource.release, resource.path)
+            ResourceDiff(
+                "removed",
+                resource.key,
+                resource.label(),
+                resource.release,
+                resource.path,
+                body=resource.body,
+            )
         )
     for key in sorted(set(old) & set(new)):
-        changes: list[Change] = []
-        _walk(old[key].body, new[key].body, "", changes)
-        changes = [c for c in changes if not _ignored(c.path, ignore)]
-        if changes:
-            resource = new[key]
-            result.resources.append(
-                ResourceDiff(
-                    "changed", resource.label(), resource.release, resource.path, tuple(changes)
-                )
-            )
-    result.resources.sort(key=lambda r: (r.release, r.label, r.status))
+        changes = compare(old[key].body, new[key].body)
+        if not changes:
+            continue
+        shown = tuple(c for c in changes if not ignored(c.path, patterns))
+        hidden = tuple(c for c in changes if ignored(c.path, patterns))
+        resource = new[key]
+        note = ""
+        if resource.is_values and resource.release in folded:
+            note = "same values as the Application's valuesObject"
+        item = ResourceDiff(
+            "changed",
+            key,
+            resource.label(),
+            resource.release,
+            resource.path,
+            shown,
+            hidden,
+            note=note,
+        )
+        (result.resources if shown else result.quiet).append(item)
+    result.resources.sort(key=lambda r: (r.release, r.status != "changed", r.label, r.status))
     return result

@@ -1,8 +1,12 @@
-"""A directory of manifests as resources keyed by identity, sensitive values masked."""
+"""A directory of manifests as resources keyed by identity, with their raw values.
+
+Nothing is masked here: the engine must compare what Argo CD will apply, so a rotated
+password or a renamed Secret reference is a change. Masking happens only when a renderer
+prints (`bkgen.secrets.masking`).
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +15,10 @@ from typing import Any
 import yaml
 
 from bkgen.errors import Location, UsageError
+from bkgen.yamlio import dump
 
 Key = tuple[str, str, str, str]  # group, kind, namespace, name
-MASK = "*** (masked)"
-_SENSITIVE = re.compile(r"(password|passwd|secret|token|private[-_]?key|credential|apikey)", re.I)
+VALUES_GROUP = "helm.values"  # pseudo-resource: releases/<r>/values.yaml (Helm values)
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -26,13 +30,34 @@ class Resource:
 
     @property
     def release(self) -> str:
-        labels = (self.body.get("metadata") or {}).get("labels") or {}
+        if self.key[0] == VALUES_GROUP:
+            return self.key[3]
+        labels = mapping(metadata(self.body).get("labels"))
         return str(labels.get("bkgen.io/release") or _release_from_path(self.path))
+
+    @property
+    def is_values(self) -> bool:
+        return self.key[0] == VALUES_GROUP
 
     def label(self) -> str:
         group, kind, namespace, name = self.key
+        if group == VALUES_GROUP:
+            return f"Helm values {name} ({self.path})"
         kind_text = f"{kind}.{group}" if group else kind
         return f"{kind_text} {namespace + '/' if namespace else ''}{name}"
+
+    def size(self) -> int:
+        """Lines of YAML, as a removed resource is described."""
+        return dump(dict(self.body)).count("\n")
+
+
+def mapping(node: Any) -> Mapping[str, Any]:
+    """`node` when it is a mapping, else an empty one: hand-edited trees may hold anything."""
+    return node if isinstance(node, Mapping) else {}
+
+
+def metadata(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    return mapping(body.get("metadata"))
 
 
 def _release_from_path(path: str) -> str:
@@ -42,27 +67,9 @@ def _release_from_path(path: str) -> str:
     return parts[0] if len(parts) > 1 else ""
 
 
-def mask(node: Any, parent_key: str = "", secret: bool = False) -> Any:
-    """Replace values of sensitive keys (and all Secret data) by a fixed marker."""
-    if isinstance(node, Mapping):
-        out = {}
-        for key, value in node.items():
-            text = str(key)
-            if (secret and parent_key in ("data", "stringData")) or (
-                _SENSITIVE.search(text) and not isinstance(value, Mapping | list)
-            ):
-                out[text] = MASK
-            else:
-                out[text] = mask(value, text, secret)
-        return out
-    if isinstance(node, list):
-        return [mask(v, parent_key, secret) for v in node]
-    return node
-
-
 def _key(body: Mapping[str, Any]) -> Key:
     api = str(body.get("apiVersion", ""))
-    meta = body.get("metadata") or {}
+    meta = metadata(body)
     return (
         api.rpartition("/")[0],
         str(body.get("kind", "")),
@@ -78,19 +85,28 @@ def load_tree(root: Path) -> dict[Key, Resource]:
     out: dict[Key, Resource] = {}
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
         rel = path.relative_to(root).as_posix()
+        if rel.startswith(".") or "/." in rel:
+            continue  # staging and backup directories of the writer, never content
         try:
             docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
             raise UsageError(
-                f"cannot parse: {str(err).splitlines()[0]}", location=Location(rel)
+                f"cannot parse YAML: {problem}", location=Location(rel, line)
             ) from None
+        except UnicodeDecodeError as err:
+            raise UsageError(f"not UTF-8 (byte {err.start})", location=Location(rel)) from None
+        except OSError as err:
+            raise UsageError(f"cannot read: {err.strerror}", location=Location(rel)) from None
         for doc in docs:
             if not isinstance(doc, Mapping):
                 continue
             if path.name == "values.yaml" and "kind" not in doc:
-                key: Key = ("helm.values", "Values", "", _release_from_path(rel))
-                out[key] = Resource(key, rel, mask(doc))
+                key: Key = (VALUES_GROUP, "Values", "", _release_from_path(rel))
+                out[key] = Resource(key, rel, doc)
                 continue
             key = _key(doc)
-            out[key] = Resource(key, rel, mask(doc, secret=doc.get("kind") == "Secret"))
+            out[key] = Resource(key, rel, doc)
     return out

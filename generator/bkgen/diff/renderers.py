@@ -1,18 +1,49 @@
-"""Diff output: terminal (coloured), markdown for a PR comment, json; selected by name."""
+"""Diff output: terminal, markdown for a PR comment, json; selected by name (`-o`).
+
+Every format starts with what was compared (the base ref and why it was chosen), then per
+environment a plan table of the Applications that will sync, then details per Application in
+wave order. Markdown keeps a size budget (a code host refuses bigger comments) and cuts only
+between applications or resources, saying what was left out and where the full report is.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from bkgen.diff.engine import ResourceDiff, TreeDiff
+from bkgen.diff.engine import TreeDiff
+from bkgen.diff.present import app_rows, change_json, plan_line, resource_lines
+from bkgen.secrets.masking import mask_resource
 
-Renderer = Callable[[TreeDiff, bool], str]
+MARKDOWN_LIMIT = 65_536  # GitHub refuses a comment beyond this (HTTP 422)
+_NOTE_RESERVE = 700  # room kept for the truncation note and the closing tags
+_COLOUR = {"+": "\033[32m", "-": "\033[31m", "~": "\033[33m", ">": "\033[36m", "@": "\033[36m"}
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    """What a diff run found: one `TreeDiff` per environment and what was compared."""
+
+    envs: Sequence[TreeDiff]
+    base: str = ""  # e.g. "base 1cf62e5a (merge base with main), head: working tree"
+    ignore: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return all(d.empty for d in self.envs)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    colour: bool = False
+    limit: int = MARKDOWN_LIMIT
+    full_report: str = ""  # where the uncut report was written (--output-file)
+
+
+Renderer = Callable[[DiffReport, RenderOptions], str]
 RENDERERS: dict[str, Renderer] = {}
-MARKDOWN_LIMIT = 60_000  # GitHub caps a comment at 65,536 characters
-_SIGN = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
-_COLOUR = {"added": "\033[32m", "removed": "\033[31m", "changed": "\033[33m", "renamed": "\033[36m"}
 
 
 def renderer(name: str) -> Callable[[Renderer], Renderer]:
@@ -23,114 +54,182 @@ def renderer(name: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
-def _value(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return text if len(text) <= 120 else text[:117] + "..."
+def _title(diff: TreeDiff) -> str:
+    return diff.env or "(tree)"
 
 
-def summary(diff: TreeDiff) -> str:
-    counts = diff.counts()
-    apps = len(diff.by_release())
+def _ignored_note(diff: TreeDiff, code: str = "") -> str:
+    if not diff.ignored_count:
+        return ""
     return (
-        f"{apps} application(s) will sync: {counts['added']} added, {counts['removed']} removed, "
-        f"{counts['changed']} changed, {counts['renamed']} renamed"
+        f"{diff.ignored_count} change(s) in ignored fields not shown "
+        f"({code}-o json{code} lists them with {code}ignored: true{code})"
     )
 
 
-def _resource_lines(item: ResourceDiff) -> list[str]:
-    head = f"{_SIGN[item.status]} {item.label}"
-    if item.status == "renamed":
-        head += f" (renamed from {item.old_label})"
-    lines = [head]
-    lines += [f"    {c.path}: {_value(c.old)} -> {_value(c.new)}" for c in item.changes]
-    return lines
+def _folded_note(diff: TreeDiff, code: str = "") -> str:
+    """Where chart values are reviewed; `code` quotes paths (a backtick in markdown)."""
+    shown = [r for r in diff.folded if r in diff.by_release()]
+    if not shown:
+        return ""
+    return (
+        f"Helm values are reviewed once, as {code}releases/RELEASE/values.yaml{code}; the "
+        f"Application's {code}spec.source.helm.valuesObject{code} carries the same values "
+        f"({', '.join(shown)})"
+    )
+
+
+def _paint(line: str, colour: bool) -> str:
+    code = _COLOUR.get(line[:1]) if colour else None
+    return f"{code}{line}\033[0m" if code else line
 
 
 @renderer("terminal")
-def terminal(diff: TreeDiff, colour: bool) -> str:
-    if diff.empty:
-        return "no differences\n"
-    out: list[str] = []
-    for release, items in diff.by_release().items():
-        wave = diff.waves.get(release)
-        out.append(
-            f"== {release or '(tree)'}" + (f" (sync-wave {wave})" if wave is not None else "")
-        )
-        for item in items:
-            lines = _resource_lines(item)
-            if colour:
-                lines[0] = f"{_COLOUR[item.status]}{lines[0]}\033[0m"
-            out += [f"  {line}" for line in lines]
-    out.append(summary(diff))
+def terminal(report: DiffReport, options: RenderOptions) -> str:
+    out: list[str] = [f"bkgen diff: {report.base}"] if report.base else []
+    for diff in report.envs:
+        if diff.empty:
+            tail = f" ({diff.ignored_count} change(s) in ignored fields)" if diff.differs else ""
+            out.append(f"== {_title(diff)}: no differences{tail}")
+            continue
+        out.append(f"== {_title(diff)}: {plan_line(diff)}")
+        rows = app_rows(diff)
+        width = max(len("APPLICATION"), *(len(r.release) for r in rows))
+        out.append(f"  {'APPLICATION':<{width}}  WAVE  ADDED / CHANGED / REMOVED")
+        for row in rows:
+            shown_wave = "" if row.wave is None else str(row.wave)
+            cells = " / ".join(c or "-" for c in (row.added, row.changed, row.removed))
+            out.append(f"  {row.release:<{width}}  {shown_wave:>4}  {cells}")
+        for note in (_ignored_note(diff), _folded_note(diff)):
+            if note:
+                out.append(f"  note: {note}")
+        for release, items in diff.by_release().items():
+            wave = diff.waves.get(release)
+            suffix = f" (sync-wave {wave})" if wave is not None else ""
+            out.append(f"-- {_title(diff)} / {release or '(tree)'}{suffix}")
+            for item in items:
+                out += [f"  {_paint(line, options.colour)}" for line in resource_lines(item)]
+    if not report.envs:
+        out.append("no environments compared")
     return "\n".join(out) + "\n"
 
 
-@renderer("markdown")
-def markdown(diff: TreeDiff, colour: bool) -> str:
-    if diff.empty:
-        return "**bkgen diff**: no differences in the rendered manifests.\n"
-    groups = diff.by_release()
-    out = [f"### bkgen diff\n\n{summary(diff)}\n", "```mermaid", "flowchart LR"]
-    waves: dict[int, list[str]] = {}
-    for release in groups:
-        waves.setdefault(diff.waves.get(release, -1), []).append(release)
-    previous = None
-    for wave in sorted(waves):
-        node = f"w{wave + 1}"
-        names = "<br/>".join(waves[wave])
-        out.append(f'  {node}["wave {wave if wave >= 0 else "?"}<br/>{names}"]')
-        if previous:
-            out.append(f"  {previous} --> {node}")
-        previous = node
-    out.append("```\n")
-    body: list[str] = []
-    for release, items in groups.items():
-        app_wave = diff.waves.get(release)
-        suffix = f" — sync-wave {app_wave}" if app_wave is not None else ""
-        title = f"{release or '(tree)'}{suffix}"
-        counts = {s: sum(1 for i in items if i.status == s) for s in _SIGN}
-        brief = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        lines = [f"<details><summary><b>{title}</b> ({brief})</summary>\n", "```diff"]
-        for item in items:
-            lines += _resource_lines(item)
-        lines += ["```", "</details>\n"]
-        body.append("\n".join(lines))
-    text = "\n".join(out)
-    for index, block in enumerate(body):
-        if len(text) + len(block) > MARKDOWN_LIMIT:
-            text += (
-                f"\n**Truncated**: {len(body) - index} more application(s) not shown "
-                f"(comment size limit); run `bkgen diff` locally for the full diff.\n"
+@dataclass
+class _Unit:
+    text: str
+    closer: str = ""  # what must follow if the output stops right after this unit
+    resources: int = 0
+    app: str = ""
+
+
+def _markdown_units(report: DiffReport) -> list[_Unit]:
+    units: list[_Unit] = []
+    for diff in report.envs:
+        if diff.empty:
+            tail = f" ({diff.ignored_count} change(s) in ignored fields)" if diff.differs else ""
+            units.append(_Unit(f"#### {_title(diff)}: no differences{tail}\n\n"))
+            continue
+        units.append(
+            _Unit(
+                f"#### {_title(diff)}: {plan_line(diff)}\n\n"
+                "| Application | Wave | Added | Changed | Removed |\n|---|---:|---|---|---|\n"
             )
-            break
-        text += "\n" + block
-    return text + "\n"
+        )
+        for row in app_rows(diff):
+            cell = "" if row.wave is None else str(row.wave)
+            units.append(
+                _Unit(f"| {row.release} | {cell} | {row.added} | {row.changed} | {row.removed} |\n")
+            )
+        notes = [n for n in (_ignored_note(diff, "`"), _folded_note(diff, "`")) if n]
+        units.append(_Unit("\n" + "".join(f"{n}.\n\n" for n in notes)))
+        for release, items in diff.by_release().items():
+            wave = diff.waves.get(release)
+            suffix = f" — sync-wave {wave}" if wave is not None else ""
+            counts: dict[str, int] = {}
+            for item in items:
+                counts[item.status] = counts.get(item.status, 0) + 1
+            brief = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            app = f"{_title(diff)}/{release}"
+            closer = "```\n\n</details>\n\n"
+            units.append(
+                _Unit(
+                    f"<details><summary><b>{release or '(tree)'}</b>{suffix} ({brief})</summary>"
+                    "\n\n```diff\n",
+                    closer,
+                    app=app,
+                )
+            )
+            for item in items:
+                text = "".join(f"{line}\n" for line in resource_lines(item, paired=True))
+                units.append(_Unit(text.replace("```", "`\u200b``"), closer, 1, app))
+            units.append(_Unit(closer, app=app))
+    return units
+
+
+@renderer("markdown")
+def markdown(report: DiffReport, options: RenderOptions) -> str:
+    head = f"### bkgen diff\n\n{report.base}\n\n" if report.base else "### bkgen diff\n\n"
+    if report.empty and not any(d.differs for d in report.envs):
+        return head + "No differences in the rendered manifests.\n"
+    units = _markdown_units(report)
+    text, closer = head, ""
+    opened = -1  # where the text stood before an application's (still empty) section opened
+    for index, unit in enumerate(units):
+        if len(text) + len(unit.text) + len(unit.closer) + _NOTE_RESERVE > options.limit:
+            if opened >= 0:  # no resource of that application fits: drop its empty section
+                text, closer, index = text[:opened], "", index - 1
+            rest = units[index:]
+            left = sum(u.resources for u in rest)
+            apps = len({u.app for u in rest if u.app and u.resources})
+            where = (
+                f"the full report is in `{options.full_report}` (CI artifact)"
+                if options.full_report
+                else "run `bkgen diff --output-file FILE` for the full report"
+            )
+            chars = sum(len(u.text) for u in rest)
+            return (
+                f"{text}{closer}\n**Truncated** at the comment size limit ({options.limit:,} "
+                f"characters): {left} resource(s) in {apps} application(s) not shown "
+                f"({chars:,} characters); {where}.\n"
+            )
+        opened = len(text) if unit.closer and not unit.resources else -1
+        text += unit.text
+        closer = unit.closer
+    return text
 
 
 @renderer("json")
-def as_json(diff: TreeDiff, colour: bool) -> str:
-    data = {
-        "summary": diff.counts(),
-        "applications": [
+def as_json(report: DiffReport, options: RenderOptions) -> str:
+    envs = []
+    for diff in report.envs:
+        apps: dict[str, list[dict[str, Any]]] = {}
+        for item in [*diff.resources, *diff.quiet]:
+            entry: dict[str, Any] = {
+                "status": item.status if item.changes or item.status != "changed" else "ignored",
+                "kind": item.kind,
+                "resource": item.label,
+                "path": item.path,
+                "renamedFrom": item.old_label or None,
+                "note": item.note or None,
+                "changes": [change_json(c, False) for c in item.changes]
+                + [change_json(c, True) for c in item.ignored],
+            }
+            if item.body is not None:
+                entry["manifest"] = mask_resource(item.body)
+            apps.setdefault(item.release, []).append(entry)
+        counts = diff.counts()
+        envs.append(
             {
-                "release": release,
-                "wave": diff.waves.get(release),
-                "resources": [
-                    {
-                        "status": i.status,
-                        "resource": i.label,
-                        "path": i.path,
-                        "renamedFrom": i.old_label or None,
-                        "changes": [
-                            {"path": c.path, "old": c.old, "new": c.new} for c in i.changes
-                        ],
-                    }
-                    for i in items
+                "env": diff.env or None,
+                "summary": {**counts, "ignored": diff.ignored_count},
+                "valuesReviewedAsValuesFile": list(diff.folded),
+                "applications": [
+                    {"release": release, "wave": diff.waves.get(release), "resources": items}
+                    for release, items in sorted(
+                        apps.items(), key=lambda kv: (diff.waves.get(kv[0], 10**6), kv[0])
+                    )
                 ],
             }
-            for release, items in diff.by_release().items()
-        ],
-    }
+        )
+    data = {"base": report.base or None, "ignore": list(report.ignore), "environments": envs}
     return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"

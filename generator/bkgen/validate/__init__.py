@@ -231,6 +231,7 @@ def _validate(
         report.suppressed.extend(suppressed)
         facts.extend(batch_facts)
         report.resources += resources
+    report.checked = [(f.path, f.line, f.kind, f.namespace, f.name) for f in facts]
     for finding, ignored in _tree_findings(facts, ctx):
         if ignored:
             report.suppressed.append((finding, "bkgen.io/ignore annotation"))

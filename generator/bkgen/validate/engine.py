@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import BkgenError
+from bkgen.secrets.masking import mask_message, path_sensitive
 from bkgen.validate import loader
 from bkgen.validate.findings import Finding
 from bkgen.validate.rules import RuleContext, run_resource_rules
@@ -147,10 +148,12 @@ def _check_resource(
                 break
             path = tuple(error.instance_path)
             where = ".".join(str(p) for p in path) or "(root)"
+            # Schema messages quote the value: never a credential's (bkgen.secrets.masking).
+            message = mask_message(
+                error.message, getattr(error, "instance", None), path_sensitive(doc, path)
+            )
             out.append(
-                _finding(
-                    chunk, doc, "schema", "error", f"{where}: {error.message}", (*prefix, *path)
-                )
+                _finding(chunk, doc, "schema", "error", f"{where}: {message}", (*prefix, *path))
             )
     ignored = _ignored(doc)
     for rule, hit in run_resource_rules(doc, config.rule_context):

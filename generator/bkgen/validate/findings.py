@@ -39,6 +39,9 @@ class Report:
     files: int = 0
     documents: int = 0
     resources: int = 0
+    # Every resource checked (path, line, kind, namespace, name): reporters that list passed
+    # resources (JUnit: one test case per resource) need more than the findings.
+    checked: list[tuple[str, int, str, str, str]] = field(default_factory=list)
 
     def failed(self, fail_on: str = "error") -> bool:
         return any(f.at_or_above(fail_on) for f in self.findings)
@@ -48,6 +51,15 @@ class Report:
         for finding in self.findings:
             out[finding.severity] += 1
         return out
+
+    def merge(self, other: Report) -> None:
+        """Add another run's results (one run per environment, settings differ)."""
+        self.findings.extend(other.findings)
+        self.suppressed.extend(other.suppressed)
+        self.checked.extend(other.checked)
+        self.files += other.files
+        self.documents += other.documents
+        self.resources += other.resources
 
     def extend(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from itertools import groupby
 from xml.sax.saxutils import escape, quoteattr
@@ -11,7 +12,7 @@ from bkgen import __version__
 from bkgen.validate.findings import Finding, Report
 from bkgen.validate.rules import BY_ID
 
-Renderer = Callable[[Report, bool], str]
+Renderer = Callable[[Report, bool, str], str]  # report, colour, fail_on
 REPORTERS: dict[str, Renderer] = {}
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
@@ -45,7 +46,7 @@ def summary_line(report: Report) -> str:
 
 
 @reporter("text")
-def text(report: Report, colour: bool) -> str:
+def text(report: Report, colour: bool, fail_on: str = "error") -> str:
     lines: list[str] = []
     for path, group in groupby(report.findings, key=lambda f: f.path):
         lines.append(path)
@@ -82,7 +83,7 @@ def _as_dict(f: Finding) -> dict[str, object]:
 
 
 @reporter("json")
-def as_json(report: Report, colour: bool) -> str:
+def as_json(report: Report, colour: bool, fail_on: str = "error") -> str:
     data = {
         "summary": {
             **report.counts(),
@@ -96,37 +97,92 @@ def as_json(report: Report, colour: bool) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
+_ENV_TREE = re.compile(r"^(.*?rendered/[^/]+)/")
+
+
+def _suite(path: str) -> str:
+    """An environment's rendered tree is one suite; any other file is its own."""
+    match = _ENV_TREE.match(path)
+    return match.group(1) if match else path
+
+
+def _case_key(f: Finding) -> tuple[str, str, str, str]:
+    return (f.path, f.kind, f.namespace, f.name)
+
+
+def _junit_case(
+    name: str, classname: str, findings: list[Finding], fail_on: str
+) -> tuple[list[str], bool]:
+    """One <testcase>: findings at/above `fail_on` are <failure>s, the rest are reported in
+    <system-out> without failing (the Jenkins/GitLab JUnit schema has no 'warning')."""
+    failing = [f for f in findings if f.at_or_above(fail_on)]
+    passing = [f for f in findings if not f.at_or_above(fail_on)]
+    head = f'    <testcase classname={quoteattr(classname)} name={quoteattr(name)} time="0"'
+    if not findings:
+        return [head + "/>"], False
+    out = [head + ">"]
+    for f in failing:
+        message = quoteattr(f"[{f.rule}] {f.message}")
+        out.append(
+            f"      <failure type={quoteattr(f.severity)} message={message}>"
+            f"{escape(_where(f))}: {escape(f.severity)} [{escape(f.rule)}] {escape(f.message)}"
+            f"{escape(f' (hint: {f.hint})') if f.hint else ''}</failure>"
+        )
+    if passing:
+        text = "\n".join(f"{_where(f)}: {f.severity} [{f.rule}] {f.message}" for f in passing)
+        out.append(f"      <system-out>{escape(text)}</system-out>")
+    out.append("    </testcase>")
+    return out, bool(failing)
+
+
 @reporter("junit")
-def junit(report: Report, colour: bool) -> str:
-    """One test case per finding, one passing case when clean: CI systems count them."""
-    failures = [f for f in report.findings if f.severity != "info"]
-    out = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<testsuites name="bkgen validate" tests="{max(len(report.findings), 1)}" '
-        f'failures="{len(failures)}">',
-        f'  <testsuite name="bkgen validate" tests="{max(len(report.findings), 1)}" '
-        f'failures="{len(failures)}">',
-    ]
+def junit(report: Report, colour: bool, fail_on: str = "error") -> str:
+    """A test suite per file, a test case per resource (passed ones too): CI dashboards show
+    which resources passed. Findings below `--fail-on` are reported without failing."""
+    by_case: dict[tuple[str, str, str, str], list[Finding]] = {}
     for f in report.findings:
-        name = quoteattr(f"{f.rule} {f.resource or f.path}")
-        out.append(f"    <testcase classname={quoteattr(f.path)} name={name}>")
-        tag = "failure" if f.severity != "info" else "system-out"
-        if tag == "failure":
-            out.append(
-                f"      <failure type={quoteattr(f.severity)} message={quoteattr(f.message)}>"
-                f"{escape(_where(f))}: {escape(f.message)}</failure>"
-            )
-        else:
-            out.append(f"      <system-out>{escape(_where(f))}: {escape(f.message)}</system-out>")
-        out.append("    </testcase>")
-    if not report.findings:
-        out.append('    <testcase classname="bkgen" name="all resources valid"/>')
-    out += ["  </testsuite>", "</testsuites>"]
-    return "\n".join(out) + "\n"
+        by_case.setdefault(_case_key(f), []).append(f)
+    cases: dict[str, dict[tuple[str, str, str, str], str]] = {}
+    for path, _line, kind, namespace, name in report.checked:
+        where = f"{namespace}/" if namespace else ""
+        label = f"{kind}/{where}{name}"
+        cases.setdefault(_suite(path), {})[(path, kind, namespace, name)] = label
+    for f in report.findings:
+        cases.setdefault(_suite(f.path), {}).setdefault(_case_key(f), f.resource or f.path)
+    suites: list[str] = []
+    total = failed = 0
+    for suite in sorted(cases):
+        lines: list[str] = []
+        suite_failed = 0
+        for key, name in sorted(cases[suite].items(), key=lambda kv: (kv[0][0], kv[1])):
+            case, failing = _junit_case(name, key[0], by_case.get(key, []), fail_on)
+            lines += case
+            suite_failed += failing
+        total += len(cases[suite])
+        failed += suite_failed
+        suites.append(
+            f'  <testsuite name={quoteattr(suite)} tests="{len(cases[suite])}" '
+            f'failures="{suite_failed}" errors="0" skipped="0" time="0">'
+        )
+        suites += [*lines, "  </testsuite>"]
+    if not cases:  # nothing to validate is still a (passing) run a dashboard can show
+        total = 1
+        suites = [
+            '  <testsuite name="bkgen validate" tests="1" failures="0" errors="0" '
+            'skipped="0" time="0">',
+            '    <testcase classname="bkgen" name="no resources" time="0"/>',
+            "  </testsuite>",
+        ]
+    head = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<testsuites name="bkgen validate" tests="{total}" failures="{failed}" errors="0" '
+        'time="0">',
+    ]
+    return "\n".join([*head, *suites, "</testsuites>"]) + "\n"
 
 
 @reporter("sarif")
-def sarif(report: Report, colour: bool) -> str:
+def sarif(report: Report, colour: bool, fail_on: str = "error") -> str:
     """SARIF 2.1.0 for GitHub code scanning."""
     levels = {"error": "error", "warning": "warning", "info": "note"}
     used = sorted({f.rule for f in report.findings})
@@ -173,12 +229,12 @@ def sarif(report: Report, colour: bool) -> str:
 
 
 @reporter("tap")
-def tap(report: Report, colour: bool) -> str:
+def tap(report: Report, colour: bool, fail_on: str = "error") -> str:
     lines = ["TAP version 13", f"1..{max(len(report.findings), 1)}"]
     if not report.findings:
         lines.append("ok 1 - all resources valid")
     for i, f in enumerate(report.findings, start=1):
-        status = "ok" if f.severity == "info" else "not ok"
+        status = "not ok" if f.at_or_above(fail_on) else "ok"
         lines.append(f"{status} {i} - {_where(f)} [{f.rule}] {f.resource} {f.message}".rstrip())
         lines.append(f"  ---\n  severity: {f.severity}\n  ...")
     return "\n".join(lines) + "\n"

@@ -2,13 +2,17 @@
 
 The Workflow is self-contained (the step's templates inlined, `generateName`),
 so an ad-hoc run does not depend on the WorkflowTemplate having been synced.
-Connection settings come from flags or ARGO_SERVER / ARGO_TOKEN / ARGO_NAMESPACE;
-TLS verification is on unless explicitly disabled. Every failure is one line.
+Connection settings follow the argo CLI, from flags or its environment variables:
+ARGO_SERVER is `host:port` (no scheme), ARGO_SECURE (default true) picks https,
+ARGO_INSECURE_SKIP_VERIFY turns TLS verification off, ARGO_BASE_HREF is the path the
+server is mounted under, ARGO_NAMESPACE and ARGO_TOKEN as usual. bkgen always speaks the
+server's HTTP API (what the argo CLI does with ARGO_HTTP1=true). Every failure is one line.
 """
 
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +22,7 @@ from hera.exceptions import HeraException
 from hera.workflows.models import Workflow as WorkflowModel
 from hera.workflows.models import WorkflowCreateRequest
 from hera.workflows.service import WorkflowsService
+from urllib3.exceptions import InsecureRequestWarning
 
 from bkgen.errors import BkgenError, UsageError
 
@@ -28,10 +33,33 @@ class SubmitError(BkgenError):
 
 @dataclass(frozen=True)
 class Server:
-    host: str
+    host: str  # a URL: scheme, host:port and base href
     token: str | None
     namespace: str
     verify_tls: bool = True
+
+
+def server_url(argo_server: str, secure: bool = True, base_href: str = "") -> str:
+    """The base URL for ARGO_SERVER (`host:port`, as the argo CLI takes it) and ARGO_SECURE.
+
+    A value that already carries a scheme is taken as it is (older bkgen took a URL).
+    The result ends with "/", ready for the API paths to be joined to it.
+    """
+    text = argo_server.strip()
+    if not text or any(c.isspace() for c in text):
+        raise UsageError(f"Argo server must be host:port, got {argo_server!r}")
+    if "://" in text:
+        scheme, _, rest = text.partition("://")
+        if scheme not in ("http", "https"):
+            raise UsageError(f"Argo server must be host:port or an http(s) URL, got {text!r}")
+    else:
+        scheme, rest = ("https" if secure else "http"), text
+    host, _, path = rest.partition("/")
+    if not host:
+        raise UsageError(f"Argo server must be host:port, got {argo_server!r}")
+    href = "/".join(p for p in (path.strip("/"), base_href.strip("/")) if p)
+    # Ends with "/": the API paths are joined to it (urljoin drops a last segment without it).
+    return f"{scheme}://{host}/" + (f"{href}/" if href else "")
 
 
 def standalone(template: Mapping[str, Any], namespace: str) -> dict[str, Any]:
@@ -65,7 +93,11 @@ def submit(server: Server, workflow: Mapping[str, Any]) -> str:
     except ValueError as err:
         raise SubmitError(f"not a valid Workflow: {_first_line(err)}") from None
     try:
-        created = service.create_workflow(request, namespace=server.namespace)
+        with warnings.catch_warnings():
+            # The user turned verification off on purpose (ARGO_INSECURE_SKIP_VERIFY): once is
+            # enough, no per-request warning.
+            warnings.simplefilter("ignore", InsecureRequestWarning)
+            created = service.create_workflow(request, namespace=server.namespace)
     except requests.exceptions.SSLError:
         raise SubmitError(
             f"TLS verification failed for {server.host}",

@@ -1,0 +1,123 @@
+"""A new environment under overlays/: the smallest set of files that renders and validates.
+
+`bkgen env new NAME` writes env.yaml (Kubernetes version, suites, where Argo CD reads the
+rendered tree), custom.yaml (the operator's overrides, starting with the domain) and
+versions.yaml (per-env pins, empty). `--from ENV` copies that environment instead (its release
+values, BCS template sets and pins; not its chart cache) and points git.path and the Argo CD
+project at the new name. An existing name is refused: nothing is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from bkgen.errors import UsageError
+from bkgen.overlay import ENV_NAME, list_environments
+
+_ENV_YAML = """\
+# {name}: created by `bkgen env new`. Argo CD reads the rendered tree from git.repoURL/path.
+description: {name}
+kubeVersion: "{kube}"
+suites: [base]
+git:
+  repoURL: {repo_url}
+  targetRevision: main
+  path: rendered/{name}
+argocd:
+  namespace: argocd
+  project: bkce7-{name}
+"""
+_CUSTOM_YAML = """\
+# Operator overrides of overlays/base/values.yaml for {name} (`bkgen set {name} KEY=VALUE`).
+domain:
+  bkDomain: {domain}
+  bkMainSiteDomain: {domain}
+"""
+_VERSIONS_YAML = """\
+# Per-environment pins over overlays/base/versions.yaml (`bkgen bump RELEASE VERSION --env {name}`).
+version: {{}}
+"""
+
+
+@dataclass(frozen=True)
+class NewEnvironment:
+    name: str
+    files: tuple[str, ...]  # relative to the project root, sorted
+
+
+def _yaml() -> YAML:
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 4096
+    return rt
+
+
+def _retarget(env_yaml: Path, name: str, repo_url: str | None) -> None:
+    """Point a copied env.yaml at the new environment (comments and order kept)."""
+    rt = _yaml()
+    doc = rt.load(env_yaml.read_text(encoding="utf-8"))
+    git = doc.setdefault("git", {})
+    git["path"] = f"rendered/{name}"
+    if repo_url:
+        git["repoURL"] = repo_url
+    argocd = doc.setdefault("argocd", {})
+    argocd["project"] = f"bkce7-{name}"
+    out = io.StringIO()
+    rt.dump(doc, out)
+    env_yaml.write_text(out.getvalue(), encoding="utf-8")
+
+
+def _default_repo_url(root: Path) -> str | None:
+    for env in list_environments(root):
+        doc = _yaml().load((root / "overlays" / env / "env.yaml").read_text(encoding="utf-8"))
+        url = (doc.get("git") or {}).get("repoURL")
+        if url:
+            return str(url)
+    return None
+
+
+def create_environment(
+    root: Path,
+    name: str,
+    source: str | None = None,
+    repo_url: str | None = None,
+    domain: str = "bkce7.bktencent.com",
+    kube_version: str = "1.23",
+) -> NewEnvironment:
+    if not ENV_NAME.match(name) or name == "base":
+        raise UsageError(f"invalid environment name {name!r} (lowercase letters, digits, '-')")
+    target = root / "overlays" / name
+    if target.exists():
+        raise UsageError(f"overlays/{name} already exists", hint="choose another name")
+    known = list_environments(root)
+    if source is not None and source not in known:
+        raise UsageError(f"unknown environment '{source}'", hint=f"known: {', '.join(known)}")
+    url = repo_url or _default_repo_url(root)
+    if source is None and not url:
+        raise UsageError("no git repoURL to use", hint="give --repo-url URL")
+    # Build next to the target and rename: a failure leaves no half-written environment.
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root / "overlays"))
+    try:
+        built = staging / name
+        if source is not None:
+            shutil.copytree(
+                root / "overlays" / source, built, ignore=shutil.ignore_patterns("charts")
+            )
+            _retarget(built / "env.yaml", name, repo_url)
+        else:
+            built.mkdir()
+            values = {"name": name, "repo_url": url, "domain": domain, "kube": kube_version}
+            (built / "env.yaml").write_text(_ENV_YAML.format(**values), encoding="utf-8")
+            (built / "custom.yaml").write_text(_CUSTOM_YAML.format(**values), encoding="utf-8")
+            (built / "versions.yaml").write_text(_VERSIONS_YAML.format(**values), encoding="utf-8")
+        built.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    files = sorted(p.relative_to(root).as_posix() for p in target.rglob("*") if p.is_file())
+    return NewEnvironment(name, tuple(files))
