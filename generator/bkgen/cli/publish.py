@@ -59,9 +59,13 @@ def publish(
     )
     if not result.committed:
         click.echo(result.message)
-        return
-    pushed = f", pushed after {result.attempts} attempt(s)" if result.attempts else ""
-    click.echo(f"{result.commit[:12]} {result.message}{pushed}")
+    else:
+        pushed = f", pushed after {result.attempts} attempt(s)" if result.attempts else ""
+        click.echo(f"{result.commit[:12]} {result.message}{pushed}")
+    if result.tags:  # the content pins the child Applications read (docs/argocd.md)
+        click.echo(f"content pins created: {len(result.tags)}")
+        for tag in result.tags:
+            click.echo(f"  {tag}")
 
 
 COMMANDS = [publish]
