@@ -25,31 +25,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.charts.factory import build_chart, package  # noqa: E402
+from tests.charts.factory import build_env_charts  # noqa: E402
 from tests.charts.servers import HelmRepository  # noqa: E402
 
 
-def setup(base: Path) -> Path:
-    from bkgen.overlay import load_environment, release_values
-    from tests.charts.test_default_e2e import _switch
-
+def setup(base: Path) -> tuple[Path, dict[str, Path]]:
     project = base / "project"
     for part in ("overlays", "schemas", "argo"):
         shutil.copytree(ROOT / part, project / part, ignore=shutil.ignore_patterns("__pycache__"))
-    env = load_environment(project, "default")
-    for release in env.plan.releases:
-        if release.source != "chart" or release.chart is None:
-            continue
-        build_chart(
-            base / "src",
-            release.chart.name,
-            env.versions[release.name],
-            statefulset=release.chart.repo == "bitnami",
-            crds=release.provides,
-            secret_switch=_switch(release_values(env, release).values),
-        )
-        package(base / "src" / release.chart.name, base / release.chart.repo)
-    return project
+    # bk-paas's self-generated session secret is declared, as the env's operator would.
+    (project / "overlays/default/bk-paas-custom-values.yaml.j2").write_text(
+        'sessionSecret: {secretRef: "bkce7/bk-paas#session-secret"}\n'
+    )
+    generated = {"bk-paas": {"session": ("session-secret", "sessionSecret")}}
+    return project, build_env_charts(project, "default", base, generated)
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -78,10 +67,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bkgen-charts-") as scratch, ExitStack() as stack:
         base = Path(scratch)
-        project = setup(base)
+        project, served = setup(base)
         servers = {}
-        for name in ("blueking", "bitnami"):
-            repo = HelmRepository(base / name)
+        for name, directory in sorted(served.items()):
+            repo = HelmRepository(directory)
             repo.reindex()
             stack.enter_context(repo.running())
             servers[name] = repo

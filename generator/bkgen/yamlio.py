@@ -265,6 +265,40 @@ def dump(data: Any) -> str:
     return stream.getvalue()
 
 
+_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class DuplicateKey(yaml.YAMLError):
+    """A key repeated in one mapping; lines are 1-based within the parsed text."""
+
+    def __init__(self, key: str, first: int, line: int, column: int) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.first, self.line, self.column = key, first, line, column
+
+
+class StrictSafeLoader(_SafeBase):  # type: ignore[misc]
+    """libyaml's safe loader with mappings that refuse duplicate keys (as go-yaml v3, which
+    Argo CD and kubectl use, does), naming both lines. For machine-made YAML."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            mark = key_node.start_mark
+            try:
+                if key in seen:
+                    raise DuplicateKey(str(key), seen[key], mark.line + 1, mark.column + 1)
+                seen[key] = mark.line + 1
+            except TypeError:
+                continue
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+
+
+StrictSafeLoader.add_constructor("tag:yaml.org,2002:map", StrictSafeLoader.construct_yaml_map)
+
+
 def load_all_plain(text: str, source: str) -> Iterator[Any]:
     """Fast multi-document load of machine-made YAML (Helm output); errors name the source."""
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

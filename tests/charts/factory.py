@@ -357,3 +357,47 @@ def build_chart(
 def package(chart: Path, destination: Path) -> Path:
     destination.mkdir(parents=True, exist_ok=True)
     return Path(helm_python.package(chart, destination=destination))
+
+
+def _switch(values: object, path: tuple[str, ...] = ()) -> str | None:
+    """The first value path ending in existingSecret: what the base values wire."""
+    if isinstance(values, dict):
+        for key in sorted(values):
+            if key == "existingSecret" and isinstance(values[key], str):
+                return ".".join((*path, key))
+            found = _switch(values[key], (*path, str(key)))
+            if found:
+                return found
+    return None
+
+
+def build_env_charts(
+    project: Path, env_name: str, workdir: Path, generated: dict[str, dict[str, tuple[str, str]]]
+) -> dict[str, Path]:
+    """A BlueKing-shaped chart for every chart release of `env_name` (catalog names, pinned
+    versions), packaged per repository: {repository name: directory of archives}.
+
+    Storage charts (bitnami) are StatefulSets; charts honour the `existingSecret` the base
+    values set; operators ship the CRDs their release `provides`; bk-cmdb emits bk-monitor's
+    `---apiVersion` separator; `generated` adds self-generated secrets per release.
+    """
+    from bkgen.overlay import load_environment, release_values
+
+    env = load_environment(project, env_name)
+    served: dict[str, Path] = {}
+    for release in env.plan.releases:
+        if release.source != "chart" or release.chart is None:
+            continue
+        build_chart(
+            workdir / "src",
+            release.chart.name,
+            env.versions[release.name],
+            statefulset=release.chart.repo == "bitnami",
+            crds=release.provides,
+            quirky=release.name == "bk-cmdb",
+            secret_switch=_switch(release_values(env, release).values),
+            generated=generated.get(release.name),
+        )
+        served.setdefault(release.chart.repo, workdir / release.chart.repo)
+        package(workdir / "src" / release.chart.name, served[release.chart.repo])
+    return served

@@ -19,9 +19,7 @@ import yaml
 from click.testing import CliRunner
 
 from bkgen.cli import cli
-from bkgen.overlay import load_environment, release_values
-from bkgen.values import format_key_path
-from tests.charts.factory import build_chart, package
+from tests.charts.factory import build_env_charts
 from tests.charts.servers import HelmRepository
 from tests.conftest import REPO
 
@@ -31,43 +29,15 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _switch(values: object, path: tuple[str, ...] = ()) -> str | None:
-    """The first value path ending in existingSecret: what the base values wire."""
-    if isinstance(values, dict):
-        for key in sorted(values):
-            if key == "existingSecret" and isinstance(values[key], str):
-                return format_key_path((*path, key))
-            found = _switch(values[key], (*path, str(key)))
-            if found:
-                return found
-    return None
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
     base = tmp_path_factory.mktemp("e2e")
     root = base / "project"
     for part in ("overlays", "schemas", "argo"):
         shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-    env = load_environment(root, "default")
-    served = {"blueking": base / "blueking", "bitnami": base / "bitnami"}
-    for release in env.plan.releases:
-        if release.source != "chart" or release.chart is None:
-            continue
-        values = release_values(env, release).values
-        build_chart(
-            base / "src",
-            release.chart.name,
-            env.versions[release.name],
-            statefulset=release.chart.repo == "bitnami",
-            crds=release.provides,
-            quirky=release.name == "bk-cmdb",  # bk-monitor's `---apiVersion` separator
-            secret_switch=_switch(values),
-            generated={"session": ("session-secret", "sessionSecret")}
-            if release.name == "bk-paas"
-            else None,
-        )
-        package(base / "src" / release.chart.name, served[release.chart.repo])
+    served = build_env_charts(
+        root, "default", base, {"bk-paas": {"session": ("session-secret", "sessionSecret")}}
+    )
     with ExitStack() as stack:
         urls = {}
         for name, directory in served.items():

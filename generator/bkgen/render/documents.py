@@ -18,38 +18,10 @@ import yaml
 
 from bkgen.errors import Location, RenderError
 from bkgen.render import Manifest
+from bkgen.yamlio import DuplicateKey, StrictSafeLoader
 
 _HELM_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
 MAX_DEPTH = 100  # nesting beyond this is not a Kubernetes object
-
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _DuplicateKey(yaml.YAMLError):
-    def __init__(self, key: str, first: int, second: int) -> None:
-        super().__init__(f"duplicate key {key!r}")
-        self.key, self.first, self.second = key, first, second
-
-
-class _StrictLoader(_Base):  # type: ignore[misc]
-    """Mappings that refuse duplicate keys (go-yaml v3, which Argo CD uses, refuses them too)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                if key in seen:
-                    raise _DuplicateKey(str(key), seen[key], key_node.start_mark.line + 1)
-                seen[key] = key_node.start_mark.line + 1
-            except TypeError:
-                continue
-        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
-
-
-_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_yaml_map)
 
 
 def helm_split(text: str, trim: bool = True) -> Iterator[tuple[int, str]]:
@@ -103,12 +75,12 @@ def _depth(node: Any) -> int:
 def parse_document(text: str, source: str, first_line: int) -> Any:
     """One YAML document; syntax errors and duplicate keys name the file line."""
     try:
-        doc = yaml.load(text, Loader=_StrictLoader)
-    except _DuplicateKey as err:
+        doc = yaml.load(text, Loader=StrictSafeLoader)
+    except DuplicateKey as err:
         raise RenderError(
             f"duplicate key {err.key!r} (lines {first_line + err.first - 1} and "
-            f"{first_line + err.second - 1})",
-            location=Location(source, first_line + err.second - 1),
+            f"{first_line + err.line - 1})",
+            location=Location(source, first_line + err.line - 1),
         ) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)

@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 import yaml_rs
 
+from bkgen.yamlio import DuplicateKey, StrictSafeLoader
+
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NODES = 500_000
 _LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=MAX_NODES, max_replay_stack_depth=64)
@@ -28,34 +30,6 @@ _RS_POSITION = re.compile(r"at line (\d+), column (\d+)")
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.$", re.MULTILINE)
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class DuplicateKey(yaml.YAMLError):
-    def __init__(self, key: str, line: int, column: int) -> None:
-        super().__init__(f"duplicate key {key!r}")
-        self.key, self.line, self.column = key, line, column
-
-
-class _StrictLoader(_Base):  # type: ignore[misc]
-    """The C loader with mappings that refuse duplicate keys."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                if key in seen:
-                    mark = key_node.start_mark
-                    raise DuplicateKey(str(key), mark.line + 1, mark.column + 1)
-                seen.add(key)
-            except TypeError:
-                continue
-        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
-
-
-_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_yaml_map)
 
 
 @dataclass(frozen=True)
@@ -106,9 +80,11 @@ def parse(chunk: Chunk, strict: bool) -> Any:
     if match:
         raise ParseError(message, int(match.group(1)), int(match.group(2)))
     try:  # PyYAML knows where duplicate keys and other structural errors are
-        yaml.load(chunk.text, Loader=_StrictLoader if strict else _Base)
+        yaml.load(chunk.text, Loader=StrictSafeLoader if strict else _Base)
     except DuplicateKey as dup:
-        raise ParseError(f"duplicate key {dup.key!r}", dup.line, dup.column) from None
+        raise ParseError(
+            f"duplicate key {dup.key!r} (lines {dup.first} and {dup.line})", dup.line, dup.column
+        ) from None
     except yaml.YAMLError as other:
         mark = getattr(other, "problem_mark", None)
         if mark is not None:
