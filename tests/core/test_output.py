@@ -80,3 +80,17 @@ def test_index_lists_inputs_and_files_without_timestamps() -> None:
     assert list(data["files"]) == ["a", "b"]
     assert data["env"] == "dev" and len(data["inputDigest"]) == 64
     assert set(data) == {"env", "files", "inputDigest", "inputs"}
+
+
+def test_long_object_names_make_bounded_unique_file_names(tmp_path: Path) -> None:
+    long_a = "a" * 240 + "-one"
+    long_b = "a" * 240 + "-two"
+    names = file_names(
+        [Placed("releases/x", _obj("ConfigMap", n, "ns"), "t") for n in (long_a, long_b)]
+    )
+    assert len(names) == 2
+    for name in names:
+        assert len(Path(name).name.encode()) <= 200
+    replace_tree(
+        {n: b"x\n" for n in names}, tmp_path / "rendered" / "dev", tmp_path
+    )  # no ENAMETOOLONG
