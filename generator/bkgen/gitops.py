@@ -1,7 +1,8 @@
 """Git plumbing for diff, check and publish: trees at refs, real `git` only.
 
-Every git call goes through `git()`, which turns a failure into a `GitError`
-naming the command; nothing here changes a working tree it did not create.
+Every git call of bkgen goes through `run_git()` (or `git()`, which turns a failure into a
+`GitError` naming the command; messages pass the one redaction, so a token in a URL never
+shows); nothing here changes a working tree it did not create.
 """
 
 from __future__ import annotations
@@ -17,16 +18,12 @@ from pathlib import Path
 from bkgen.errors import GitError, UsageError
 
 
-def git(
-    args: Sequence[str],
-    cwd: Path,
-    check: bool = True,
-    returncode: bool = False,
-    input_text: str | None = None,
-) -> str:
-    """Run git; its stdout, or its exit status as text with `returncode=True`."""
+def run_git(
+    args: Sequence[str], cwd: Path, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The one place bkgen starts git: for callers that must read git's own stderr."""
     try:
-        done = subprocess.run(
+        return subprocess.run(
             ["git", *args],
             cwd=cwd,
             capture_output=True,
@@ -37,6 +34,19 @@ def git(
         )
     except FileNotFoundError:
         raise GitError("git is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {' '.join(args[:3])} took longer than 300 s") from None
+
+
+def git(
+    args: Sequence[str],
+    cwd: Path,
+    check: bool = True,
+    returncode: bool = False,
+    input_text: str | None = None,
+) -> str:
+    """Run git; its stdout, or its exit status as text with `returncode=True`."""
+    done = run_git(args, cwd, input_text)
     if returncode:
         return str(done.returncode)
     if check and done.returncode != 0:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-import subprocess
 import tempfile
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -23,7 +22,7 @@ from bkgen import __version__
 from bkgen.argocd import pins
 from bkgen.diff import diff_trees, load_tree
 from bkgen.errors import GitError, UsageError
-from bkgen.gitops import git
+from bkgen.gitops import git, run_git
 from bkgen.overlay import load_environment
 from bkgen.pipeline import RenderSummary, build_tree, render_env_to, validate_tree
 from bkgen.redact import redact_url
@@ -173,14 +172,7 @@ def _push(
     carries the user's commits: rebase them (our side wins inside rendered/), then render again
     from the rebased sources, because the remote may have moved the overlays too."""
     for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
-        done = subprocess.run(
-            ["git", "push", "-q", "origin", f"HEAD:refs/heads/{branch}"],
-            cwd=checkout,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
+        done = run_git(["push", "-q", "origin", f"HEAD:refs/heads/{branch}"], checkout)
         if done.returncode == 0:
             return attempt
         if not _NON_FAST_FORWARD.search(done.stderr):

@@ -92,5 +92,5 @@ def test_long_object_names_make_bounded_unique_file_names(tmp_path: Path) -> Non
     for name in names:
         assert len(Path(name).name.encode()) <= 200
     replace_tree(
-        {n: b"x\n" for n in names}, tmp_path / "rendered" / "dev", tmp_path
+        dict.fromkeys(names, b"x\n"), tmp_path / "rendered" / "dev", tmp_path
     )  # no ENAMETOOLONG
