@@ -274,3 +274,22 @@ def test_locked_chart_missing_from_the_cache_is_an_error_not_a_silent_fallback(
     assert code == 2, out
     assert "overlays/dev/charts.lock:" in out and "locked but not in the chart cache" in out
     assert "bkgen charts pull dev" in out
+
+
+def test_oci_registry_with_credentials_from_the_environment(
+    make_project: Project, chart_cache: Path, repo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = OCIRegistry()
+    registry.auth = "puller:oci-canary-pw"
+    with registry.running():
+        for archive in sorted(repo_dir.glob("*.tgz")):
+            registry.push(archive)
+        root = project_for(make_project, registry.url())
+        code, out = run("charts", "pull", "dev", "--root", str(root))
+        assert code != 0 and "release 'db'" in out and "Traceback" not in out
+        monkeypatch.setenv("BKGEN_REPO_DEMO_USERNAME", "puller")
+        monkeypatch.setenv("BKGEN_REPO_DEMO_PASSWORD", "oci-canary-pw")
+        code, out = run("charts", "pull", "dev", "--root", str(root))
+        assert code == 0, out
+        assert "oci-canary-pw" not in out
+        assert "oci-canary-pw" not in (root / "overlays/dev/charts.lock").read_text()

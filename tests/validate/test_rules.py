@@ -297,3 +297,20 @@ def test_unknown_rule_id_has_a_did_you_mean() -> None:
 
     with pytest.raises(UsageError, match="did you mean 'image-tag'"):
         checked_ids(("image-tags",), ())
+
+
+def test_schema_only_gives_a_verdict_per_resource_like_kubeconform(check: Check) -> None:
+    """One finding per invalid resource, none for the valid one; a removed apiVersion has no
+    schema and, with the deprecated-api rule not run, that is the finding (never a pass)."""
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\ndata: {a: 1}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: ns}\n"
+        "spec: {ports: [{port: 80}]}\n"
+        "---\napiVersion: apps/v1beta2\nkind: Deployment\nmetadata: {name: old, namespace: ns}\n"
+    )
+    report = check(text, select=("schema", "yaml", "input"))
+    assert sorted((f.name, f.rule) for f in report.findings) == [("c", "schema"), ("old", "schema")]
+    assert "no schema for apps/v1beta2 Deployment" in report.findings[-1].message
+    full = check(text)
+    assert ("old", "deprecated-api") in [(f.name, f.rule) for f in full.findings]
+    assert ("old", "schema") not in [(f.name, f.rule) for f in full.findings]

@@ -32,7 +32,7 @@ import yaml
 
 from bkgen.charts.cache import MAX_ARCHIVE_BYTES, sha256_digest
 from bkgen.errors import BkgenError
-from bkgen.redact import redact_url
+from bkgen.redact import redact, redact_url
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 TIMEOUT = 30.0
@@ -165,24 +165,37 @@ def _fetch_oci(request: Request) -> bytes:
     import helm_python
 
     base = request.repo_url.rstrip("/")
-    host = urllib.parse.urlsplit(base.replace("oci://", "https://", 1)).hostname or ""
+    parts = urllib.parse.urlsplit(base.replace("oci://", "https://", 1))
+    host = parts.hostname or ""
+    plain = host in _LOOPBACK
     creds = _credentials(request.repo_name)
     ref = f"{base}/{request.chart}"
     with tempfile.TemporaryDirectory(prefix="bkgen-pull-") as scratch:
         try:
-            helm_python.pull(
-                ref,
-                version=request.version,
-                destination=scratch,
-                plain_http=host in _LOOPBACK,
-                username=creds.get("username"),
-                password=creds.get("password"),
-            )
+            client = None
+            if "username" in creds:
+                # A private credentials file: the login is not written to the user's Helm config.
+                client = helm_python.RegistryClient(
+                    plain_http=plain, credentials_file=str(Path(scratch) / "auth.json")
+                )
+                client.login(
+                    parts.netloc, creds["username"], creds.get("password", ""), plain_http=plain
+                )
+            try:
+                helm_python.pull(
+                    ref,
+                    client=client,
+                    version=request.version,
+                    destination=scratch,
+                    plain_http=plain,
+                )
+            finally:
+                if client is not None:
+                    client.close()
         except helm_python.HelmError as err:
             text = " ".join(str(err).split()).replace(scratch, "<tmp>")
-            raise _fail(
-                request, f"OCI pull of {redact_url(ref)}:{request.version} failed: {text}"
-            ) from None
+            shown = f"{redact_url(ref)}:{request.version}"
+            raise _fail(request, f"OCI pull of {shown} failed: {redact(text)}") from None
         archives = sorted(Path(scratch).glob("*.tgz"))
         if len(archives) != 1:
             raise _fail(request, f"OCI pull of {redact_url(ref)} produced no chart archive")

@@ -211,6 +211,7 @@ def _validate(
 ) -> Report:
     minor = int(normalize_version(settings.kube_version).split(".")[1])
     ctx = RuleContext(minor, tuple(settings.allowed_registries), tuple(settings.external_refs))
+    wanted = checked_ids(settings.select, settings.ignore)
     config = engine.EngineConfig(
         settings.kube_version,
         settings.strict,
@@ -218,6 +219,7 @@ def _validate(
         _crd_dirs(settings),
         tuple(settings.schema_locations),
         ctx,
+        removed_reported_by_rule="deprecated-api" in wanted,
     )
     report = Report()
     tree_crds = engine.tree_crds(chunks(Report()), settings.strict) if crds else {}
@@ -237,7 +239,6 @@ def _validate(
             report.suppressed.append((finding, "bkgen.io/ignore annotation"))
         else:
             raw.append(finding)
-    wanted = checked_ids(settings.select, settings.ignore)
     raw = [f for f in raw if f.rule in wanted]
     report.suppressed[:] = [(f, why) for f, why in report.suppressed if f.rule in wanted]
     report.findings.extend(report_findings(raw, settings, report))

@@ -41,6 +41,10 @@ class EngineConfig:
     crd_dirs: tuple[Path, ...]
     locations: tuple[str, ...]
     rule_context: RuleContext
+    # A removed apiVersion has no schema; `deprecated-api` explains it. When that rule is not
+    # run (--schema-only, --ignore deprecated-api), the missing schema is the finding, as in
+    # kubeconform, so the verdict never turns into a silent pass.
+    removed_reported_by_rule: bool = True
 
 
 _STATE: dict[str, Any] = {}
@@ -128,9 +132,10 @@ def _check_resource(
         )
         return None
     if validator is None:
-        if not config.ignore_missing_schemas and not deprecated.removed(
+        explained = config.removed_reported_by_rule and deprecated.removed(
             api, kind, config.rule_context.kube_minor
-        ):
+        )
+        if not config.ignore_missing_schemas and not explained:
             out.append(
                 _finding(
                     chunk,
