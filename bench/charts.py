@@ -15,15 +15,15 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bkgen_process import timed  # noqa: E402
 
 from tests.charts.factory import build_env_charts  # noqa: E402
 from tests.charts.servers import HelmRepository  # noqa: E402
@@ -39,22 +39,6 @@ def setup(base: Path) -> tuple[Path, dict[str, Path]]:
     )
     generated = {"bk-paas": {"session": ("session-secret", "sessionSecret")}}
     return project, build_env_charts(project, "default", base, generated)
-
-
-def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "bkgen", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"bkgen {' '.join(args)} failed: {result.stdout}{result.stderr}")
-    return elapsed
 
 
 def row(label: str, times: list[float]) -> None:

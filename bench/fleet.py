@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bkgen_process import timed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,21 +43,6 @@ def make_fleet(dest: Path, count: int) -> None:
         shutil.rmtree(source)
 
 
-def time_render(project: Path, jobs: int) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "bkgen", "render", "--all", "-q", "-j", str(jobs)],
-        cwd=project,
-        capture_output=True,
-        check=False,
-        text=True,
-    )
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"render failed: {result.stderr.strip() or result.stdout.strip()}")
-    return elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", default="20,50", help="comma-separated fleet sizes")
@@ -71,7 +55,10 @@ def main() -> None:
             make_fleet(project, count)
             medians: dict[int, float] = {}
             for jobs in (1, 2):
-                times = [time_render(project, jobs) for _ in range(args.runs)]
+                times = [
+                    timed(["render", "--all", "-q", "-j", str(jobs)], project)
+                    for _ in range(args.runs)
+                ]
                 medians[jobs] = statistics.median(times)
                 speed = "" if jobs == 1 else f"  x{medians[1] / medians[2]:.2f}"
                 print(

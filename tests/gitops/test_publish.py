@@ -19,6 +19,23 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def publish_to_deploy_repo(project: Path, remote: Path) -> tuple[int, str]:
+    """`default` into `remote` at envs/, its Applications rendered to point there."""
+    return run(
+        "publish",
+        "default",
+        "--root",
+        str(project),
+        "--repo",
+        str(remote),
+        "--branch",
+        "main",
+        "--path",
+        "envs",
+        "--render-for-target",
+    )
+
+
 def bare(tmp_path: Path, name: str = "deploy.git") -> Path:
     path = tmp_path / name
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(path)], check=True)
@@ -27,19 +44,7 @@ def bare(tmp_path: Path, name: str = "deploy.git") -> Path:
 
 def test_publish_to_deploy_repo_with_trailers_then_noop(project: Path, tmp_path: Path) -> None:
     remote = bare(tmp_path)
-    code, out = run(
-        "publish",
-        "default",
-        "--root",
-        str(project),
-        "--repo",
-        str(remote),
-        "--branch",
-        "main",
-        "--path",
-        "envs",
-        "--render-for-target",
-    )
+    code, out = publish_to_deploy_repo(project, remote)
     assert code == 0, out
     assert "bkgen publish default:" in out and "pushed after 1 attempt(s)" in out
     log = git(remote, "log", "-1", "--format=%B", "main")
@@ -48,19 +53,7 @@ def test_publish_to_deploy_repo_with_trailers_then_noop(project: Path, tmp_path:
     assert "Bkgen-Input-Digest: default=" in log
     files = git(remote, "ls-tree", "-r", "--name-only", "main").split()
     assert "envs/default/argocd/apps/Application_default-bk-job.yaml" in files
-    code, out = run(
-        "publish",
-        "default",
-        "--root",
-        str(project),
-        "--repo",
-        str(remote),
-        "--branch",
-        "main",
-        "--path",
-        "envs",
-        "--render-for-target",
-    )
+    code, out = publish_to_deploy_repo(project, remote)
     assert code == 0 and out.startswith("nothing to publish")
     assert git(remote, "rev-list", "--count", "main").strip() == "1"
 
@@ -243,19 +236,7 @@ def test_publish_refuses_a_target_the_applications_do_not_read(
 
 def test_render_for_target_points_the_applications_at_it(project: Path, tmp_path: Path) -> None:
     remote = bare(tmp_path)
-    code, out = run(
-        "publish",
-        "default",
-        "--root",
-        str(project),
-        "--repo",
-        str(remote),
-        "--branch",
-        "main",
-        "--path",
-        "envs",
-        "--render-for-target",
-    )
+    code, out = publish_to_deploy_repo(project, remote)
     assert code == 0, out
     root_app = git(
         remote, "show", "main:envs/default/argocd/bootstrap/Application_default-root.yaml"

@@ -10,7 +10,7 @@ import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,26 +20,16 @@ from click.testing import CliRunner
 from bkgen.cli import cli
 from bkgen.errors import UsageError
 from bkgen.workflows.submit import server_url
+from tests.workflows.http_handler import JsonHandler
 
 TOKEN = "Bearer v2:s3cret"
 
 
-class Strict(BaseHTTPRequestHandler):
+class Strict(JsonHandler):
     """Accepts exactly POST {base}/api/v1/workflows/{namespace} with the expected token."""
 
     expect_path: ClassVar[str] = ""
     seen: ClassVar[list[dict[str, Any]]] = []
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _reply(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self) -> None:
         self.seen.append({"path": self.path, "auth": self.headers.get("Authorization")})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,25 +16,15 @@ from click.testing import CliRunner
 from bkgen.cli import cli
 from bkgen.validate import ValidateSettings, validate_paths
 from bkgen.workflows.submit import Server, SubmitError, submit
+from tests.workflows.http_handler import JsonHandler
 
 TOKEN = "s3cret-token"
 
 
-class ArgoServer(BaseHTTPRequestHandler):
+class ArgoServer(JsonHandler):
     """The subset of the Argo server API bkgen uses: create a workflow."""
 
     received: ClassVar[list[dict[str, Any]]] = []
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
-        pass
-
-    def _reply(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self) -> None:
         parts = self.path.strip("/").split("/")
