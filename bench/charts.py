@@ -33,12 +33,7 @@ def setup(base: Path) -> tuple[Path, dict[str, Path]]:
     project = base / "project"
     for part in ("overlays", "schemas", "argo"):
         shutil.copytree(ROOT / part, project / part, ignore=shutil.ignore_patterns("__pycache__"))
-    # bk-paas's self-generated session secret is declared, as the env's operator would.
-    (project / "overlays/default/bk-paas-custom-values.yaml.j2").write_text(
-        'sessionSecret: {secretRef: "bkce7/bk-paas#session-secret"}\n'
-    )
-    generated = {"bk-paas": {"session": ("session-secret", "sessionSecret")}}
-    return project, build_env_charts(project, "default", base, generated)
+    return project, build_env_charts(project, "default", base)
 
 
 def row(label: str, times: list[float]) -> None:

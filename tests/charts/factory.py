@@ -252,17 +252,6 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-GENERATED = """\
-apiVersion: v1
-kind: Secret
-metadata:
-  name: {{ include "common.names.fullname" . }}-NAME
-type: Opaque
-data:
-  KEY: {{ .Values.VALUE | default (randAlphaNum 32) | b64enc | quote }}
-"""
-
-
 def _switch_values(path: str) -> str:
     """`a.b.c` as nested YAML with an empty default, so templates can read it."""
     parts = path.split(".")
@@ -281,14 +270,12 @@ def build_chart(
     quirky: bool = False,
     extra_templates: dict[str, str] | None = None,
     secret_switch: str | None = "existingSecret",
-    generated: dict[str, tuple[str, str]] | None = None,
 ) -> Path:
     """A chart directory `directory/name`; `crds` are group/version/Kind strings.
 
     `secret_switch` is the value (dotted) that, when set, makes the chart use an existing
-    Secret instead of rendering its own (None: the chart has no credentials Secret);
-    `generated` adds Secrets `<fullname>-<suffix>` whose key is `randAlphaNum` unless the
-    value is given: {suffix: (key, value path)}.
+    Secret instead of rendering its own (None: the chart has no credentials Secret), whose
+    password is `randAlphaNum` unless `auth.password` is given.
     """
     chart = directory / name
     _write(
@@ -314,8 +301,6 @@ def build_chart(
         values += _switch_values(secret_switch)
     if statefulset:
         values += "workloadKind: StatefulSet\n"
-    for _, value_path in (generated or {}).values():
-        values += _switch_values(value_path)
     if secret_switch == "auth.existingSecret":
         values = values.replace(
             'auth:\n  password: ""', 'auth:\n  password: ""\n  existingSecret: ""'
@@ -330,9 +315,6 @@ def build_chart(
     _write(chart / "templates/service.yaml", SERVICE)
     if secret_switch:
         _write(chart / "templates/secret.yaml", SECRET.replace("SWITCH", secret_switch))
-    for suffix, (key, value_path) in sorted((generated or {}).items()):
-        text = GENERATED.replace("NAME", suffix).replace("KEY", key).replace("VALUE", value_path)
-        _write(chart / f"templates/secret-{suffix}.yaml", text)
     _write(chart / "templates/hooks.yaml", HOOKS)
     _write(chart / "templates/tests/test-connection.yaml", TEST_HOOK)
     _write(chart / "templates/servicemonitor.yaml", SERVICE_MONITOR)
@@ -371,15 +353,13 @@ def _switch(values: object, path: tuple[str, ...] = ()) -> str | None:
     return None
 
 
-def build_env_charts(
-    project: Path, env_name: str, workdir: Path, generated: dict[str, dict[str, tuple[str, str]]]
-) -> dict[str, Path]:
+def build_env_charts(project: Path, env_name: str, workdir: Path) -> dict[str, Path]:
     """A BlueKing-shaped chart for every chart release of `env_name` (catalog names, pinned
     versions), packaged per repository: {repository name: directory of archives}.
 
     Storage charts (bitnami) are StatefulSets; charts honour the `existingSecret` the base
     values set; operators ship the CRDs their release `provides`; bk-cmdb emits bk-monitor's
-    `---apiVersion` separator; `generated` adds self-generated secrets per release.
+    `---apiVersion` separator.
     """
     from bkgen.overlay import load_environment, release_values
 
@@ -396,7 +376,6 @@ def build_env_charts(
             crds=release.provides,
             quirky=release.name == "bk-cmdb",
             secret_switch=_switch(release_values(env, release).values),
-            generated=generated.get(release.name),
         )
         served.setdefault(release.chart.repo, workdir / release.chart.repo)
         package(workdir / "src" / release.chart.name, served[release.chart.repo])
