@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s@]+)@")
+# Userinfo runs to the *last* "@" before the path: a password may itself contain "@".
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/?#\s]+)@")
 _QUERY_SECRET = re.compile(
     r"(?P<key>[?&](?:access_token|token|password|passwd|secret|api[_-]?key|sig)=)[^&\s]+",
     re.IGNORECASE,

@@ -320,3 +320,18 @@ def test_check_json_is_one_document(project: Path) -> None:
     (env,) = data["environments"]
     assert env["env"] == "default" and env["summary"]["changed"] == 1
     assert "differ from a fresh render" in result.stderr
+
+
+def test_the_json_report_lists_every_environments_ignored_fields(project: Path) -> None:
+    shutil.copytree(project / "overlays/default", project / "overlays/stage")
+    for env, field in (("default", "metadata.labels.only-default"), ("stage", "spec.only-stage")):
+        env_yaml = project / "overlays" / env / "env.yaml"
+        env_yaml.write_text(
+            env_yaml.read_text().replace("rendered/default", f"rendered/{env}")
+            + f"diff:\n  ignore: [{field}]\n"
+        )
+    render_envs(project, ["default", "stage"])
+    code, out = run("diff", "--base", "HEAD", "-o", "json", "--root", str(project))
+    assert code == 1, out
+    ignored = json.loads(out)["ignore"]
+    assert "metadata.labels.only-default" in ignored and "spec.only-stage" in ignored

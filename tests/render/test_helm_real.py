@@ -183,3 +183,10 @@ def test_bad_chart_input_is_one_line_and_keeps_the_tree(
         assert "dbHost is required" in out
     assert _previous_tree(root) == before
     assert not [p for p in (root / "rendered").iterdir() if p.name.startswith(".")]
+
+
+def test_a_hook_with_dropped_and_unknown_phases_keeps_both_notes() -> None:
+    result = translate(job({"helm.sh/hook": "post-install,pre-delete,pre-frobnicate"}))
+    assert result.body is not None
+    assert "pre-delete dropped" in str(result.note)
+    assert "unknown Helm hook pre-frobnicate" in str(result.note)

@@ -566,3 +566,13 @@ def test_duplicate_keys_in_overlays_name_both_lines_and_no_value() -> None:
         "overlays/dev/custom.yaml:4:3: overlay error: duplicate key 'password' (lines 2 and 4)"
     )
     assert CANARY not in str(err.value)
+
+
+def test_redaction_removes_a_password_that_itself_holds_an_at_sign() -> None:
+    from bkgen.errors import GitError
+    from bkgen.redact import redact
+
+    line = f"git clone https://bot@corp:{CANARY}@git.example.com/o/r.git failed"
+    assert CANARY not in str(GitError(line))
+    assert redact(line) == "git clone https://***@git.example.com/o/r.git failed"
+    assert redact("https://git.example.com/x?q=a@b") == "https://git.example.com/x?q=a@b"

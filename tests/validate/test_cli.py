@@ -103,3 +103,10 @@ def test_no_traceback_for_garbage(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and "binary file, not YAML" in done.stdout
+
+
+def test_rule_lists_may_have_spaces_after_commas(tmp_path: Path) -> None:
+    doc = tmp_path / "d.yaml"
+    doc.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: 1}\n")
+    result = CliRunner().invoke(cli, ["validate", str(doc), "--select", "schema, yaml"])
+    assert result.exit_code == 1 and "[schema]" in result.output

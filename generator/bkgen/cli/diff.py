@@ -125,9 +125,10 @@ def diff(
                 {*names, *_tree_envs(old_root), *_tree_envs(new_root or repo / "rendered")}
             )
         results = []
-        patterns: tuple[str, ...] = ()
+        every: dict[str, None] = {}  # each env's ignore list, all of them in the report
         for env in names:
             patterns = ignore_patterns(repo, env, ignore, defaults=not no_default_ignore)
+            every.update(dict.fromkeys(patterns))
             new_dir = (new_root or repo / "rendered") / env
             results.append(diff_trees(_load(old_root / env), _load(new_dir), patterns, env=env))
     shown_base = base if base else base_sha[:12]
@@ -135,7 +136,7 @@ def diff(
         f"base {shown_base} ({base_sha[:12] if base else why}), "
         f"head {head + ' (' + head_sha[:12] + ')' if head and head_sha else 'working tree'}"
     )
-    report = DiffReport(results, title, patterns)
+    report = DiffReport(results, title, tuple(every))
     _emit(report, output, output_file, max_chars)
     exit_with(EXIT_OK if report.empty else EXIT_FAILURE)
 

@@ -43,6 +43,11 @@ def _env_of(path: Path, base: Path) -> str | None:
     return None
 
 
+def _rule_list(text: str) -> tuple[str, ...]:
+    """`a, b,c` -> ("a", "b", "c"): spaces after commas are how people write lists."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
 @click.command()
 @click.argument("targets", nargs=-1)
 @click.option("--kube-version", default=None, help="Target Kubernetes (default: env's, or 1.23).")
@@ -119,8 +124,8 @@ def validate(
         raise UsageError("give files, directories, an environment name, or -")
     if schema_only and select:
         raise UsageError("--schema-only and --select choose the checks twice; give one")
-    chosen = SCHEMA_ONLY if schema_only else tuple(r for r in select.split(",") if r.strip())
-    ignored = tuple(r.strip() for r in ignore_rules.split(",") if r.strip())
+    chosen = SCHEMA_ONLY if schema_only else _rule_list(select)
+    ignored = _rule_list(ignore_rules)
     checked_ids(chosen, ignored)  # unknown IDs fail before any file is read
     base: Path | None = None
     envs: dict[str, None] = {}  # each environment is validated as a whole, with its settings
@@ -150,7 +155,7 @@ def validate(
         "ignore_missing_schemas": ignore_missing_schemas,
         "project_root": base,
         "jobs": jobs,
-        "select": tuple(r.strip() for r in chosen),
+        "select": chosen,
         "ignore": ignored,
     }
     runs: list[tuple[list[Path], ValidateSettings]] = []

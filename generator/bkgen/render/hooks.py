@@ -73,8 +73,8 @@ def translate(body: Mapping[str, Any]) -> HookResult:
         return HookResult(None)
     phases = sorted({_PHASES[h] for h in hooks if h in _PHASES})
     dropped = sorted(h for h in hooks if h in _UNSUPPORTED)
-    unknown = sorted(h for h in hooks if h not in _PHASES and h not in _UNSUPPORTED)
-    unknown = [h for h in unknown if h != "crd-install"]
+    known = {*_PHASES, *_UNSUPPORTED, "crd-install"}
+    unknown = sorted(h for h in hooks if h not in known)
     if not phases and dropped:
         return HookResult(None, f"{name}: Helm hook {','.join(dropped)} has no Argo CD equivalent")
     out = dict(body)
@@ -82,7 +82,7 @@ def translate(body: Mapping[str, Any]) -> HookResult:
     new_annotations = {
         k: v for k, v in annotations.items() if k not in (HELM_HOOK, HELM_WEIGHT, HELM_DELETE)
     }
-    note = None
+    notes: list[str] = []
     if phases:
         new_annotations.setdefault(ARGO_HOOK, ",".join(phases))
         weight = annotations.get(HELM_WEIGHT)
@@ -96,9 +96,10 @@ def translate(body: Mapping[str, Any]) -> HookResult:
         if policies:
             new_annotations.setdefault(ARGO_DELETE, ",".join(sorted(set(policies))))
         if dropped:
-            note = f"{name}: Helm hook {','.join(dropped)} dropped (no Argo CD equivalent)"
+            notes.append(f"Helm hook {','.join(dropped)} dropped (no Argo CD equivalent)")
     if unknown:
-        note = f"{name}: unknown Helm hook {','.join(unknown)} ignored; applied as a plain resource"
+        notes.append(f"unknown Helm hook {','.join(unknown)} ignored; applied as a plain resource")
     new_meta["annotations"] = new_annotations
     out["metadata"] = new_meta
-    return HookResult(out, note)
+    # Both notes when both apply: a reviewer must not lose one to the other.
+    return HookResult(out, f"{name}: {'; '.join(notes)}" if notes else None)
