@@ -24,10 +24,12 @@ from bkgen import __version__, argocd, confine, postprocess, release_keys
 from bkgen.argocd import pins, retain
 from bkgen.capabilities import api_versions
 from bkgen.catalog import Release
+from bkgen.charts.lock import ChartLock, read_lock
+from bkgen.charts.source import ChartSource, local_chart
 from bkgen.errors import Location, ValidationFailed
 from bkgen.hosts import hosts
 from bkgen.output import Placed, file_names, index, serialize
-from bkgen.overlay import Environment, load_environment, release_namespace, release_values
+from bkgen.overlay import Environment, load_environment, release_layers, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
 from bkgen.render import templates as template_renderer
@@ -36,6 +38,7 @@ from bkgen.secrets.diagnose import diagnose
 from bkgen.secrets.refs import SecretRef, restore, substitute, tokens_in
 from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process
 from bkgen.validate import ValidateSettings, validate_files
+from bkgen.values import Layer, merge_layers
 from bkgen.workflows import StepSpec, render_step
 from bkgen.workflows.compile import steps_root
 
@@ -62,8 +65,24 @@ class RenderedTree:
     env: Environment
 
 
+@dataclass(frozen=True)
+class ChartInputs:
+    """What a chart release renders from, made once per render: its rendered values layers
+    (the key check reads them too) and the chart found here (None: Argo CD renders it)."""
+
+    layers: tuple[Layer, ...]
+    source: ChartSource | None
+
+
+def chart_inputs(env: Environment, release: Release, lock: ChartLock | None = None) -> ChartInputs:
+    return ChartInputs(tuple(release_layers(env, release)), local_chart(env, release, lock))
+
+
 def render_release(
-    env: Environment, release: Release, apis: Sequence[str] | None = None
+    env: Environment,
+    release: Release,
+    apis: Sequence[str] | None = None,
+    inputs: ChartInputs | None = None,
 ) -> RenderedRelease:
     if release.source == "templates":
         return template_renderer.render(env, release)
@@ -82,10 +101,11 @@ def render_release(
         return RenderedRelease(
             release.name, MODE_WORKFLOW, tuple(Manifest(d, source) for d in docs)
         )
-    merged = release_values(env, release)
+    inputs = inputs if inputs is not None else chart_inputs(env, release)
+    merged = merge_layers(inputs.layers)
     values, refs = substitute(merged.values, locate=merged.location)
     result = helm_renderer.render(
-        env, release, values, env_api_versions(env) if apis is None else apis
+        env, release, values, env_api_versions(env) if apis is None else apis, inputs.source
     )
     if result.mode == MODE_ARGOCD_HELM:
         _refuse_sentinels_for_argocd(env, release, values, refs)
@@ -171,10 +191,15 @@ def _inputs(env: Environment) -> dict[str, str]:
 def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTree:
     """Everything for `rendered/<env>/`, in memory."""
     rendered: list[RenderedRelease] = []
-    warnings = tuple(str(n) for n in (*env.settings.notices, *release_keys.check_environment(env)))
+    lock = read_lock(env.root, env.env_dir)
+    charts = {r.name: chart_inputs(env, r, lock) for r in env.plan.releases if r.source == "chart"}
+    checked = release_keys.check_environment(
+        env, {name: (c.layers, c.source) for name, c in charts.items()}
+    )
+    warnings = tuple(str(n) for n in (*env.settings.notices, *checked))
     apis = env_api_versions(env)
     for release in env.plan.releases:
-        result = secure(env, release, render_release(env, release, apis))
+        result = secure(env, release, render_release(env, release, apis, charts.get(release.name)))
         rendered.append(result)
         if progress is not None:
             progress(env.name, release.name, result.mode)

@@ -19,12 +19,13 @@ same check as local ones: it is the only check they get before the cluster.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bkgen.catalog import Release
+from bkgen.charts.source import ChartSource
 from bkgen.errors import Location, Notice, OverlayError
-from bkgen.overlay import Environment, release_layers
+from bkgen.overlay import Environment
 from bkgen.suggest import closest_key_path
 from bkgen.values import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.yamlio import position, to_plain
@@ -36,20 +37,25 @@ def mode(env: Environment) -> str:
     return str(env.settings.validation.get("unknownValueKeys", "warning"))
 
 
-def check_environment(env: Environment) -> list[Notice]:
-    """Every enabled chart release; raises for the first problem when the env opts into errors."""
+def check_environment(
+    env: Environment, charts: Mapping[str, tuple[Sequence[Layer], ChartSource | None]]
+) -> list[Notice]:
+    """Every chart release, given its rendered values layers and its local chart (both made
+    once per render by the pipeline); raises for the first problem when the env opts into
+    errors."""
     notices: list[Notice] = []
     for release in env.plan.releases:
-        if release.source == "chart":
-            notices.extend(check_release(env, release))
+        if release.name in charts:
+            notices.extend(check_release(env, release, *charts[release.name]))
     if notices and mode(env) == "error":
         raise notices[0].as_error()
     return notices
 
 
-def check_release(env: Environment, release: Release) -> list[Notice]:
-    layers = release_layers(env, release)
-    schema = chart_schema(env, release)
+def check_release(
+    env: Environment, release: Release, layers: Sequence[Layer], source: ChartSource | None
+) -> list[Notice]:
+    schema = chart_schema(env, source)
     if schema is not None:
         _check_schema(release, schema, merge_layers(layers))
         return []
@@ -98,13 +104,8 @@ def _unknown(
         )
 
 
-def chart_schema(env: Environment, release: Release) -> dict[str, Any] | None:
+def chart_schema(env: Environment, source: ChartSource | None) -> dict[str, Any] | None:
     """The chart's values.schema.json when the chart is here, else None."""
-    if release.chart is None or env.settings.charts_mode == "remote":
-        return None
-    from bkgen.charts.source import locate  # charts/ imports overlay; keep the arrow one-way
-
-    source = locate(env, release)
     if source is None:
         return None
     if source.directory is not None:

@@ -10,12 +10,27 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bkgen import release_keys
+from bkgen.catalog import Release
 from bkgen.cli import cli
-from bkgen.errors import OverlayError
-from bkgen.overlay import load_environment
-from bkgen.release_keys import check_environment, check_release
+from bkgen.errors import Notice, OverlayError
+from bkgen.overlay import Environment, load_environment
+from bkgen.pipeline import chart_inputs
 
 Project = Callable[..., Path]
+
+
+def check_release(env: Environment, release: Release) -> list[Notice]:
+    inputs = chart_inputs(env, release)
+    return release_keys.check_release(env, release, inputs.layers, inputs.source)
+
+
+def check_environment(env: Environment) -> list[Notice]:
+    charts = {r.name: chart_inputs(env, r) for r in env.plan.releases if r.source == "chart"}
+    return release_keys.check_environment(
+        env, {name: (c.layers, c.source) for name, c in charts.items()}
+    )
+
 
 BASE = "replicaCount: {{ values.replicas }}\nhost: app.{{ values.domain.bkDomain }}\npodAnnotations: {}\nservice:\n  port: 80\n"
 

@@ -42,13 +42,19 @@ def repository_url(env: Environment, release: Release) -> str:
     return env.settings.chart_repositories.get(release.chart.repo, release.chart.repo_url)
 
 
-def env_lock(env: Environment) -> ChartLock:
-    return read_lock(env.root, env.env_dir)
+def local_chart(
+    env: Environment, release: Release, lock: ChartLock | None = None
+) -> ChartSource | None:
+    """The chart to render here, or None when Argo CD renders it (`charts.mode: remote`, or
+    found nowhere). Pass the env's lock when locating many releases: it is read once."""
+    if env.settings.charts_mode == "remote":
+        return None
+    return locate(env, release, lock)
 
 
 def locate(env: Environment, release: Release, lock: ChartLock | None = None) -> ChartSource | None:
     assert release.chart is not None
-    lock = lock if lock is not None else env_lock(env)
+    lock = lock if lock is not None else read_lock(env.root, env.env_dir)
     version = env.versions[release.name]
     entry = require_fresh(
         lock, release.name, release.chart.name, version, repository_url(env, release)

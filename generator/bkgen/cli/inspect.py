@@ -11,7 +11,7 @@ from bkgen import bcs_vars
 from bkgen import graph as graph_module
 from bkgen import hosts as hosts_module
 from bkgen.catalog import Release
-from bkgen.charts.source import locate
+from bkgen.charts.source import local_chart
 from bkgen.cli._common import handle_errors, ip_address, output_option, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay import Environment, load_environment, release_values
@@ -29,7 +29,7 @@ def _mode(env: Environment, release: Release) -> str:
         return MODE_TEMPLATES
     if release.source == "workflow":
         return MODE_WORKFLOW
-    if env.settings.charts_mode != "remote" and locate(env, release) is not None:
+    if local_chart(env, release) is not None:
         return MODE_HELM
     return MODE_ARGOCD_HELM
 

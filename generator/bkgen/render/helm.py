@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.catalog import Release
-from bkgen.charts.source import ChartSource, confined_copy, locate
+from bkgen.charts.source import ChartSource, confined_copy
 from bkgen.errors import Location, RenderError
 from bkgen.overlay import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, Manifest, RenderedRelease
@@ -41,11 +41,12 @@ def render(
     env: Environment,
     release: Release,
     values: dict[str, Any],
-    api_versions: Sequence[str] = (),
+    api_versions: Sequence[str],
+    source: ChartSource | None,
 ) -> RenderedRelease:
+    """`source` is `charts.source.local_chart(env, release)`: None leaves it to Argo CD."""
     assert release.chart is not None
     mode = env.settings.charts_mode
-    source = None if mode == "remote" else locate(env, release)
     if source is None:
         version = env.versions[release.name]
         if mode == "local":
