@@ -28,18 +28,42 @@ def inside(path: Path, root: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
 
 
-def check_path(path: Path, root: Path | None, *, error: type[OverlayError] = OverlayError) -> Path:
-    """The real path to open; refuses links out of `root`, dangling links, odd files."""
+LINK_HINT = "bkgen follows symlinks only to files inside the repository"
+
+
+def refuse_link_out(
+    path: Path,
+    boundary: Path | None,
+    *,
+    shown: str,
+    what: str = "the project",
+    hint: str = LINK_HINT,
+    error: type[OverlayError] = OverlayError,
+) -> Path:
+    """`path` resolved, or an error naming the link and its target when it leaves
+    `boundary` (the project, or a chart inside it; None: no link is allowed at all)."""
+    real = path.resolve()
+    if boundary is None or not real.is_relative_to(boundary.resolve()):
+        target = path.readlink() if path.is_symlink() else real
+        raise error(
+            f"symlink leaves {what}: {shown} -> {target}", location=Location(shown), hint=hint
+        )
+    return real
+
+
+def check_path(
+    path: Path,
+    root: Path | None,
+    *,
+    error: type[OverlayError] = OverlayError,
+    limit: int | None = None,
+) -> Path:
+    """The real path to open; refuses links out of `root`, dangling links, odd files, and
+    files over `limit` bytes (default: BKGEN_MAX_INPUT_BYTES)."""
     shown = display_path(path, root)
     if path.is_symlink():
         target = path.readlink()
-        real = path.resolve()
-        if root is not None and not real.is_relative_to(root.resolve()):
-            raise error(
-                f"symlink leaves the project: {shown} -> {target}",
-                location=Location(shown),
-                hint="bkgen follows symlinks only to files inside the repository",
-            )
+        real = refuse_link_out(path, root, shown=shown, error=error) if root else path.resolve()
         if not real.exists():
             raise error(f"dangling symlink -> {target}", location=Location(shown))
         path = real
@@ -55,19 +79,25 @@ def check_path(path: Path, root: Path | None, *, error: type[OverlayError] = Ove
         raise error("is a directory, not a file", location=Location(shown))
     if not stat.S_ISREG(info.st_mode):
         raise error("is not a regular file (a FIFO, socket or device)", location=Location(shown))
-    limit = limits.current().max_input_bytes
-    if info.st_size > limit:
+    chosen = limits.current().max_input_bytes if limit is None else limit
+    if info.st_size > chosen:
         raise error(
-            f"file is larger than {limit} bytes",
+            f"file is larger than {chosen} bytes",
             location=Location(shown),
-            hint="raise BKGEN_MAX_INPUT_BYTES if this is intended",
+            hint="raise BKGEN_MAX_INPUT_BYTES if this is intended" if limit is None else None,
         )
     return path
 
 
-def read_bytes(path: Path, root: Path | None, *, error: type[OverlayError] = OverlayError) -> bytes:
-    real = check_path(path, root, error=error)
-    limit = limits.current().max_input_bytes
+def read_bytes(
+    path: Path,
+    root: Path | None,
+    *,
+    error: type[OverlayError] = OverlayError,
+    limit: int | None = None,
+) -> bytes:
+    real = check_path(path, root, error=error, limit=limit)
+    limit = limits.current().max_input_bytes if limit is None else limit
     try:
         with real.open("rb") as handle:
             data = handle.read(limit + 1)

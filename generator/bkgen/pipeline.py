@@ -26,7 +26,7 @@ from bkgen.capabilities import api_versions
 from bkgen.catalog import Release
 from bkgen.charts.lock import ChartLock, read_lock
 from bkgen.charts.source import ChartSource, local_chart
-from bkgen.errors import Location, ValidationFailed
+from bkgen.errors import Location, ValidationFailed, display_path
 from bkgen.hosts import hosts
 from bkgen.output import Placed, file_names, index, serialize
 from bkgen.overlay import Environment, load_environment, release_layers, release_namespace
@@ -180,8 +180,8 @@ def _inputs(env: Environment) -> dict[str, str]:
         for path in sorted(base.rglob("*")):
             if "__pycache__" in path.parts or path.is_dir():
                 continue
-            if path.is_symlink() and not confine.inside(path, anchor):
-                confine.check_path(path, anchor)  # raises, naming the link and its target
+            if path.is_symlink():
+                confine.refuse_link_out(path, anchor, shown=display_path(path, env.root))
             if path.is_file():
                 rel = path.relative_to(anchor).as_posix()
                 found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()

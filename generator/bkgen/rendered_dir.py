@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from bkgen.errors import Location, OutputError
+from bkgen.errors import Location, OutputError, display_path
 from bkgen.output import check_relative
 
 LOCK_TIMEOUT = 300.0  # seconds a render waits for another writer of the same env
@@ -43,13 +43,6 @@ _CAUSES = {
 }
 
 
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.name
-
-
 def _fault(
     err: OSError, path: Path, root: Path, doing: str, keep_path: bool = False
 ) -> OutputError:
@@ -57,7 +50,7 @@ def _fault(
     where = path if keep_path or not isinstance(err.filename, str) else Path(err.filename)
     return OutputError(
         f"cannot {doing}: {cause}",
-        location=Location(_shown(where, root)),
+        location=Location(display_path(where, root)),
         hint="the previous tree is unchanged",
     )
 
@@ -69,14 +62,14 @@ def output_dir(root: Path, env: str) -> Path:
     for path in (rendered, rendered / env):
         if path.is_symlink():
             raise OutputError(
-                f"{_shown(path, root)} is a symlink to {path.readlink()}; bkgen writes "
+                f"{display_path(path, root)} is a symlink to {path.readlink()}; bkgen writes "
                 "only to real directories inside the project",
-                location=Location(_shown(path, root)),
-                hint=f"remove the link; bkgen render recreates {_shown(path, root)}",
+                location=Location(display_path(path, root)),
+                hint=f"remove the link; bkgen render recreates {display_path(path, root)}",
             )
         if path.exists() and not path.is_dir():
             raise OutputError(
-                "exists but is not a directory", location=Location(_shown(path, root))
+                "exists but is not a directory", location=Location(display_path(path, root))
             )
     if rendered.exists() and not rendered.resolve().is_relative_to(real_root):
         raise OutputError("rendered/ resolves outside the project", location=Location("rendered"))
@@ -150,7 +143,7 @@ def write_tree(
         dest.mkdir(parents=False)
     except FileExistsError:
         raise OutputError(
-            f"{dest.name} already exists", location=Location(_shown(dest, base))
+            f"{dest.name} already exists", location=Location(display_path(dest, base))
         ) from None
     except OSError as err:
         raise _fault(err, final or dest, base, "write the rendered tree") from None

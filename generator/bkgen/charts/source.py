@@ -17,12 +17,14 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from bkgen import confine
 from bkgen.catalog import Release
 from bkgen.charts import cache
 from bkgen.charts.lock import ChartLock, read_lock, require_fresh
 from bkgen.errors import Location, OverlayError, RenderError
 from bkgen.overlay import Environment
 
+CHART_HINT = "charts must be files inside the repository"
 MAX_CHART_FILES = 5000
 MAX_CHART_BYTES = cache.MAX_ARCHIVE_BYTES
 
@@ -65,7 +67,7 @@ def locate(env: Environment, release: Release, lock: ChartLock | None = None) ->
         directory / f"{release.chart.name}-{version.removeprefix('v')}.tgz",
     ):
         if candidate.is_file() or candidate.is_symlink():
-            data = _read_archive(env, candidate)
+            data = confine.read_bytes(candidate, env.root, limit=MAX_CHART_BYTES)
             digest = cache.sha256_digest(data)
             if entry is not None and entry.digest != digest:
                 raise RenderError(
@@ -76,7 +78,7 @@ def locate(env: Environment, release: Release, lock: ChartLock | None = None) ->
             return ChartSource(env.shown(candidate), "charts-dir", archive=data, digest=digest)
     chart_dir = directory / release.chart.name
     if (chart_dir / "Chart.yaml").exists():
-        _inside(env, chart_dir, env.root)
+        confine.refuse_link_out(chart_dir, env.root, shown=env.shown(chart_dir), hint=CHART_HINT)
         return ChartSource(env.shown(chart_dir), "charts-dir", directory=chart_dir)
     if entry is None:
         return None
@@ -98,30 +100,6 @@ def locate(env: Environment, release: Release, lock: ChartLock | None = None) ->
     )
 
 
-def _inside(env: Environment, path: Path, boundary: Path) -> Path:
-    resolved = path.resolve()
-    if not resolved.is_relative_to(boundary.resolve()):
-        target = path.readlink() if path.is_symlink() else resolved
-        raise OverlayError(
-            f"symlink leaves the project: {env.shown(path)} -> {target}",
-            location=Location(env.shown(path)),
-            hint="charts must be files inside the repository",
-        )
-    return resolved
-
-
-def _read_archive(env: Environment, path: Path) -> bytes:
-    real = _inside(env, path, env.root)
-    if not real.is_file():
-        raise OverlayError("not a regular file", location=Location(env.shown(path)))
-    if real.stat().st_size > MAX_CHART_BYTES:
-        raise OverlayError(
-            f"chart archive is larger than {MAX_CHART_BYTES} bytes",
-            location=Location(env.shown(path)),
-        )
-    return real.read_bytes()
-
-
 def confined_copy(env: Environment, chart_dir: Path, dest: Path) -> Path:
     """Copy `chart_dir` into `dest` with regular files only; links out are refused."""
     boundary = chart_dir.resolve()
@@ -133,9 +111,8 @@ def confined_copy(env: Environment, chart_dir: Path, dest: Path) -> Path:
         rel = here.relative_to(chart_dir)
         (target_root / rel).mkdir(parents=True, exist_ok=True)
         for name in sorted(dirs):
-            sub = here / name
-            if sub.is_symlink():
-                raise _link_error(env, sub, boundary)
+            if (here / name).is_symlink():  # a linked directory, even inside, is refused
+                _refuse_link(env, here / name, None)
         for name in sorted(files):
             item = here / name
             count += 1
@@ -144,9 +121,7 @@ def confined_copy(env: Environment, chart_dir: Path, dest: Path) -> Path:
                     f"chart has more than {MAX_CHART_FILES} files",
                     location=Location(env.shown(chart_dir)),
                 )
-            real = item.resolve() if item.is_symlink() else item
-            if item.is_symlink() and not real.is_relative_to(boundary):
-                raise _link_error(env, item, boundary)
+            real = _refuse_link(env, item, boundary) if item.is_symlink() else item
             try:
                 info = real.stat()
             except OSError:
@@ -165,10 +140,11 @@ def confined_copy(env: Environment, chart_dir: Path, dest: Path) -> Path:
     return target_root
 
 
-def _link_error(env: Environment, link: Path, boundary: Path) -> OverlayError:
-    target = link.readlink()
-    return OverlayError(
-        f"symlink leaves the chart: {env.shown(link)} -> {target}",
-        location=Location(env.shown(link)),
+def _refuse_link(env: Environment, link: Path, boundary: Path | None) -> Path:
+    return confine.refuse_link_out(
+        link,
+        boundary,
+        shown=env.shown(link),
+        what="the chart",
         hint="a chart may only contain its own files; copy the file into the chart",
     )
