@@ -13,30 +13,20 @@ Not included: CRDs a chart ships in `crds/` but the catalog does not list under 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
-
-import kubernetes_validate
 
 from bkgen.catalog import Catalog, Release
-from bkgen.kubeversion import normalize_version
+from bkgen.kubeversion import bundled_dir, definitions, normalize_version
 
-_BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 SECRET_BACKEND_APIS = {"external-secrets": ("external-secrets.io/v1beta1/ExternalSecret",)}
 
 
 @cache
 def builtin_api_versions(kube_version: str) -> tuple[str, ...]:
     """group/version and group/version/Kind of every built-in kind of `kube_version`."""
-    minor = normalize_version(kube_version)
-    path = _BUNDLED / f"v{minor}.0-local" / "_definitions.json"
-    if not path.is_file():
-        return ()
-    definitions = json.loads(path.read_text(encoding="utf-8"))["definitions"]
     found: set[str] = set()
-    for definition in definitions.values():
+    for definition in definitions(bundled_dir(normalize_version(kube_version))).values():
         for gvk in definition.get("x-kubernetes-group-version-kind", []):
             if gvk["kind"].endswith(("List", "Options")) or gvk["kind"] in ("Status", "WatchEvent"):
                 continue

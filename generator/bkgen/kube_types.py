@@ -15,17 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
-
+from bkgen.kubeversion import bundled_dir, definitions, file_stem
 from bkgen.validate.rules.deprecated_api import lookup as deprecated_lookup
-
-_BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-
-
-def _stem(api_version: str, kind: str) -> str:
-    group, _, version = api_version.rpartition("/")
-    prefix = group.split(".")[0] if group else ""
-    return f"{kind.lower()}-{prefix}-{version}" if prefix else f"{kind.lower()}-{version}"
 
 
 @cache
@@ -34,13 +25,13 @@ def _load(path: Path) -> Any:
 
 
 def _schema(api_version: str, kind: str, kube_version: str) -> tuple[Any, Path] | None:
-    directory = _BUNDLED / f"v{kube_version}.0-local"
+    directory = bundled_dir(kube_version)
     candidates = [api_version]
     old = deprecated_lookup(api_version, kind)
     if old is not None:
         candidates.append(old[2])
     for api in candidates:
-        schema = _load(directory / f"{_stem(api, kind)}.json")
+        schema = _load(directory / f"{file_stem(api, kind)}.json")
         if schema is not None:
             return schema, directory
     return None
@@ -51,7 +42,7 @@ def _deref(node: Any, directory: Path) -> Any:
         if not isinstance(node, Mapping) or "$ref" not in node:
             return node
         name = str(node["$ref"]).rsplit("/", 1)[-1]
-        node = (_load(directory / "_definitions.json") or {}).get("definitions", {}).get(name)
+        node = definitions(directory).get(name)
     return node
 
 

@@ -5,13 +5,19 @@ Two different ranges, and users need to hear about both: the bundled strict sche
 catalog's `kubeVersions` (BlueKing 7.1: 1.20–1.23) decides what the platform was tested on
 (a warning when outside). Suggestions only name versions that pass both.
 
-This module knows nothing of files; callers attach locations.
+It also owns where the bundled schemas are (`bundled_dir`, `file_stem`, `definitions`), so
+validation, capabilities and field types read the same files, each parsed once per process.
+It knows nothing of overlay files; callers attach locations.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import kubernetes_validate
 
@@ -31,6 +37,27 @@ BUNDLED: tuple[str, ...] = tuple(
         key=_key,
     )
 )
+
+
+def bundled_dir(minor: str, strict: bool = False) -> Path:
+    """The bundled schemas of Kubernetes `minor` (`1.23`); strict sets reject unknown fields."""
+    return _BUNDLED / f"v{minor}.0-local{'-strict' if strict else ''}"
+
+
+def file_stem(api_version: str, kind: str) -> str:
+    """The schema file name (without `.json`) kubernetes-validate and kubeconform use."""
+    group, _, version = api_version.rpartition("/")
+    prefix = group.split(".")[0] if group else ""
+    return f"{kind.lower()}-{prefix}-{version}" if prefix else f"{kind.lower()}-{version}"
+
+
+@cache
+def definitions(directory: Path) -> Mapping[str, Any]:
+    """`_definitions.json` of a bundled schema directory (about 1 MB), parsed once."""
+    path = directory / "_definitions.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))["definitions"]  # type: ignore[no-any-return]
 
 
 def parse_minor(version: str) -> str | None:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import UsageError, display_path
+from bkgen.kubeversion import normalize_version
 from bkgen.validate import engine, loader
 from bkgen.validate.findings import SEVERITIES, Finding, Report
 from bkgen.validate.rules import BY_ID, TREE_RULES, Facts, RuleContext
-from bkgen.validate.schemas import normalize_version
 
 __all__ = [
     "SEVERITIES",

@@ -13,36 +13,27 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
-
 from bkgen.errors import UsageError, display_path
 from bkgen.jsonschemas import compile_native
-from bkgen.kubeversion import BUNDLED, nearest, normalize_version, span
+from bkgen.kubeversion import (
+    BUNDLED,
+    bundled_dir,
+    definitions,
+    file_stem,
+    nearest,
+    normalize_version,
+    span,
+)
 
-_BUNDLED = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-SUPPORTED = BUNDLED
-
-__all__ = ["SUPPORTED", "SchemaStore", "crd_schemas", "normalize_version", "split_api"]
+__all__ = ["SchemaStore", "crd_schemas", "split_api"]
 
 
 def split_api(api_version: str) -> tuple[str, str]:
     group, _, version = api_version.rpartition("/")
     return group, version
-
-
-def _file_stem(api_version: str, kind: str) -> str:
-    group, version = split_api(api_version)
-    prefix = group.split(".")[0] if group else ""
-    return f"{kind.lower()}-{prefix}-{version}" if prefix else f"{kind.lower()}-{version}"
-
-
-@cache
-def _definitions(directory: Path) -> Mapping[str, Any]:
-    return json.loads((directory / "_definitions.json").read_text(encoding="utf-8"))["definitions"]  # type: ignore[no-any-return]
 
 
 _REF = re.compile(r'"\$ref":\s*"(?:_definitions\.json)?#/definitions/([^"]+)"')
@@ -54,15 +45,15 @@ def _inline(schema: dict[str, Any], directory: Path) -> dict[str, Any]:
     text = json.dumps(schema)
     if "_definitions.json" not in text:
         return schema
-    definitions = _definitions(directory)
+    found = definitions(directory)
     needed: dict[str, Any] = {}
     todo = _REF.findall(text)
     while todo:
         name = todo.pop()
-        if name in needed or name not in definitions:
+        if name in needed or name not in found:
             continue
-        needed[name] = definitions[name]
-        todo += _REF.findall(json.dumps(definitions[name]))
+        needed[name] = found[name]
+        todo += _REF.findall(json.dumps(found[name]))
     text = text.replace('"_definitions.json#/definitions/', '"#/definitions/')
     out: dict[str, Any] = json.loads(text)
     out["definitions"] = json.loads(
@@ -83,15 +74,14 @@ class SchemaStore:
         tree_crds: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     ) -> None:
         self.kube_version = normalize_version(kube_version)
-        if self.kube_version not in SUPPORTED and not locations:
+        if self.kube_version not in BUNDLED and not locations:
             close = nearest(self.kube_version, BUNDLED)
             raise UsageError(
                 f"no bundled schemas for Kubernetes {self.kube_version} (bundled: {span(BUNDLED)})",
                 hint=f"--kube-version {close}, or `bkgen validate --schema-location DIR` "
                 "with schemas for that version",
             )
-        suffix = "-local-strict" if strict else "-local"
-        self.bundled = _BUNDLED / f"v{self.kube_version}.0{suffix}"
+        self.bundled = bundled_dir(self.kube_version, strict)
         self.strict = strict
         self.crd_dirs = tuple(crd_dirs)
         self.locations = tuple(locations)
@@ -117,10 +107,10 @@ class SchemaStore:
         for template in self.locations:
             path = Path(_expand(template, api_version, kind, self.kube_version, self.strict))
             if path.is_dir():
-                path = path / f"{_file_stem(api_version, kind)}.json"
+                path = path / f"{file_stem(api_version, kind)}.json"
             if path.is_file():
                 return _inline(_read(path), path.parent), _shown(path)
-        path = self.bundled / f"{_file_stem(api_version, kind)}.json"
+        path = self.bundled / f"{file_stem(api_version, kind)}.json"
         if path.is_file():
             shown = f"kubernetes-validate:{path.parent.name}/{path.name}"
             return _inline(_read(path), self.bundled), shown
