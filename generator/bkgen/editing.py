@@ -9,9 +9,7 @@ is restored byte for byte and the error is reported.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
+from bkgen.atomic_file import replace_file
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
 from bkgen.overlay import (
     list_environments,
@@ -48,13 +47,6 @@ def _load(path: Path) -> Any:
     return CommentedMap() if data is None else data
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    Path(tmp).replace(path)
-
-
 def _dump(data: Any) -> str:
     stream = io.StringIO()
     _yaml().dump(data, stream)
@@ -67,7 +59,7 @@ def _edit(root: Path, path: Path, change: Callable[[Any], None], env: str | None
     data = _load(path)
     change(data)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, _dump(data))
+    replace_file(path, _dump(data).encode())
     try:
         for name in [env] if env else list_environments(root):
             load_environment(root, name)
@@ -75,7 +67,7 @@ def _edit(root: Path, path: Path, change: Callable[[Any], None], env: str | None
         if original is None:
             path.unlink()
         else:
-            _write_atomic(path, original.decode("utf-8"))
+            replace_file(path, original)
         raise
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
-from contextlib import suppress
 from pathlib import Path
 
+from bkgen.atomic_file import replace_file
 from bkgen.errors import Location, RenderError
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024  # the biggest BlueKing chart is a few MB
@@ -77,15 +76,5 @@ def store(data: bytes, directory: Path | None = None) -> str:
     if path.is_file():
         return digest
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        with suppress(OSError):
-            Path(tmp).unlink()
-        raise
+    replace_file(path, data, durable=True)
     return digest

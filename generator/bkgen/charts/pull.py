@@ -11,12 +11,11 @@ of every environment succeeded are they stored in the cache and the lock files w
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bkgen.atomic_file import replace_file
 from bkgen.charts import cache
 from bkgen.charts.lock import ChartLock, LockEntry, read_lock, render_lock, stale_reason
 from bkgen.charts.repositories import ChartFetchError, Request, fetch
@@ -124,13 +123,9 @@ def _plan_env(
 
 
 def _write_lock(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".charts.lock.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
+        replace_file(path, text.encode())
     except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
         raise OutputError(
             f"cannot write the lock file: {err.strerror}", location=Location(path.name)
         ) from None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bkgen.atomic_file import replace_file
 from bkgen.cli._common import exit_with, handle_errors, project_root, root_option
 from bkgen.errors import EXIT_FAILURE, UsageError, display_path
 from bkgen.kubeversion import normalize_version
@@ -65,7 +66,7 @@ def migrate_apis(targets: tuple[str, ...], to: str | None, write: bool, root: st
     changed = [r for r in results if r.changed]
     for result in changed:
         if write:
-            result.path.write_text(result.migrated, encoding="utf-8")
+            replace_file(result.path, result.migrated.encode())  # a user's file: never half
         else:
             click.echo(_diff(result, base), nl=False)
     for result in results:
