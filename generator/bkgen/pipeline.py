@@ -135,15 +135,11 @@ def secure(env: Environment, release: Release, result: RenderedRelease) -> Rende
     refs: dict[str, SecretRef] = {**env.secret_refs, **result.secret_refs}
 
     def explain(problems: Sequence[Plaintext]) -> Mapping[tuple[str, str], Diagnosis]:
-        if result.rerender is None or result.values is None:
+        if result.replay is None or result.values is None:
             return {}
-        return diagnose(
-            problems,
-            [m.body for m in result.manifests],
-            result.values,
-            result.chart_values or result.values,
-            result.rerender,
-        )
+        objects = [m.body for m in result.manifests]
+        merged = result.replay.merged_values(result.values)
+        return diagnose(problems, objects, result.values, merged, result.replay.render)
 
     manifests = process(release.name, result.manifests, refs, env.settings.secrets, explain)
     return dataclasses.replace(result, manifests=manifests)

@@ -6,9 +6,9 @@ A renderer takes the loaded environment and one release and returns a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 # How a release's manifests were produced; `bkgen render` reports it per release.
 MODE_TEMPLATES = "templates"  # jinja2 templates owned by this project
@@ -25,6 +25,12 @@ class Manifest:
     source: str
 
 
+class Replay(Protocol):
+    def render(self, values: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def merged_values(self, values: dict[str, Any]) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class RenderedRelease:
     name: str
@@ -32,9 +38,6 @@ class RenderedRelease:
     manifests: tuple[Manifest, ...] = ()
     values: dict[str, Any] | None = None  # merged chart values, for review
     notes: tuple[str, ...] = field(default=())
-    # Renders the release again with other values; used only to explain a refused Secret.
-    rerender: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = field(
-        default=None, compare=False, repr=False
-    )
-    chart_values: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    # The chart again, with other values; used only to explain a refused Secret.
+    replay: Replay | None = field(default=None, compare=False, repr=False)
     secret_refs: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -20,6 +20,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,45 @@ def _load(source: ChartSource, scratch: Path, env: Environment) -> Any:
     return helm_python.Chart.load(confined_copy(env, source.directory, scratch))
 
 
+def _helm_render(chart: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+    """helm_render with kube_version/api_versions, which `Chart.render` does not expose; the
+    library rejects unknown options, so a rename upstream fails loudly."""
+    from helm_python import _native
+
+    raw = _native.call_string("helm_render", chart._raw(), json.dumps(values), json.dumps(options))
+    return json.loads(raw)
+
+
+@dataclass(frozen=True)
+class ChartReplay:
+    """The chart again, from the same bytes: only a refused Secret asks for it (what the
+    chart generates, which value feeds a key), so nothing here runs on a clean render."""
+
+    env: Environment
+    source: ChartSource
+    options: Mapping[str, Any]
+
+    @contextmanager
+    def _chart(self) -> Iterator[Any]:
+        with tempfile.TemporaryDirectory(prefix="bkgen-chart-") as scratch:
+            chart = _load(self.source, Path(scratch), self.env)
+            try:
+                yield chart
+            finally:
+                chart.close()
+
+    def render(self, values: dict[str, Any]) -> list[dict[str, Any]]:
+        with self._chart() as chart, _captured_stderr():
+            files = _helm_render(chart, values, self.options)
+            return [m.body for m in _manifests(chart, files, self.source.shown)[0]]
+
+    def merged_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The chart's defaults coalesced with `values`, as an install would use them."""
+        with self._chart() as chart, _captured_stderr():
+            merged: dict[str, Any] = chart.merge_values(values)
+            return merged
+
+
 def _render_local(
     env: Environment,
     release: Release,
@@ -112,7 +152,6 @@ def _render_local(
     # The Helm engine is a Go runtime of its own (tens of MB); load it only when a chart is
     # rendered here, not for every bkgen command that imports the pipeline.
     import helm_python
-    from helm_python import _native
 
     shown = source.shown
     pinned = env.versions[release.name]
@@ -124,12 +163,12 @@ def _render_local(
     }
     with tempfile.TemporaryDirectory(prefix="bkgen-chart-") as scratch:
         scratch_path = Path(scratch)
-        cleanup = [scratch_path, *(p for p in (source.directory,) if p is not None)]
+        quoted = [scratch_path] + ([source.directory] if source.directory else [])
         try:
             chart = _load(source, scratch_path, env)
         except helm_python.HelmError as err:
             raise RenderError(
-                f"cannot load chart: {_clean(str(err), cleanup, shown)}",
+                f"cannot load chart: {_clean(str(err), quoted, shown)}",
                 location=Location(shown),
             ) from None
         try:
@@ -141,42 +180,17 @@ def _render_local(
                     location=Location(shown),
                     hint=f"bkgen bump {release.name} {actual}, or replace the chart",
                 )
-
-            def render_files(with_values: Mapping[str, Any]) -> dict[str, str]:
+            with _captured_stderr() as warnings:
                 try:
-                    # helm_render takes kube_version/api_versions, which Chart.render does not
-                    # expose; the library rejects unknown options, so a rename fails loudly.
-                    raw = _native.call_string(
-                        "helm_render", chart._raw(), json.dumps(with_values), json.dumps(options)
-                    )
+                    files = _helm_render(chart, values, options)
                 except helm_python.HelmError as err:
                     raise RenderError(
-                        f"helm template failed: {_clean(str(err), cleanup, shown)}",
+                        f"helm template failed: {_clean(str(err), quoted, shown)}",
                         location=Location(shown),
                     ) from None
-                files: dict[str, str] = json.loads(raw)
-                return files
-
-            with _captured_stderr() as warnings:
-                files = render_files(values)
-                merged = chart.merge_values(values)  # coalescing warns too; once is enough
             manifests, notes = _manifests(chart, files, shown)
-            archive = source.archive if source.archive is not None else _pack(chart, scratch_path)
         finally:
             chart.close()
-
-    def rerender(with_values: dict[str, Any]) -> list[dict[str, Any]]:
-        """A fresh load from the same bytes: the chart handle above is closed by now."""
-        again = helm_python.Chart.load_archive(archive)
-        try:
-            with _captured_stderr():
-                raw = _native.call_string(
-                    "helm_render", again._raw(), json.dumps(with_values), json.dumps(options)
-                )
-            return [m.body for m in _manifests(again, json.loads(raw), shown)[0]]
-        finally:
-            again.close()
-
     notes += [f"helm: {w}" for w in dict.fromkeys(warnings)]
     return RenderedRelease(
         release.name,
@@ -184,16 +198,8 @@ def _render_local(
         tuple(manifests),
         values,
         tuple(notes),
-        rerender=rerender,
-        chart_values=merged,
+        replay=ChartReplay(env, source, options),
     )
-
-
-def _pack(chart: Any, scratch: Path) -> bytes:
-    """The loaded directory chart as archive bytes, so it can be loaded again later."""
-    out = scratch / "packed"
-    out.mkdir(exist_ok=True)
-    return Path(chart.save(out)).read_bytes()
 
 
 def _manifests(chart: Any, files: dict[str, str], shown: str) -> tuple[list[Manifest], list[str]]:
