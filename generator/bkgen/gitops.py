@@ -119,18 +119,3 @@ def tree_at(repo: Path, ref: str, path: str) -> Iterator[Path]:
         yield target / rel
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-@contextmanager
-def steps_at(repo: Path, ref: str) -> Iterator[None]:
-    """Render with the `argo/` steps of `ref` (a trusted branch), not the working tree's."""
-    from bkgen.workflows.compile import steps_from
-
-    resolved = git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], repo, check=False)
-    if not resolved.strip():
-        raise UsageError(f"unknown git ref {ref!r} for --steps-from")
-    with tree_at(repo, ref, "argo") as argo:
-        if not argo.is_dir():
-            raise UsageError(f"{ref} has no argo/ directory")
-        with steps_from(argo.parent):
-            yield

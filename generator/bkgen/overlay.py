@@ -59,6 +59,7 @@ class Environment:
     template_sets: Mapping[str, TemplateSet] = field(default_factory=dict)  # BCS 模板集
     bcs: BcsSettings | None = None  # overlays/<env>/bcs.yaml
     secret_refs: Mapping[str, SecretRef] = field(default_factory=dict)  # sentinel -> ref
+    steps_root: Path | None = None  # where argo/ is imported from (a trusted ref's copy)
 
     @property
     def name(self) -> str:
@@ -67,6 +68,11 @@ class Environment:
     @property
     def base_dir(self) -> Path:
         return self.root / "overlays" / "base"
+
+    @property
+    def steps_dir(self) -> Path:
+        """The directory whose `argo/` holds the workflow steps (docs/security.md)."""
+        return self.steps_root or self.root
 
     @property
     def env_dir(self) -> Path:

@@ -29,7 +29,13 @@ from bkgen.charts.source import ChartSource, local_chart
 from bkgen.errors import Location, ValidationFailed, display_path
 from bkgen.hosts import hosts
 from bkgen.output import Placed, file_names, index, serialize
-from bkgen.overlay import Environment, load_environment, release_layers, release_namespace
+from bkgen.overlay import (
+    Environment,
+    load_environment,
+    release_layers,
+    release_namespace,
+    require_environment,
+)
 from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
 from bkgen.render import templates as template_renderer
@@ -40,7 +46,6 @@ from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process
 from bkgen.validate import ValidateSettings, validate_files
 from bkgen.values import Layer, merge_layers
 from bkgen.workflows import StepSpec, render_step
-from bkgen.workflows.compile import steps_root
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -96,7 +101,7 @@ def render_release(
             needs=env.plan.needs[release.name],
             suite=release.suite,
         )
-        docs = render_step(env.root, step, env.values.values, env.name, step_facts(env))
+        docs = render_step(env.steps_dir, step, env.values.values, env.name, step_facts(env))
         source = f"argo/{release.workflow}.py"
         return RenderedRelease(
             release.name, MODE_WORKFLOW, tuple(Manifest(d, source) for d in docs)
@@ -162,7 +167,7 @@ def _inputs(env: Environment) -> dict[str, str]:
     """sha256 of every file the render reads, by repo-relative path (argo/ as imported:
     from a trusted ref under `--steps-from`). A link out of the project is refused here
     too: not even a digest of a file outside the repository reaches the index."""
-    steps = steps_root(env.root)
+    steps = env.steps_dir
     roots = [
         (env.base_dir, env.root),
         (env.env_dir, env.root),
@@ -286,11 +291,21 @@ def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
     )
 
 
-def render_env_to(
-    root: Path, env_name: str, dest: Path, progress: Progress | None = None
-) -> RenderSummary:
-    """Render + validate one environment into a new directory `dest`."""
+def _load(root: Path, env_name: str, steps: Path | None) -> Environment:
     env = load_environment(root, env_name)
+    return dataclasses.replace(env, steps_root=steps) if steps is not None else env
+
+
+def render_env_to(
+    root: Path,
+    env_name: str,
+    dest: Path,
+    progress: Progress | None = None,
+    steps: Path | None = None,
+) -> RenderSummary:
+    """Render + validate one environment into a new directory `dest`. `steps`: a directory
+    holding the `argo/` to import instead of the project's (`bkgen.workflows.trusted`)."""
+    env = _load(root, env_name, steps)
     tree = build_tree(env, progress)
     validate_tree(env, tree.files)
     try:
@@ -301,9 +316,11 @@ def render_env_to(
     return tree.summary
 
 
-def stage_one(root: Path, env_name: str, progress: Progress | None = None) -> StagedEnv:
+def stage_one(
+    root: Path, env_name: str, progress: Progress | None = None, steps: Path | None = None
+) -> StagedEnv:
     """Render + validate one environment beside `rendered/<env>/`, not yet swapped in."""
-    env = load_environment(root, env_name)
+    env = _load(root, env_name, steps)
     tree = build_tree(env, progress)
     dest = output_dir(root, env_name)
     validate_tree(env, tree.files)
@@ -323,36 +340,42 @@ def render_one(root: Path, env_name: str, progress: Progress | None = None) -> R
     return render_envs(root, [env_name], progress=progress)[0]
 
 
-def _stage_quiet(args: tuple[Path, str]) -> StagedEnv:
-    return stage_one(*args)
+def _stage_quiet(args: tuple[Path, str, Path | None]) -> StagedEnv:
+    root, name, steps = args
+    return stage_one(root, name, None, steps)
 
 
 def render_envs(
-    root: Path, envs: Sequence[str], jobs: int = 1, progress: Progress | None = None
+    root: Path,
+    envs: Sequence[str],
+    jobs: int = 1,
+    progress: Progress | None = None,
+    steps: Path | None = None,
 ) -> list[RenderSummary]:
     """All environments or none: each is rendered and validated beside its tree, and only
     when every one succeeded are they swapped in. `jobs > 1` renders in processes, with
     output identical to a serial run; the first failure (in the order given) is raised.
-    Each environment's lock is held from before its render until after its swap."""
+    Each environment's lock is held from before its render until after its swap; `steps`
+    travels to the workers as an argument, whatever the process start method."""
     with ExitStack() as locks:
         for name in sorted(set(envs)):
-            load_environment(root, name)  # a bad name fails before any lock file is made
+            require_environment(root, name)  # a bad name fails before any lock file is made
             locks.enter_context(env_lock(root, name))
-        return _render_locked(root, envs, jobs, progress)
+        return _render_locked(root, envs, jobs, progress, steps)
 
 
 def _render_locked(
-    root: Path, envs: Sequence[str], jobs: int, progress: Progress | None
+    root: Path, envs: Sequence[str], jobs: int, progress: Progress | None, steps: Path | None
 ) -> list[RenderSummary]:
     staged: list[StagedEnv] = []
     failures: list[BaseException] = []
     try:
         if jobs <= 1 or len(envs) <= 1:
             for name in envs:
-                staged.append(stage_one(root, name, progress))
+                staged.append(stage_one(root, name, progress, steps))
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = [pool.submit(_stage_quiet, (root, name)) for name in envs]
+                futures = [pool.submit(_stage_quiet, (root, name, steps)) for name in envs]
                 for future in futures:
                     try:
                         staged.append(future.result())

@@ -24,9 +24,10 @@ from bkgen.diff.config import ignore_patterns
 from bkgen.diff.model import Key, Resource
 from bkgen.diff.renderers import MARKDOWN_LIMIT, RENDERERS, DiffReport, RenderOptions
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError, display_path
-from bkgen.gitops import default_base, resolve_ref, steps_at, tree_at
+from bkgen.gitops import default_base, resolve_ref, tree_at
 from bkgen.overlay import list_environments
 from bkgen.pipeline import render_env_to
+from bkgen.workflows.trusted import steps_at
 
 
 def _load(path: Path) -> dict[Key, Resource]:
@@ -174,13 +175,12 @@ def check(envs: tuple[str, ...], output: str, steps_ref: str | None, root: str |
             stale = True
     workdir = Path(tempfile.mkdtemp(prefix="bkgen-check-"))
     trusted = ExitStack()
-    if steps_ref:
-        trusted.enter_context(steps_at(repo, steps_ref))
+    steps = trusted.enter_context(steps_at(repo, steps_ref)) if steps_ref else None
     results = []
     try:
         for env in names:
             fresh = workdir / env
-            render_env_to(repo, env, fresh)
+            render_env_to(repo, env, fresh, steps=steps)
             committed = repo / "rendered" / env
             changed = _changed_files(committed, fresh)
             if not changed:

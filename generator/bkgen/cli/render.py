@@ -10,10 +10,10 @@ import click
 
 from bkgen.cli._common import check_envs, handle_errors, output_option, project_root, root_option
 from bkgen.errors import UsageError
-from bkgen.gitops import steps_at
 from bkgen.overlay import list_environments
 from bkgen.pipeline import RenderSummary, render_envs
 from bkgen.render.helm import NOT_PULLED
+from bkgen.workflows.trusted import steps_at
 
 
 def _progress(env: str, release: str, mode: str) -> None:
@@ -65,8 +65,8 @@ def render(
     if not names:
         raise UsageError("no environments under overlays/")
     show = None if quiet or output == "json" or jobs > 1 else _progress
-    with steps_at(base, steps_ref) if steps_ref else nullcontext():
-        summaries = render_envs(base, names, jobs=jobs, progress=show)
+    with steps_at(base, steps_ref) if steps_ref else nullcontext() as steps:
+        summaries = render_envs(base, names, jobs=jobs, progress=show, steps=steps)
     if output == "json":
         click.echo(json.dumps([_as_json(s) for s in summaries], indent=2, sort_keys=True))
         return

@@ -1,7 +1,8 @@
 """Load step modules from `argo/` and compile them into manifests for one environment.
 
-`argo/` is project code next to the overlays (reviewed like them), loaded from the
-project root by path so an installed bkgen renders the project it is pointed at.
+`argo/` is project code next to the overlays (reviewed like them), loaded by path from the
+directory the caller names (the project, or a trusted ref's copy of `argo/`: see
+`trusted.py`), so an installed bkgen renders the project it is pointed at.
 A module exposes `DESCRIPTION`, `RULES` (RBAC it needs) and `build(ctx)` returning
 a Hera WorkflowTemplate.
 """
@@ -12,8 +13,7 @@ import hashlib
 import importlib.util
 import json
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,32 +35,9 @@ FAILED_RUN_TTL = 300
 FORBIDDEN_TTL = ("secondsAfterSuccess", "secondsAfterCompletion")
 
 
-_TRUSTED: list[Path] = []  # set by `steps_from`: where argo/ is imported from instead
-
-
-@contextmanager
-def steps_from(directory: Path) -> Iterator[None]:
-    """Import step modules from `directory/argo` instead of the project's own `argo/`.
-
-    `argo/*.py` is Python: rendering a pull request would run the code it brings. CI renders
-    untrusted changes with the steps of a trusted ref (`--steps-from origin/main`), so a
-    changed step shows up as a diff of rendered files, never as code run in CI.
-    """
-    _TRUSTED.append(directory)
-    try:
-        yield
-    finally:
-        _TRUSTED.pop()
-
-
-def steps_root(root: Path) -> Path:
-    """The directory whose `argo/` provides the steps for project `root`."""
-    return _TRUSTED[-1] if _TRUSTED else root
-
-
 def _package(root: Path) -> str:
     """Import `argo/` as a package (once per root) so step modules can share `_lib`."""
-    argo = steps_root(root) / "argo"
+    argo = root / "argo"
     init = argo / "__init__.py"
     if not init.is_file():
         raise RenderError(
@@ -79,7 +56,7 @@ def _package(root: Path) -> str:
 
 
 def list_steps(root: Path) -> list[str]:
-    argo = steps_root(root) / "argo"
+    argo = root / "argo"
     if not argo.is_dir():
         return []
     return sorted(
