@@ -41,8 +41,8 @@ from bkgen.render import helm as helm_renderer
 from bkgen.render import templates as template_renderer
 from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_in, write_tree
 from bkgen.secrets.diagnose import diagnose
-from bkgen.secrets.refs import SecretRef, restore, substitute, tokens_in
-from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process
+from bkgen.secrets.refs import restore, substitute
+from bkgen.secrets.scan import Diagnosis, Plaintext, process, refuse_for_argocd
 from bkgen.validate import ValidateSettings, validate_files
 from bkgen.values import Layer, merge_layers
 from bkgen.workflows import StepSpec, render_step
@@ -112,32 +112,18 @@ def render_release(
     result = helm_renderer.render(
         env, release, values, env_api_versions(env) if apis is None else apis, inputs.source
     )
+    every = {**env.secret_refs, **refs}  # the env's declarations and this release's
     if result.mode == MODE_ARGOCD_HELM:
-        _refuse_sentinels_for_argocd(env, release, values, refs)
-    return dataclasses.replace(result, secret_refs=refs)
-
-
-def _refuse_sentinels_for_argocd(
-    env: Environment, release: Release, values: Any, refs: Mapping[str, SecretRef]
-) -> None:
-    """Argo CD would render the sentinel itself into the Secret: refuse, say how to fix."""
-    text = json.dumps(values)
-    for token in tokens_in(text):
-        ref = {**env.secret_refs, **refs}.get(token)
-        what = f"{ref.key}#{ref.prop}" if ref else token
-        raise SecretError(
-            f"release '{release.name}' declares secret {what}, but its chart is rendered by "
-            "Argo CD, which cannot turn it into an ExternalSecret",
-            location=Location(env.shown(env.env_dir)),
-            hint=f"bkgen charts pull {env.name} so the chart renders here",
-        )
+        where = Location(env.shown(env.env_dir))
+        refuse_for_argocd(release.name, values, every, where, env.name)
+    return dataclasses.replace(result, secret_refs=every)
 
 
 def secure(env: Environment, release: Release, result: RenderedRelease) -> RenderedRelease:
     """Secrets out of the tree: sentinels to ExternalSecrets, plain values refused."""
     if not result.manifests:
         return result
-    refs: dict[str, SecretRef] = {**env.secret_refs, **result.secret_refs}
+    refs = {**env.secret_refs, **result.secret_refs}  # templates releases carry none
 
     def explain(problems: Sequence[Plaintext]) -> Mapping[tuple[str, str], Diagnosis]:
         if result.replay is None or result.values is None:
@@ -228,7 +214,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
                 scoped.add((api.split("/", maxsplit=1)[0] if "/" in api else "", str(body["kind"])))
             placed.append(Placed(f"{folder}/{release.name}", body, manifest.source))
         if result.values is not None:
-            shown = restore(result.values, {**env.secret_refs, **result.secret_refs})
+            shown = restore(result.values, result.secret_refs)
             values_files[f"releases/{release.name}/values.yaml"] = shown
     files = serialize({**{p: o.body for p, o in file_names(placed).items()}, **values_files})
     # Child Applications pin the bytes of their folder, so they are built after it.

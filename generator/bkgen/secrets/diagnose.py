@@ -13,13 +13,12 @@ tree. Two questions per (Secret, key):
 
 from __future__ import annotations
 
-import base64
-import binascii
+import copy
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from bkgen.secrets.scan import Diagnosis, Plaintext
+from bkgen.secrets.scan import Diagnosis, Plaintext, decoded
 
 Render = Callable[[dict[str, Any]], list[dict[str, Any]]]  # values -> objects
 
@@ -30,19 +29,12 @@ MIN_MATCH = 4  # shorter literal values match too much to point at one
 
 
 def _secret_texts(objects: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
-    out: dict[tuple[str, str], str] = {}
-    for body in objects:
-        if body.get("kind") != "Secret":
-            continue
-        name = str((body.get("metadata") or {}).get("name"))
-        for key, value in (body.get("data") or {}).items():
-            try:
-                out[(name, str(key))] = base64.b64decode(str(value)).decode("utf-8", "replace")
-            except (binascii.Error, ValueError):
-                out[(name, str(key))] = str(value)
-        for key, value in (body.get("stringData") or {}).items():
-            out[(name, str(key))] = str(value)
-    return out
+    return {
+        (str((body.get("metadata") or {}).get("name")), key): str(text)
+        for body in objects
+        if body.get("kind") == "Secret"
+        for key, text in decoded(body, lenient=True).items()
+    }
 
 
 def _leaves(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -73,7 +65,7 @@ def diagnose(
     except Exception:
         again = {}
     probes: dict[str, tuple[str, ...]] = {}
-    probed = _deep_copy(values)
+    probed = copy.deepcopy(values)
     for path, leaf in _leaves(merged):
         if leaf == "" and path and not _STRUCTURAL.search(path[-1]):
             token = f"bkgenprobe{len(probes)}x"
@@ -100,20 +92,9 @@ def diagnose(
 
 def _literal_source(text: str, merged: Mapping[str, Any]) -> str | None:
     """The value whose text is the key's text, else the longest one it contains."""
-    best: tuple[int, str] | None = None
-    for path, leaf in _leaves(merged):
-        if not isinstance(leaf, str) or len(leaf) < MIN_MATCH or leaf not in text:
-            continue
-        rank = (0 if leaf == text else 1, -len(leaf))
-        candidate = (rank[0] * 10**6 + rank[1], ".".join(path))
-        if best is None or candidate < best:
-            best = candidate
-    return best[1] if best else None
-
-
-def _deep_copy(node: Any) -> Any:
-    if isinstance(node, Mapping):
-        return {k: _deep_copy(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_deep_copy(v) for v in node]
-    return node
+    candidates = [
+        (leaf != text, -len(leaf), ".".join(path))  # exact first, then longest, then by name
+        for path, leaf in _leaves(merged)
+        if isinstance(leaf, str) and len(leaf) >= MIN_MATCH and leaf in text
+    ]
+    return min(candidates)[2] if candidates else None

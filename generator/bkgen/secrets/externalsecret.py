@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bkgen.secrets.refs import SENTINEL, SecretRef, sentinel_for
+from bkgen.secrets.refs import SENTINEL, SecretRef, token_of, tokens_in
 
 API = "external-secrets.io/v1beta1"
 DEFAULT_REFRESH = "1h"
@@ -29,8 +29,7 @@ def template_text(value: str, refs: Mapping[str, SecretRef]) -> str:
     pos = 0
     for match in SENTINEL.finditer(value):
         out.append(_escape(value[pos : match.start()]))
-        token = f"bkgensecret{match.group(1).lower()}z"
-        out.append("{{ ." + refs[token].variable + " }}")
+        out.append("{{ ." + refs[token_of(match)].variable + " }}")
         pos = match.end()
     out.append(_escape(value[pos:]))
     return "".join(out)
@@ -44,11 +43,7 @@ def build(
 ) -> dict[str, Any]:
     """`values` are the Secret's decoded key -> text (data and stringData merged)."""
     metadata = secret.get("metadata") or {}
-    used: dict[str, SecretRef] = {}
-    for text in values.values():
-        for match in SENTINEL.finditer(text):
-            token = f"bkgensecret{match.group(1).lower()}z"
-            used[token] = refs[token]
+    used = {token: refs[token] for text in values.values() for token in tokens_in(text)}
     store = settings.get("store") or {}
     template_meta = {k: dict(metadata[k]) for k in ("labels", "annotations") if metadata.get(k)}
     template: dict[str, Any] = {
@@ -86,6 +81,3 @@ def build(
             ],
         },
     }
-
-
-__all__ = ["API", "build", "sentinel_for", "template_text"]

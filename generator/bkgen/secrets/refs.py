@@ -35,8 +35,16 @@ class SecretRef:
 
 
 def sentinel_for(key: str, prop: str) -> str:
-    digest = hashlib.sha256(f"{key}#{prop}".encode()).hexdigest()[:16]
-    return f"bkgensecret{digest}z"
+    return _token(hashlib.sha256(f"{key}#{prop}".encode()).hexdigest()[:16])
+
+
+def _token(hexdigits: str) -> str:
+    return f"bkgensecret{hexdigits.lower()}z"
+
+
+def token_of(match: re.Match[str]) -> str:
+    """The sentinel a `SENTINEL` match stands for, whatever case a chart gave it."""
+    return _token(match.group(1))
 
 
 def is_declaration(node: Any) -> bool:
@@ -84,7 +92,7 @@ def substitute(
 
 def tokens_in(text: str) -> Iterator[str]:
     for match in SENTINEL.finditer(text):
-        yield f"bkgensecret{match.group(1).lower()}z"
+        yield token_of(match)
 
 
 def restore(values: Any, refs: Mapping[str, SecretRef]) -> Any:
@@ -101,7 +109,7 @@ def restore(values: Any, refs: Mapping[str, SecretRef]) -> Any:
             return {"secretRef": f"{ref.key}#{ref.prop}"} if ref else values
 
         def shown(match: re.Match[str]) -> str:
-            ref = refs.get(f"bkgensecret{match.group(1).lower()}z")
+            ref = refs.get(token_of(match))
             return f"<secretRef {ref.key}#{ref.prop}>" if ref else match.group(0)
 
         return SENTINEL.sub(shown, values)

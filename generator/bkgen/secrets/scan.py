@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,6 @@ class SecretError(RenderError):
 class Plaintext:
     secret: str
     key: str
-    credential: bool
     source: str = ""  # the template that wrote it
 
 
@@ -58,15 +58,16 @@ class Diagnosis:
 Diagnose = Callable[[Sequence[Plaintext]], Mapping[tuple[str, str], Diagnosis]]
 
 
-def _decoded(secret: Mapping[str, Any]) -> dict[str, str | None]:
-    """key -> text (None for binary data, which cannot be templated)."""
+def decoded(secret: Mapping[str, Any], lenient: bool = False) -> dict[str, str | None]:
+    """key -> text: None for binary data, which cannot be templated; `lenient` gives its
+    best-effort text instead (enough to compare two renders)."""
     out: dict[str, str | None] = {}
     for key, value in (secret.get("data") or {}).items():
         try:
-            raw = base64.b64decode(str(value), validate=True)
-            out[str(key)] = raw.decode("utf-8")
+            raw = base64.b64decode(str(value), validate=not lenient)
+            out[str(key)] = raw.decode("utf-8", "replace" if lenient else "strict")
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            out[str(key)] = None
+            out[str(key)] = str(value) if lenient else None
     for key, value in (secret.get("stringData") or {}).items():
         out[str(key)] = "" if value is None else str(value)
     return out
@@ -129,7 +130,7 @@ def _secret(
     source: str,
 ) -> tuple[dict[str, Any] | None, list[Plaintext]]:
     name = str((body.get("metadata") or {}).get("name"))
-    values = _decoded(body)
+    values = decoded(body)
     carrying = {k for k, v in values.items() if v is not None and SENTINEL.search(v)}
     problems: list[Plaintext] = []
     for key, text in sorted(values.items()):
@@ -137,7 +138,7 @@ def _secret(
             continue
         credential = text is None or bool(CREDENTIAL.search(key))
         if not carrying or credential:
-            problems.append(Plaintext(name, key, credential, source))
+            problems.append(Plaintext(name, key, source))
     if not carrying:
         return (dict(body) if not problems else None), problems
     if problems:
@@ -152,6 +153,21 @@ def _secret(
         )
     texts = {k: v for k, v in values.items() if v is not None}
     return externalsecret.build(body, texts, refs, settings), []
+
+
+def refuse_for_argocd(
+    release: str, values: Any, refs: Mapping[str, SecretRef], where: Location, env: str
+) -> None:
+    """Argo CD would render a sentinel itself into the Secret: refuse, and say the fix."""
+    for token in tokens_in(json.dumps(values)):
+        ref = refs.get(token)
+        what = f"{ref.key}#{ref.prop}" if ref else token
+        raise SecretError(
+            f"release '{release}' declares secret {what}, but its chart is rendered by "
+            "Argo CD, which cannot turn it into an ExternalSecret",
+            location=where,
+            hint=f"bkgen charts pull {env} so the chart renders here",
+        )
 
 
 def _plaintext_error(
