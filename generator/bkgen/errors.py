@@ -59,6 +59,14 @@ def display_path(path: str | Path, root: Path | None = None) -> str:
     return p.as_posix()
 
 
+def one_line(location: Location | None, family: str, message: str, hint: str | None) -> str:
+    """`file:line: family: message (hint: …)`. Every error and warning a user sees passes
+    here: credentials in URLs never reach a terminal or a CI log, whoever quoted them."""
+    head = f"{location}: " if location else ""
+    tail = f" (hint: {hint})" if hint else ""
+    return redact(f"{head}{family}: {message}{tail}")
+
+
 class BkgenError(Exception):
     """Base of every error bkgen reports to a user."""
 
@@ -78,11 +86,7 @@ class BkgenError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        head = f"{self.location}: " if self.location else ""
-        tail = f" (hint: {self.hint})" if self.hint else ""
-        # Every error a user sees passes here: credentials in URLs never reach a terminal
-        # or a CI log, whichever code path quoted them.
-        return redact(f"{head}{self.family}: {self.message}{tail}")
+        return one_line(self.location, self.family, self.message, self.hint)
 
 
 class UsageError(BkgenError):
@@ -154,9 +158,7 @@ class Notice:
     hint: str | None = None
 
     def __str__(self) -> str:
-        head = f"{self.location}: " if self.location else ""
-        tail = f" (hint: {self.hint})" if self.hint else ""
-        return f"{head}warning: {self.message}{tail}"
+        return one_line(self.location, "warning", self.message, self.hint)
 
     def as_error(self) -> OverlayError:
         return OverlayError(self.message, location=self.location, hint=self.hint)

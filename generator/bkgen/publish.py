@@ -25,7 +25,6 @@ from bkgen.errors import GitError, UsageError
 from bkgen.gitops import git, run_git
 from bkgen.overlay import load_environment
 from bkgen.pipeline import RenderSummary, build_tree, render_env_to, validate_tree
-from bkgen.redact import redact_url
 from bkgen.rendered_dir import write_tree
 
 MAX_PUSH_ATTEMPTS = 6
@@ -70,9 +69,9 @@ def check_target(root: Path, env: str, repo: str | None, path: str) -> None:
     )
     if same_repo and target_path == settings.path.strip("/"):
         return
-    where = f"{redact_url(target_repo or 'this repository')}:{target_path}"
-    raise UsageError(
-        f"{env}: Applications read {redact_url(settings.repo_url)}:{settings.path}, "
+    where = f"{target_repo or 'this repository'}:{target_path}"
+    raise UsageError(  # quoted URLs are redacted with every error message
+        f"{env}: Applications read {settings.repo_url}:{settings.path}, "
         f"but this would publish to {where}",
         hint="fix git.repoURL/git.path in overlays/"
         f"{env}/env.yaml, or --render-for-target to point the Applications at the target",

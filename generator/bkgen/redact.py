@@ -9,7 +9,6 @@ was there.
 from __future__ import annotations
 
 import re
-import urllib.parse
 
 # Userinfo runs to the *last* "@" before the path: a password may itself contain "@".
 _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/?#\s]+)@")
@@ -24,17 +23,3 @@ def redact(text: str) -> str:
     text = _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
     text = _QUERY_SECRET.sub(lambda m: f"{m.group('key')}***", text)
     return _AUTH_HEADER.sub(lambda m: f"{m.group('key')}***", text)
-
-
-def redact_url(url: str) -> str:
-    """A URL as it may be shown: no userinfo, no secret query parameters."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return redact(url)
-    if parts.username is not None or parts.password is not None:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        parts = parts._replace(netloc=f"***@{host}")
-    return redact(urllib.parse.urlunsplit(parts))

@@ -32,7 +32,6 @@ import yaml
 
 from bkgen.charts.cache import MAX_ARCHIVE_BYTES, sha256_digest
 from bkgen.errors import BkgenError
-from bkgen.redact import redact, redact_url
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 TIMEOUT = 30.0
@@ -61,7 +60,8 @@ class Fetched:
 
 
 def _fail(request: Request, message: str, hint: str | None = None) -> ChartFetchError:
-    where = f"release '{request.release}', repository {redact_url(request.repo_url)}"
+    """Credentials in the URLs it quotes are removed when the error is printed (errors.py)."""
+    where = f"release '{request.release}', repository {request.repo_url}"
     return ChartFetchError(f"{where}: {message}", hint=hint)
 
 
@@ -93,21 +93,20 @@ def _get(request: Request, url: str, limit: int) -> bytes:
     elif "username" in creds:
         pair = f"{creds['username']}:{creds.get('password', '')}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
-    shown = redact_url(url)
     try:
         http_request = urllib.request.Request(url, headers=headers)
         with urllib.request.urlopen(http_request, timeout=TIMEOUT) as response:
             data: bytes = response.read(limit + 1)
     except urllib.error.HTTPError as err:
         hint = "set BKGEN_REPO_<NAME>_USERNAME/PASSWORD" if err.code in (401, 403) else None
-        raise _fail(request, f"GET {shown}: HTTP {err.code}", hint) from None
+        raise _fail(request, f"GET {url}: HTTP {err.code}", hint) from None
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)
-        raise _fail(request, f"cannot reach {shown}: {reason}") from None
+        raise _fail(request, f"cannot reach {url}: {reason}") from None
     except ValueError as err:
-        raise _fail(request, f"invalid URL {shown}: {err}") from None
+        raise _fail(request, f"invalid URL {url}: {err}") from None
     if len(data) > limit:
-        raise _fail(request, f"{shown} is larger than {limit} bytes")
+        raise _fail(request, f"{url} is larger than {limit} bytes")
     return data
 
 
@@ -194,11 +193,10 @@ def _fetch_oci(request: Request) -> bytes:
                     client.close()
         except helm_python.HelmError as err:
             text = " ".join(str(err).split()).replace(scratch, "<tmp>")
-            shown = f"{redact_url(ref)}:{request.version}"
-            raise _fail(request, f"OCI pull of {shown} failed: {redact(text)}") from None
+            raise _fail(request, f"OCI pull of {ref}:{request.version} failed: {text}") from None
         archives = sorted(Path(scratch).glob("*.tgz"))
         if len(archives) != 1:
-            raise _fail(request, f"OCI pull of {redact_url(ref)} produced no chart archive")
+            raise _fail(request, f"OCI pull of {ref} produced no chart archive")
         if archives[0].stat().st_size > MAX_ARCHIVE_BYTES:
             raise _fail(request, f"chart archive is larger than {MAX_ARCHIVE_BYTES} bytes")
         return archives[0].read_bytes()
