@@ -18,7 +18,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from bkgen.errors import UsageError
-from bkgen.overlay import ENV_NAME, list_environments
+from bkgen.overlay import ENV_NAME, list_environments, require_environment
 
 _ENV_YAML = """\
 # {name}: created by `bkgen env new`. Argo CD reads the rendered tree from git.repoURL/path.
@@ -95,9 +95,8 @@ def create_environment(
     target = root / "overlays" / name
     if target.exists():
         raise UsageError(f"overlays/{name} already exists", hint="choose another name")
-    known = list_environments(root)
-    if source is not None and source not in known:
-        raise UsageError(f"unknown environment '{source}'", hint=f"known: {', '.join(known)}")
+    if source is not None:
+        require_environment(root, source)
     url = repo_url or _default_repo_url(root)
     if source is None and not url:
         raise UsageError("no git repoURL to use", hint="give --repo-url URL")

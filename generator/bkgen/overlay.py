@@ -100,11 +100,12 @@ def unknown_environment(root: Path, name: str) -> UsageError:
             location=Location(display_path(root / "overlays" / name / "env.yaml", root)),
             hint="docs/overlays.md, 'Adding an environment', says what it holds",
         )
+    create = f"`bkgen env new {name}` creates it"
     return UsageError(
         f"unknown environment '{name}'",
-        hint=did_you_mean(name, known, f"environments: {', '.join(known)}")
+        hint=did_you_mean(name, known, f"environments: {', '.join(known)}; {create}")
         if known
-        else "no overlays/<env>/env.yaml",
+        else f"no overlays/<env>/env.yaml yet; {create}",
     )
 
 

@@ -19,6 +19,7 @@ from typing import NoReturn, ParamSpec, TypeVar
 import click
 
 from bkgen.errors import EXIT_USAGE, BkgenError, UsageError, display_path
+from bkgen.overlay import list_environments, require_environment
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -85,20 +86,21 @@ def output_option(
 
 def check_envs(root: Path, names: tuple[str, ...] | list[str]) -> list[str]:
     """Environment names as given, each checked against overlays/ (exit 2 when unknown)."""
-    known = list_envs(root)
     for name in names:
-        if name not in known:
-            raise UsageError(
-                f"unknown environment '{name}'",
-                hint=f"known: {', '.join(known) or 'none'}; `bkgen env new {name}` creates it",
-            )
+        require_environment(root, name)
     return list(names)
 
 
-def list_envs(root: Path) -> list[str]:
-    from bkgen.overlay import list_environments
-
-    return list_environments(root)
+def env_names(root: Path, envs: tuple[str, ...], all_envs: bool) -> list[str]:
+    """ENVS, or every environment with --all, or `default`; each checked."""
+    if all_envs and envs:
+        raise UsageError("give environment names or --all, not both")
+    if all_envs:
+        names = list_environments(root)
+        if not names:
+            raise UsageError("no environments under overlays/")
+        return names
+    return check_envs(root, envs or ("default",))
 
 
 def ip_address(value: str) -> str:

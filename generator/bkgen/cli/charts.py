@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from bkgen.charts.pull import EnvPull, pull
-from bkgen.cli._common import handle_errors, project_root, root_option
-from bkgen.errors import UsageError
-from bkgen.overlay import list_environments
+from bkgen.cli._common import env_names, handle_errors, project_root, root_option
 
 
 @click.group()
 def charts() -> None:
     """Pull chart archives into the cache and pin them in overlays/<env>/charts.lock."""
-
-
-def _envs(root_dir: str | None, envs: tuple[str, ...], all_envs: bool) -> tuple[Path, list[str]]:
-    base = project_root(root_dir)
-    if all_envs and envs:
-        raise UsageError("give environment names or --all, not both")
-    names = list_environments(base) if all_envs else list(envs or ("default",))
-    return base, names
 
 
 def _report(results: list[EnvPull]) -> None:
@@ -42,7 +30,8 @@ def _report(results: list[EnvPull]) -> None:
 @handle_errors
 def pull_command(envs: tuple[str, ...], all_envs: bool, root: str | None) -> None:
     """Download what ENVS' charts.lock pins (adding missing entries); no network when cached."""
-    base, names = _envs(root, envs, all_envs)
+    base = project_root(root)
+    names = env_names(base, envs, all_envs)
     _report(pull(base, names, relock=False))
 
 
@@ -53,7 +42,8 @@ def pull_command(envs: tuple[str, ...], all_envs: bool, root: str | None) -> Non
 @handle_errors
 def lock_command(envs: tuple[str, ...], all_envs: bool, root: str | None) -> None:
     """Resolve every chart release of ENVS at its pinned version and (re)write charts.lock."""
-    base, names = _envs(root, envs, all_envs)
+    base = project_root(root)
+    names = env_names(base, envs, all_envs)
     _report(pull(base, names, relock=True))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bkgen.cli._common import check_envs, handle_errors, project_root, root_option
+from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.newenv import create_environment
 
 
@@ -23,8 +23,6 @@ def env_group() -> None:
 def new(name: str, source: str | None, repo_url: str | None, domain: str, root: str | None) -> None:
     """Write overlays/NAME (env.yaml, custom.yaml, versions.yaml); refuses an existing NAME."""
     base = project_root(root)
-    if source is not None:
-        check_envs(base, [source])
     created = create_environment(base, name, source, repo_url, domain)
     for path in created.files:
         click.echo(f"wrote {path}")

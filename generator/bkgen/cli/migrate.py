@@ -14,6 +14,7 @@ from bkgen.errors import EXIT_FAILURE, UsageError, display_path
 from bkgen.kubeversion import normalize_version
 from bkgen.migrate import FileResult, manifest_files, migrate_files
 from bkgen.overlay import list_environments, load_environment
+from bkgen.suggest import did_you_mean
 from bkgen.templateset import SETS_DIR
 
 
@@ -30,7 +31,10 @@ def _targets(base: Path, names: tuple[str, ...]) -> tuple[list[Path], str | None
         elif Path(name).exists():
             paths.append(Path(name))
         else:
-            raise UsageError(f"no environment or path '{name}'", hint=f"environments: {envs}")
+            raise UsageError(
+                f"no environment or path '{name}'",
+                hint=did_you_mean(name, envs, f"environments: {', '.join(envs)}"),
+            )
     return paths, version
 
 

@@ -8,9 +8,7 @@ from contextlib import nullcontext
 
 import click
 
-from bkgen.cli._common import check_envs, handle_errors, output_option, project_root, root_option
-from bkgen.errors import UsageError
-from bkgen.overlay import list_environments
+from bkgen.cli._common import env_names, handle_errors, output_option, project_root, root_option
 from bkgen.pipeline import RenderSummary, render_envs
 from bkgen.render.helm import NOT_PULLED
 from bkgen.workflows.trusted import steps_at
@@ -59,11 +57,7 @@ def render(
     The tree is validated before it replaces the previous one.
     """
     base = project_root(root)
-    if all_envs and envs:
-        raise UsageError("give environment names or --all, not both")
-    names = list_environments(base) if all_envs else check_envs(base, envs or ("default",))
-    if not names:
-        raise UsageError("no environments under overlays/")
+    names = env_names(base, envs, all_envs)
     show = None if quiet or output == "json" or jobs > 1 else _progress
     with steps_at(base, steps_ref) if steps_ref else nullcontext() as steps:
         summaries = render_envs(base, names, jobs=jobs, progress=show, steps=steps)
