@@ -12,7 +12,6 @@ is `bcs_vars`, instantiating is `render.templatesets`. It must not render.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from bkgen.catalog import Catalog, Release
 from bkgen.errors import CatalogError, Location, OverlayError, display_path
 from bkgen.schemacheck import check
+from bkgen.suggest import did_you_mean
 from bkgen.yamlio import load_file, position, to_plain
 
 SCOPES = ("global", "cluster", "namespace")  # BCS 全局变量 / 集群变量 / 命名空间变量
@@ -162,11 +162,10 @@ def _load_set(root: Path, directory: Path) -> tuple[TemplateSet, Release]:
         values = _settings_map(item.get("values"), shown)
         for key, setting in values.items():
             if key not in variables and not key.startswith("SYS_"):
-                close = difflib.get_close_matches(key, list(variables), n=1)
                 raise OverlayError(
                     f"instance '{namespace}' sets '{key}', which the template set does not define",
                     location=Location(shown, setting.line),
-                    hint=f"did you mean '{close[0]}'?" if close else "declare it under variables:",
+                    hint=did_you_mean(key, variables, "declare it under variables:"),
                 )
         instances.append(Instance(namespace, values, line))
     manifests = manifest_files(directory)

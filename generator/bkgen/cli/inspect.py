@@ -17,7 +17,7 @@ from bkgen.errors import UsageError
 from bkgen.overlay import Environment, load_environment, release_values
 from bkgen.provenance import Step, steps
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, MODE_TEMPLATES, MODE_WORKFLOW
-from bkgen.secrets.masking import child_sensitive, mask_text, mask_value
+from bkgen.secrets.masking import mask_text, mask_value, path_sensitive
 from bkgen.suggest import closest_key_path, did_you_mean
 from bkgen.values import KeyPath, Merged, Origin, format_key_path, lookup, parse_key_path
 from bkgen.yamlio import dump
@@ -137,15 +137,6 @@ def hosts(env: str, ip: str, output: str, root: str | None) -> None:
             click.echo(f"{item.name:<32} {item.release}")
 
 
-def _sensitive(values: Any, path: tuple[str, ...]) -> bool:
-    """Whether the value at `path` is a credential (or lies below one): explain masks it."""
-    sensitive, node = False, values
-    for part in path:
-        sensitive = child_sensitive(node, part, sensitive)
-        node = node.get(part) if isinstance(node, dict) else None
-    return sensitive
-
-
 @click.command()
 @click.argument("env")
 @click.argument("release")
@@ -190,7 +181,7 @@ def explain(env: str, release: str, key: str, output: str, root: str | None) -> 
                 hint=f"did you mean '{format_key_path(meant)}'?" if meant else None,
             ) from None
         value = None
-    value = mask_value(value, _sensitive(merged.values, path))
+    value = mask_value(value, path_sensitive(merged.values, path))
     chain_steps = steps(environment.root, merged, path, environment.values)
     if release == "global":
         chain_steps = [Step(sub, origin) for sub, origin in chain]  # no template in between

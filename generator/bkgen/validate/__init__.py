@@ -7,7 +7,6 @@ for a problem in the input, only for unusable arguments (`UsageError`).
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,6 +16,7 @@ from typing import Any
 
 from bkgen.errors import UsageError, display_path
 from bkgen.kubeversion import normalize_version
+from bkgen.suggest import did_you_mean
 from bkgen.validate import engine, loader
 from bkgen.validate.findings import SEVERITIES, Finding, Report
 from bkgen.validate.rules import BY_ID, TREE_RULES, Facts, RuleContext
@@ -62,11 +62,8 @@ def checked_ids(select: Sequence[str], ignore: Sequence[str]) -> frozenset[str]:
     known = check_ids()
     for rule in (*select, *ignore):
         if rule not in known:
-            close = difflib.get_close_matches(rule, known, n=1)
-            raise UsageError(
-                f"unknown rule {rule!r}",
-                hint=f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(known)}",
-            )
+            hint = did_you_mean(rule, known, f"rules: {', '.join(known)}")
+            raise UsageError(f"unknown rule {rule!r}", hint=hint)
     chosen = set(select) if select else set(known)
     return frozenset(chosen - set(ignore))
 
