@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bkgen.errors import Location, RenderError
+from bkgen.errors import BkgenError, Location, RenderError
 from bkgen.render import Manifest
 from bkgen.yamlio import DuplicateKey, StrictSafeLoader
 
@@ -113,18 +113,30 @@ def split_documents(text: str, source: str, *, helm: bool = False) -> list[Manif
     return out
 
 
+def check_object(
+    doc: Any, where: Location, error: type[BkgenError] = RenderError, noun: str = "rendered"
+) -> None:
+    """A Kubernetes object at all: a mapping with apiVersion, kind and metadata.name."""
+    if not isinstance(doc, Mapping):
+        raise error(f"a {noun} document is not a mapping", location=where)
+    for key in ("apiVersion", "kind"):
+        if not isinstance(doc.get(key), str) or not doc.get(key):
+            raise error(f"{noun} object has no {key}", location=where)
+    metadata = doc.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise error(f"{noun} {doc['kind']} has no metadata.name", location=where)
+
+
 def _objects(doc: Any, label: str, source: str, line: int) -> Iterable[Manifest]:
     where = Location(source, line)
-    if not isinstance(doc, Mapping):
-        raise RenderError("a rendered document is not a mapping", location=where)
-    if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+    if (
+        isinstance(doc, Mapping)
+        and doc.get("kind") == "List"
+        and isinstance(doc.get("items"), list)
+    ):
         for item in doc["items"]:
             yield from _objects(item, label, source, line)
         return
-    for key in ("apiVersion", "kind"):
-        if not isinstance(doc.get(key), str) or not doc.get(key):
-            raise RenderError(f"rendered object has no {key}", location=where)
-    metadata = doc.get("metadata")
-    if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str):
-        raise RenderError(f"rendered {doc['kind']} has no metadata.name", location=where)
+    check_object(doc, where)
     yield Manifest(dict(doc), label)

@@ -25,6 +25,7 @@ from bkgen.errors import Location, OverlayError, TemplateError
 from bkgen.overlay import Environment
 from bkgen.postprocess import CLUSTER_SCOPED
 from bkgen.render import MODE_TEMPLATES, Manifest, RenderedRelease
+from bkgen.render.documents import check_object
 from bkgen.templateset import Instance, TemplateSet
 from bkgen.values import format_key_path
 from bkgen.yamlio import to_plain
@@ -115,27 +116,19 @@ def _identity(body: Mapping[str, Any], namespace: str) -> Identity:
     return group, str(body["kind"]), namespace, str(body["metadata"]["name"])
 
 
-def _check_object(body: Any, source: str) -> None:
-    if not isinstance(body, Mapping):
-        raise TemplateError("a manifest document is not a mapping", location=Location(source))
-    for key in ("apiVersion", "kind"):
-        if not isinstance(body.get(key), str) or not body.get(key):
-            raise TemplateError(f"manifest has no {key}", location=Location(source))
-    meta = body.get("metadata")
-    if not isinstance(meta, Mapping) or not isinstance(meta.get("name"), str) or not meta["name"]:
-        raise TemplateError(f"{body['kind']} has no metadata.name", location=Location(source))
-
-
 def _instantiate(
-    env: Environment, tset: TemplateSet, instance: Instance, values: Mapping[str, Resolved]
+    env: Environment,
+    tset: TemplateSet,
+    instance: Instance,
+    values: Mapping[str, Resolved],
+    templates: Mapping[str, str],
 ) -> Iterator[tuple[Manifest, Any, str, str]]:
+    """`templates`: shown path -> text of every manifest of the set, read once per render."""
     kube = env.settings.kube_version
-    for path in tset.manifests:
-        shown = env.shown(path)
-        template = confine.read_text(path, env.root)
+    for shown, template in templates.items():
         text = substitute(template, values, shown, instance.namespace, tset)
         for index, doc in enumerate(_parse(text, shown)):
-            _check_object(doc, shown)
+            check_object(doc, Location(shown), TemplateError, noun="manifest")
             _check_types(template, doc, values, shown, instance, kube)
             body = to_plain(doc)
             if body["kind"] not in CLUSTER_SCOPED:
@@ -156,11 +149,12 @@ def render(env: Environment, release: Release) -> RenderedRelease:
             hint="add instances: [{namespace: dev, values: {...}}]",
         )
     registry = registry_setting(env.values)
+    templates = {env.shown(p): confine.read_text(p, env.root) for p in tset.manifests}
     seen: dict[Identity, str] = {}
     manifests: list[Manifest] = []
     for instance in tset.instances:
         values = resolve(tset, instance, env.bcs, registry)
-        for manifest, doc, shown, template in _instantiate(env, tset, instance, values):
+        for manifest, doc, shown, template in _instantiate(env, tset, instance, values, templates):
             body = manifest.body
             ident = _identity(body, str(body["metadata"].get("namespace", "")))
             if ident in seen:
