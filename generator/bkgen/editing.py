@@ -8,7 +8,6 @@ is restored byte for byte and the error is reported.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,16 +27,13 @@ from bkgen.overlay import (
     require_environment,
 )
 from bkgen.values import format_key_path, parse_key_path
+from bkgen.yamlio import dump_round_trip, round_trip
 
 VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 
 def _yaml() -> YAML:
-    rt = YAML(typ="rt")
-    rt.preserve_quotes = True
-    rt.indent(mapping=2, sequence=4, offset=2)
-    rt.width = 4096
-    return rt
+    return round_trip(indent=(2, 4, 2))
 
 
 def _load(path: Path) -> Any:
@@ -48,9 +44,7 @@ def _load(path: Path) -> Any:
 
 
 def _dump(data: Any) -> str:
-    stream = io.StringIO()
-    _yaml().dump(data, stream)
-    return stream.getvalue()
+    return dump_round_trip(_yaml(), data)
 
 
 def _edit(root: Path, path: Path, change: Callable[[Any], None], env: str | None) -> None:

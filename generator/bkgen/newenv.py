@@ -9,16 +9,14 @@ project at the new name. An existing name is refused: nothing is ever overwritte
 
 from __future__ import annotations
 
-import io
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
 from bkgen.errors import UsageError
 from bkgen.overlay import ENV_NAME, list_environments, require_environment
+from bkgen.yamlio import dump_round_trip, load_file, round_trip
 
 _ENV_YAML = """\
 # {name}: created by `bkgen env new`. Argo CD reads the rendered tree from git.repoURL/path.
@@ -51,16 +49,9 @@ class NewEnvironment:
     files: tuple[str, ...]  # relative to the project root, sorted
 
 
-def _yaml() -> YAML:
-    rt = YAML(typ="rt")
-    rt.preserve_quotes = True
-    rt.width = 4096
-    return rt
-
-
 def _retarget(env_yaml: Path, name: str, repo_url: str | None) -> None:
     """Point a copied env.yaml at the new environment (comments and order kept)."""
-    rt = _yaml()
+    rt = round_trip()
     doc = rt.load(env_yaml.read_text(encoding="utf-8"))
     git = doc.setdefault("git", {})
     git["path"] = f"rendered/{name}"
@@ -68,14 +59,12 @@ def _retarget(env_yaml: Path, name: str, repo_url: str | None) -> None:
         git["repoURL"] = repo_url
     argocd = doc.setdefault("argocd", {})
     argocd["project"] = f"bkce7-{name}"
-    out = io.StringIO()
-    rt.dump(doc, out)
-    env_yaml.write_text(out.getvalue(), encoding="utf-8")
+    env_yaml.write_text(dump_round_trip(rt, doc), encoding="utf-8")
 
 
 def _default_repo_url(root: Path) -> str | None:
     for env in list_environments(root):
-        doc = _yaml().load((root / "overlays" / env / "env.yaml").read_text(encoding="utf-8"))
+        doc = load_file(root / "overlays" / env / "env.yaml", root=root) or {}
         url = (doc.get("git") or {}).get("repoURL")
         if url:
             return str(url)

@@ -29,6 +29,23 @@ _LEADING_KEYS = ("apiVersion", "kind", "metadata")
 MAX_EXPANDED_NODES = 200_000  # aliases may not expand a small file into a huge tree
 
 
+def round_trip(indent: tuple[int, int, int] | None = None) -> YAML:
+    """ruamel in round-trip mode for editing a user's file: comments, quotes and key order
+    kept, no line folding; `indent` is (mapping, sequence, offset) when it must be fixed."""
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 4096
+    if indent is not None:
+        rt.indent(mapping=indent[0], sequence=indent[1], offset=indent[2])
+    return rt
+
+
+def dump_round_trip(rt: YAML, data: Any) -> str:
+    stream = io.StringIO()
+    rt.dump(data, stream)
+    return stream.getvalue()
+
+
 def _ruamel() -> YAML:
     loader = YAML(typ="rt")
     loader.allow_duplicate_keys = False

@@ -14,12 +14,10 @@ exports `CONVERSIONS: {(apiVersion, kind or "*"): (new apiVersion, convert)}`.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
@@ -29,6 +27,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from bkgen.migrate import apps, networking, simple
 from bkgen.migrate._edit import Unconvertible
 from bkgen.validate.rules.deprecated_api import lookup, removed
+from bkgen.yamlio import dump_round_trip, round_trip
 
 Converter = Callable[[CommentedMap, str], list[str]]
 
@@ -100,13 +99,9 @@ def _unmask(text: str, masks: list[tuple[str, str]]) -> str:
 
 def _yaml(text: str) -> YAML:
     _, indent, offset = load_yaml_guess_indent(text)
-    rt = YAML(typ="rt")
-    rt.preserve_quotes = True
-    rt.width = 4096
     indent = indent or 2
     offset = offset or 0
-    rt.indent(mapping=max(2, indent - offset), sequence=indent, offset=offset)
-    return rt
+    return round_trip(indent=(max(2, indent - offset), indent, offset))
 
 
 def _chunks(text: str) -> list[tuple[str, int]]:
@@ -153,11 +148,11 @@ def _migrate_chunk(chunk: str, line: int, minor: int) -> tuple[str, list[Change]
     if not isinstance(doc, CommentedMap) or "kind" not in doc:
         return chunk, [], []
     body_line = line + (1 if sep else 0) + doc.lc.key("apiVersion")[0]
-    original = _dump(rt, doc)
+    original = dump_round_trip(rt, doc)
     changes, refusals = _migrate_doc(doc, minor, body_line)
     if refusals or not changes:
         return chunk, [], refusals
-    migrated = _dump(rt, doc)
+    migrated = dump_round_trip(rt, doc)
     if original != body:  # the round trip alone would reformat: keep the edit, but say so
         changes[-1] = Change(
             changes[-1].line,
@@ -167,12 +162,6 @@ def _migrate_chunk(chunk: str, line: int, minor: int) -> tuple[str, list[Change]
             (*changes[-1].notes, "document re-indented"),
         )
     return _unmask(head + sep + migrated, masks), changes, []
-
-
-def _dump(rt: YAML, doc: Any) -> str:
-    stream = io.StringIO()
-    rt.dump(doc, stream)
-    return stream.getvalue()
 
 
 def migrate_text(text: str, path: Path, minor: int) -> FileResult:
