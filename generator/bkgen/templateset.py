@@ -21,11 +21,11 @@ from bkgen.catalog import Catalog, Release
 from bkgen.errors import CatalogError, Location, OverlayError, display_path
 from bkgen.schemacheck import check
 from bkgen.suggest import did_you_mean
-from bkgen.yamlio import load_file, position, to_plain
+from bkgen.yamlio import YAML_SUFFIXES, load_file, position, to_plain, yaml_files
 
 SCOPES = ("global", "cluster", "namespace")  # BCS 全局变量 / 集群变量 / 命名空间变量
 SETS_DIR = "templatesets"
-MANIFEST_SUFFIXES = (".yaml", ".yml")
+MANIFEST_SUFFIXES = YAML_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -124,13 +124,7 @@ def manifest_files(directory: Path) -> tuple[Path, ...]:
     base = directory / "manifests"
     if not base.is_dir():
         return ()
-    return tuple(
-        sorted(
-            p
-            for p in base.rglob("*")
-            if (p.is_file() or p.is_symlink()) and p.suffix in MANIFEST_SUFFIXES
-        )
-    )
+    return tuple(yaml_files(base, links=True, hidden=True))
 
 
 def _load_set(root: Path, directory: Path) -> tuple[TemplateSet, Release]:

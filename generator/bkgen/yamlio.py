@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,30 @@ from bkgen.errors import Location, OverlayError, display_path
 _LEADING_KEYS = ("apiVersion", "kind", "metadata")
 
 MAX_EXPANDED_NODES = 200_000  # aliases may not expand a small file into a huge tree
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def yaml_files(
+    directory: Path,
+    *,
+    links: bool = False,
+    hidden: bool = False,
+    skip: Iterable[str] = (),
+) -> list[Path]:
+    """`*.yaml`/`*.yml` below `directory`, sorted. `links` keeps symlinks (even dangling
+    ones, for the reader to refuse by name); `hidden` keeps dot-files and dot-directories;
+    `skip` names files to leave out."""
+    skipped = set(skip)
+    return sorted(
+        p
+        for p in directory.rglob("*")
+        if (p.is_file() or (links and p.is_symlink()))
+        and p.suffix in YAML_SUFFIXES
+        and p.name not in skipped
+        and (hidden or not any(part.startswith(".") for part in p.relative_to(directory).parts))
+    )
 
 
 def round_trip(indent: tuple[int, int, int] | None = None) -> YAML:

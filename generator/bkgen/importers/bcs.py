@@ -28,7 +28,7 @@ from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display
 from bkgen.overlay import load_environment, require_environment
 from bkgen.render import templatesets as renderer
 from bkgen.templateset import MANIFEST_SUFFIXES, SCOPES, SETS_DIR
-from bkgen.yamlio import load_text, position, to_plain
+from bkgen.yamlio import load_text, position, to_plain, yaml_files
 
 VARIABLES_FILES = ("variables.yaml", "variables.yml")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -59,14 +59,7 @@ def _manifests(source: Path, root: Path) -> list[Path]:
         return [source]
     if not source.is_dir():
         raise UsageError(f"no such file or directory: {display_path(source, root)}")
-    found = sorted(
-        p
-        for p in source.rglob("*")
-        if p.is_file()
-        and p.suffix in MANIFEST_SUFFIXES
-        and p.name not in VARIABLES_FILES
-        and not any(part.startswith(".") for part in p.relative_to(source).parts)
-    )
+    found = yaml_files(source, skip=VARIABLES_FILES)
     if not found:
         raise UsageError(f"{display_path(source, root)}: no *.yaml manifests in the template set")
     return found

@@ -27,7 +27,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from bkgen.migrate import apps, networking, simple
 from bkgen.migrate._edit import Unconvertible
 from bkgen.validate.rules.deprecated_api import lookup, removed
-from bkgen.yamlio import dump_round_trip, round_trip
+from bkgen.yamlio import dump_round_trip, round_trip, yaml_files
 
 Converter = Callable[[CommentedMap, str], list[str]]
 
@@ -182,13 +182,7 @@ def manifest_files(targets: Iterable[Path]) -> list[Path]:
         if target.is_file():
             found.add(target)
         elif target.is_dir():
-            found |= {
-                p
-                for p in target.rglob("*")
-                if p.is_file()
-                and p.suffix in (".yaml", ".yml")
-                and not any(part.startswith(".") for part in p.relative_to(target).parts)
-            }
+            found.update(yaml_files(target))
     return sorted(found)
 
 

@@ -20,6 +20,7 @@ from bkgen.suggest import did_you_mean
 from bkgen.validate import engine, loader
 from bkgen.validate.findings import SEVERITIES, Finding, Report
 from bkgen.validate.rules import BY_ID, TREE_RULES, Facts, RuleContext
+from bkgen.yamlio import YAML_SUFFIXES, yaml_files
 
 __all__ = [
     "SEVERITIES",
@@ -29,8 +30,6 @@ __all__ = [
     "validate_files",
     "validate_paths",
 ]
-
-YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -81,9 +80,7 @@ def _crd_dirs(settings: ValidateSettings) -> tuple[Path, ...]:
 def _files(paths: Sequence[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            for item in sorted(path.rglob("*")):
-                if item.is_file() and item.suffix in YAML_SUFFIXES and not _helm_values(item):
-                    yield item
+            yield from (f for f in yaml_files(path, hidden=True) if not _helm_values(f))
         elif path.exists():
             yield path
         else:
