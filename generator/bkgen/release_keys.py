@@ -26,11 +26,9 @@ from bkgen.catalog import Release
 from bkgen.charts.source import ChartSource
 from bkgen.errors import Location, Notice, OverlayError
 from bkgen.overlay import Environment
-from bkgen.suggest import closest_key_path
+from bkgen.suggest import closest, closest_key_path
 from bkgen.values import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.yamlio import position, to_plain
-
-MODES = ("warning", "error")
 
 
 def mode(env: Environment) -> str:
@@ -151,15 +149,13 @@ def _check_schema(release: Release, schema: dict[str, Any], merged: Merged) -> N
     extra = _extra_key(error)
     if extra is not None:
         path = (*path, extra)
-    origin = _origin(merged, path)
     where = format_key_path(path) if path else "(top level)"
     message = f"unknown key '{where}'" if extra is not None else f"{where}: {error.message}"
+    close = _close_schema_key(schema, path) if extra is not None else None
     raise OverlayError(
         f"{release.name}: {message} (the chart's values.schema.json)",
-        location=Location(origin.source, origin.line) if origin else None,
-        hint=f"did you mean '{_close_schema_key(schema, path)}'?"
-        if extra is not None and _close_schema_key(schema, path)
-        else None,
+        location=merged.location(path),
+        hint=f"did you mean '{close}'?" if close else None,
     )
 
 
@@ -176,16 +172,5 @@ def _close_schema_key(schema: Mapping[str, Any], path: KeyPath) -> str | None:
     for part in path[:-1]:
         node = (node.get("properties") or {}).get(part, {}) if isinstance(node, Mapping) else {}
     known = list((node.get("properties") or {}) if isinstance(node, Mapping) else {})
-    from bkgen.suggest import closest
-
     match = closest(path[-1], known) if path else None
     return format_key_path((*path[:-1], match)) if match else None
-
-
-def _origin(merged: Merged, path: KeyPath) -> Any:
-    """The last layer that set `path` or its nearest parent."""
-    for depth in range(len(path), 0, -1):
-        origins = merged.provenance.get(path[:depth])
-        if origins:
-            return origins[-1]
-    return None

@@ -26,8 +26,6 @@ from bkgen.env_settings import EnvSettings
 from bkgen.errors import Location, OverlayError
 from bkgen.values import KeyPath, Merged, Origin
 
-BASE_VALUES = "overlays/base/values.yaml"
-
 
 def apply_switches(catalog: Catalog, settings: EnvSettings, plan: Plan, merged: Merged) -> None:
     """Set unset switches from the suites; raise for a switch on whose kind is not installed."""

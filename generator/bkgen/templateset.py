@@ -79,7 +79,6 @@ class BcsSettings:
     global_values: Mapping[str, Setting] = field(default_factory=dict)
     cluster_values: Mapping[str, Setting] = field(default_factory=dict)
     helm_releases: tuple[str, ...] = ()
-    helm_lines: Mapping[str, int | None] = field(default_factory=dict)
 
 
 def _setting(node: Any, key: str, shown: str) -> Setting | None:
@@ -116,7 +115,6 @@ def load_bcs_settings(root: Path, env_dir: Path) -> BcsSettings | None:
         global_values=_settings_map(project.get("variables"), shown),
         cluster_values=_settings_map(cluster.get("variables"), shown),
         helm_releases=tuple(str(r) for r in helm),
-        helm_lines={str(r): (position(helm, i) or (None,))[0] for i, r in enumerate(helm)},
     )
 
 

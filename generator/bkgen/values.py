@@ -49,11 +49,12 @@ class Merged:
     provenance: dict[KeyPath, list[Origin]] = field(default_factory=dict)
 
     def location(self, path: KeyPath) -> Location | None:
-        """Where the value at `path` was last set, for error messages."""
-        origins = self.provenance.get(path)
-        if not origins:
-            return None
-        return Location(origins[-1].source, origins[-1].line)
+        """Where the value at `path` (or, when unset, its nearest parent) was last set."""
+        for depth in range(len(path), 0, -1):
+            origins = self.provenance.get(path[:depth])
+            if origins:
+                return Location(origins[-1].source, origins[-1].line)
+        return None
 
     def chain(self, path: KeyPath) -> list[tuple[KeyPath, Origin]]:
         """Origins of `path` and of everything below it, in the order they were applied."""

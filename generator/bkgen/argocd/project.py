@@ -58,8 +58,6 @@ def project(
     by_name = {r.name: r for r in env.plan.releases}
     for item in rendered:
         if item.mode == MODE_ARGOCD_HELM:
-            chart = by_name[item.name].chart
-            assert chart is not None
             repos.add(repository_url(env, by_name[item.name]))
     namespaces = {release_namespace(env, r) for r in env.plan.releases} | {
         settings.argocd_namespace

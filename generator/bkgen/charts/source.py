@@ -32,10 +32,8 @@ MAX_CHART_BYTES = cache.MAX_ARCHIVE_BYTES
 @dataclass(frozen=True)
 class ChartSource:
     shown: str  # what errors and the summary call it, repo-relative
-    origin: str  # "charts-dir" or "cache"
-    archive: bytes | None = None
-    directory: Path | None = None
-    digest: str | None = None
+    archive: bytes | None = None  # a verified archive (charts dir or cache)
+    directory: Path | None = None  # a vendored chart directory
 
 
 def repository_url(env: Environment, release: Release) -> str:
@@ -75,11 +73,11 @@ def locate(env: Environment, release: Release, lock: ChartLock | None = None) ->
                     location=Location(env.shown(candidate)),
                     hint=f"bkgen charts lock {env.name} if the new archive is intended",
                 )
-            return ChartSource(env.shown(candidate), "charts-dir", archive=data, digest=digest)
+            return ChartSource(env.shown(candidate), archive=data)
     chart_dir = directory / release.chart.name
     if (chart_dir / "Chart.yaml").exists():
         confine.refuse_link_out(chart_dir, env.root, shown=env.shown(chart_dir), hint=CHART_HINT)
-        return ChartSource(env.shown(chart_dir), "charts-dir", directory=chart_dir)
+        return ChartSource(env.shown(chart_dir), directory=chart_dir)
     if entry is None:
         return None
     cached = cache.read(entry.digest)
@@ -92,12 +90,7 @@ def locate(env: Environment, release: Release, lock: ChartLock | None = None) ->
             location=lock.at(release.name),
             hint=f"bkgen charts pull {env.name} (BKGEN_CHART_CACHE moves the cache)",
         )
-    return ChartSource(
-        f"{release.chart.name}-{version}.tgz ({entry.digest[:19]})",
-        "cache",
-        archive=cached,
-        digest=entry.digest,
-    )
+    return ChartSource(f"{release.chart.name}-{version}.tgz ({entry.digest[:19]})", archive=cached)
 
 
 def confined_copy(env: Environment, chart_dir: Path, dest: Path) -> Path:

@@ -124,6 +124,7 @@ def show(env: str, step: str, root: str | None) -> None:
     envvar="ARGO_HTTP1",
     is_flag=True,
     hidden=True,
+    expose_value=False,
     help="Accepted for the argo CLI's sake: bkgen always uses the HTTP API.",
 )
 @click.option("--token", envvar="ARGO_TOKEN", default=None, help="Bearer token ($ARGO_TOKEN).")
@@ -143,7 +144,6 @@ def submit_command(
     secure: bool,
     insecure_skip_verify: bool,
     base_href: str,
-    argo_http1: bool,
     token: str | None,
     namespace: str | None,
     root: str | None,

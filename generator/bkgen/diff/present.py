@@ -16,7 +16,7 @@ from typing import Any
 
 from bkgen.diff.engine import Change, ResourceDiff, TreeDiff
 from bkgen.diff.model import Resource
-from bkgen.secrets.masking import MASK, mask_lines, mask_resource, mask_value, worth_masking
+from bkgen.secrets.masking import mask_lines, mask_resource, mask_value, worth_masking
 from bkgen.yamlio import dump
 
 SIGN = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
@@ -28,11 +28,6 @@ def scalar(value: Any) -> str:
     if value is None:
         return "(none)"
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def shown(value: Any, sensitive: bool) -> Any:
-    """A change's old/new value as it may be printed."""
-    return mask_value(value, sensitive)
 
 
 def _block(value: Any, sign: str) -> list[str]:
@@ -62,7 +57,7 @@ def _text_diff(old: str, new: str) -> list[str]:
 def change_lines(change: Change, paired: bool = False) -> list[str]:
     """Lines for one change. `paired` shows a changed scalar as a -/+ pair (markdown's diff
     colouring) instead of `old -> new` on one line (terminal)."""
-    old, new = shown(change.old, change.sensitive), shown(change.new, change.sensitive)
+    old, new = mask_value(change.old, change.sensitive), mask_value(change.new, change.sensitive)
     head = f" {INDENT}{change.path}:"
     pair = [f"-{INDENT}{change.path}: {scalar(old)}", f"+{INDENT}{change.path}: {scalar(new)}"]
     structured = isinstance(change.old, Mapping | list) or isinstance(change.new, Mapping | list)
@@ -170,11 +165,11 @@ def change_json(change: Change, ignored: bool) -> dict[str, Any]:
     return {
         "path": change.path,
         "kind": change.kind,
-        "old": shown(change.old, change.sensitive),
-        "new": shown(change.new, change.sensitive),
+        "old": mask_value(change.old, change.sensitive),
+        "new": mask_value(change.new, change.sensitive),
         "sensitive": change.sensitive,
         "ignored": ignored,
     }
 
 
-__all__ = ["MASK", "AppRow", "app_rows", "change_json", "plan_line", "resource_lines"]
+__all__ = ["AppRow", "app_rows", "change_json", "plan_line", "resource_lines"]

@@ -15,7 +15,7 @@ exports `CONVERSIONS: {(apiVersion, kind or "*"): (new apiVersion, convert)}`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +26,9 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 from bkgen.migrate import apps, networking, simple
 from bkgen.migrate._edit import Unconvertible
+from bkgen.migrate.simple import Converter
 from bkgen.validate.rules.deprecated_api import lookup, removed
 from bkgen.yamlio import dump_round_trip, round_trip, yaml_files
-
-Converter = Callable[[CommentedMap, str], list[str]]
 
 CONVERSIONS: dict[tuple[str, str], tuple[str, Converter]] = {
     **simple.CONVERSIONS,
@@ -195,8 +194,3 @@ def migrate_files(paths: Iterable[Path], minor: int) -> list[FileResult]:
             continue  # not a manifest anyone wrote by hand
         results.append(migrate_text(text, path, minor))
     return results
-
-
-def table() -> Mapping[tuple[str, str], str]:
-    """(apiVersion, kind) -> what it becomes ("" when refused), for docs and tests."""
-    return {key: target for key, (target, _) in sorted(CONVERSIONS.items())}

@@ -60,10 +60,6 @@ def credential_key(key: object) -> bool:
     return bool(_CREDENTIAL.search(text)) and not _REFERENCE.search(text)
 
 
-def reference_key(key: object) -> bool:
-    return bool(_REFERENCE.search(str(key)))
-
-
 def child_sensitive(parent: Any, key: object, sensitive: bool, secret_top: bool = False) -> bool:
     """Is the value at `parent[key]` sensitive, given whether `parent` itself is?
 
@@ -172,6 +168,4 @@ def _inline(match: re.Match[str]) -> str:
 
 def mask_text(text: str) -> str:
     """A string as it may be shown (multi-line configs keep their line count)."""
-    if "\n" not in text:
-        return mask_lines([text])[0]
     return "\n".join(mask_lines(text.split("\n")))

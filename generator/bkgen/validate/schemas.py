@@ -103,13 +103,13 @@ class SchemaStore:
         for directory in self.crd_dirs:
             candidate = directory / (group or "core") / f"{kind.lower()}-{version}.json"
             if candidate.is_file():
-                return _read(candidate), _shown(candidate)
+                return _read(candidate), display_path(candidate)
         for template in self.locations:
             path = Path(_expand(template, api_version, kind, self.kube_version, self.strict))
             if path.is_dir():
                 path = path / f"{file_stem(api_version, kind)}.json"
             if path.is_file():
-                return _inline(_read(path), path.parent), _shown(path)
+                return _inline(_read(path), path.parent), display_path(path)
         path = self.bundled / f"{file_stem(api_version, kind)}.json"
         if path.is_file():
             shown = f"kubernetes-validate:{path.parent.name}/{path.name}"
@@ -119,10 +119,6 @@ class SchemaStore:
 
 def _read(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def _shown(path: Path) -> str:
-    return display_path(path)
 
 
 def _expand(template: str, api_version: str, kind: str, kube: str, strict: bool) -> str:
