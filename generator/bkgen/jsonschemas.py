@@ -80,13 +80,19 @@ def draft_of(schema: Mapping[str, Any], source: str, default: str = DRAFT2020) -
     return _BY_URI[key]
 
 
+def _refusal(uri: str, source: str) -> RemoteSchemaRefused:
+    return RemoteSchemaRefused(
+        f"refers to {uri}, which is not bundled; bkgen never fetches schemas",
+        location=Location(source),
+        hint="inline the referenced definitions or add the schema to schemas/crds/",
+    )
+
+
 def _refuse(source: str) -> Any:
+    """A retriever for either library: every URI is refused, naming it and `source`."""
+
     def retrieve(uri: str) -> Any:
-        raise RemoteSchemaRefused(
-            f"refers to {uri}, which is not bundled; bkgen never fetches schemas",
-            location=Location(source),
-            hint="inline the referenced definitions or add the schema to schemas/crds/",
-        )
+        raise _refusal(uri, source)
 
     return retrieve
 
@@ -102,11 +108,7 @@ def compile_native(schema: Mapping[str, Any], source: str, default: str = DRAFT2
         first = str(err).splitlines()[0] if str(err) else "invalid schema"
         if "retriev" in first or "registry" in first:
             uri = first.split("'")[1] if first.count("'") >= 2 else first
-            raise RemoteSchemaRefused(
-                f"refers to {uri}, which is not bundled; bkgen never fetches schemas",
-                location=Location(source),
-                hint="inline the referenced definitions or add the schema to schemas/crds/",
-            ) from None
+            raise _refusal(uri, source) from None
         raise UsageError(f"invalid schema: {first}", location=Location(source)) from None
 
 
@@ -116,11 +118,7 @@ def compile_python(schema: Mapping[str, Any], source: str) -> jsonschema.protoco
     cls = _PY[draft]
     cls.check_schema(schema)
 
-    def retrieve(uri: str) -> referencing.Resource[Any]:
-        _refuse(source)(uri)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    registry: referencing.Registry[Any] = referencing.Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    registry: referencing.Registry[Any] = referencing.Registry(retrieve=_refuse(source))  # type: ignore[call-arg]
     return cls(schema, registry=registry)
 
 

@@ -144,7 +144,7 @@ def _renamed_required(errors: list[ValidationError]) -> ValidationError | None:
             continue
         schema = error.schema if isinstance(error.schema, dict) else {}
         instance = error.instance if isinstance(error.instance, dict) else {}
-        missing = [str(k) for k in schema.get("required", []) if k not in instance]
+        missing = _missing_required(error)
         extras = [str(k) for k in instance if str(k) not in schema.get("properties", {})]
         if missing and any(closest(extra, missing) for extra in extras):
             return error

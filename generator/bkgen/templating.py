@@ -9,15 +9,14 @@ template's file and line.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 import re
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 
 import jinja2
@@ -85,11 +84,16 @@ class _BoundedSandbox(ImmutableSandboxedEnvironment):
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         name = getattr(__obj, "__name__", "")
         if name in _SIZED_CALLS or name.removeprefix("do_") in _SIZED_CALLS:
-            limit = limits.current().max_string
-            for value in (*args, *kwargs.values()):
-                if isinstance(value, int) and not isinstance(value, bool) and value > limit:
-                    raise TemplateError(f"{name}({value}) is too large (limit {limit})")
+            _check_sizes(name, (*args, *kwargs.values()))
         return super().call(__context, __obj, *args, **kwargs)
+
+
+def _check_sizes(name: str, arguments: Iterable[Any]) -> None:
+    """Widths and counts given to a sizing call stay below the string limit."""
+    limit = limits.current().max_string
+    for value in arguments:
+        if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+            raise TemplateError(f"{name}({value}) is too large (limit {limit})")
 
 
 def _environment() -> ImmutableSandboxedEnvironment:
@@ -118,12 +122,9 @@ def _environment() -> ImmutableSandboxedEnvironment:
 def _bounded(name: str, func: Any) -> Any:
     """A filter whose integer arguments (widths, counts) stay below the string limit."""
 
-    @functools.wraps(func)
+    @wraps(func)
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        limit = limits.current().max_string
-        for value in (*args[1:], *kwargs.values()):
-            if isinstance(value, int) and not isinstance(value, bool) and value > limit:
-                raise TemplateError(f"{name}({value}) is too large (limit {limit})")
+        _check_sizes(name, (*args[1:], *kwargs.values()))  # args[0] is the filtered value
         return func(*args, **kwargs)
 
     return bounded

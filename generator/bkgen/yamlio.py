@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -97,19 +98,12 @@ def load_text(text: str, path: str, *, error: type[OverlayError] = OverlayError)
     A fleet render parses the same base files once per environment; the parse is cached per
     process by content and each caller gets its own deep copy (callers may mutate).
     """
-    if len(text) > _PARSED_MAX_TEXT:
+    if len(text) > _CACHED_TEXT:
         return _parse(text, path, error)
-    key = (text, path, error)
-    if key not in _PARSED:
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[key] = _parse(text, path, error)
-    return copy.deepcopy(_PARSED[key])
+    return copy.deepcopy(_parse_cached(text, path, error))  # type: ignore[arg-type]  # classes hash
 
 
-_PARSED: dict[tuple[str, str, type[OverlayError]], Any] = {}
-_PARSED_MAX = 256
-_PARSED_MAX_TEXT = 256 * 1024
+_CACHED_TEXT = 256 * 1024  # bigger files are parsed every time rather than kept
 
 
 class _Mapping:
@@ -137,9 +131,8 @@ def _events_problem(text: str, path: str, error: type[OverlayError]) -> None:
         if stack and stack[-1] is not None:
             stack[-1].expect_key = not stack[-1].expect_key
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        for event in yaml.parse(text, Loader=loader):
+        for event in yaml.parse(text, Loader=SAFE_LOADER):
             if isinstance(event, yaml.ScalarEvent):
                 parent = stack[-1] if stack else None
                 if parent is not None and parent.expect_key and event.value != "<<":
@@ -174,6 +167,11 @@ def _events_problem(text: str, path: str, error: type[OverlayError]) -> None:
                 node_done()
     except yaml.YAMLError:
         return  # ruamel reports syntax errors with its own, better messages
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(text: str, path: str, error: type[OverlayError]) -> Any:
+    return _parse(text, path, error)
 
 
 def _parse(text: str, path: str, error: type[OverlayError]) -> Any:
@@ -306,7 +304,8 @@ def dump(data: Any) -> str:
     return stream.getvalue()
 
 
-_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's C loader where PyYAML was built with it: the one safe loader bkgen uses.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DuplicateKey(yaml.YAMLError):
@@ -317,7 +316,7 @@ class DuplicateKey(yaml.YAMLError):
         self.key, self.first, self.line, self.column = key, first, line, column
 
 
-class StrictSafeLoader(_SafeBase):  # type: ignore[misc]
+class StrictSafeLoader(SAFE_LOADER):  # type: ignore[misc]
     """libyaml's safe loader with mappings that refuse duplicate keys (as go-yaml v3, which
     Argo CD and kubectl use, does), naming both lines. For machine-made YAML."""
 
@@ -338,15 +337,3 @@ class StrictSafeLoader(_SafeBase):  # type: ignore[misc]
 
 
 StrictSafeLoader.add_constructor("tag:yaml.org,2002:map", StrictSafeLoader.construct_yaml_map)
-
-
-def load_all_plain(text: str, source: str) -> Iterator[Any]:
-    """Fast multi-document load of machine-made YAML (Helm output); errors name the source."""
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        yield from yaml.load_all(text, Loader=loader_cls)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ValueError(f"{source}{line}: {problem}") from None

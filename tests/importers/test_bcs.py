@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bkgen.overlay import load_environment
 from bkgen.pipeline import build_tree, render_one
-from bkgen.yamlio import load_all_plain
 from tests.importers.conftest import run
 
 GOLDEN = Path(__file__).parent / "golden" / "web-nginx"
@@ -25,7 +25,7 @@ def _import(project: Path, source: Path, *extra: str) -> tuple[int, str, str]:
 def _objects(project: Path) -> dict[str, dict]:
     tree = build_tree(load_environment(project, "dev"))
     return {
-        name: next(load_all_plain(data.decode(), name))
+        name: next(yaml.safe_load_all(data.decode()))
         for name, data in tree.files.items()
         if name.startswith("releases/web-nginx/")
     }
@@ -120,7 +120,7 @@ def test_migrated_set_renders_and_validates_clean_golden(
 def test_helm_release_receives_bcs_variables(bcs_project: Path) -> None:
     app = bcs_project / "rendered/dev/argocd/apps/Application_dev-app.yaml"
     render_one(bcs_project, "dev")
-    values = next(load_all_plain(app.read_text(), "app"))["spec"]["source"]["helm"]["valuesObject"]
+    values = next(yaml.safe_load_all(app.read_text()))["spec"]["source"]["helm"]["valuesObject"]
     expected = {
         "SYS_CC_APP_ID": 2,
         "SYS_CLUSTER_ID": "BCS-K8S-40015",

@@ -8,13 +8,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bkgen.cli import cli
 from bkgen.migrate import migrate_text
-from bkgen.yamlio import load_all_plain
 
 FIXTURE = Path(__file__).parent.parent / "importers" / "fixtures" / "web-nginx"
 
@@ -27,7 +27,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def migrate(text: str, minor: int = 23) -> tuple[str, list[dict], list[str]]:
     result = migrate_text(textwrap.dedent(text), Path("x.yaml"), minor)
     plain = re.sub(r"\{\{(\w+)\}\}", r"\1", result.migrated)  # variables as plain text
-    docs = list(load_all_plain(plain, "x"))
+    docs = list(yaml.safe_load_all(plain))
     return result.migrated, docs, [r.reason for r in result.refusals]
 
 
@@ -197,7 +197,7 @@ def test_selector_equals_template_labels_and_unchanged_docs_stay_byte_identical(
     # The document separator is a line of its own (a label value may end in "---").
     first, second = result.migrated.split("\n---\n")
     assert first == text.split("\n---\n", maxsplit=1)[0]
-    doc = next(load_all_plain(second, "x"))
+    doc = next(yaml.safe_load_all(second))
     assert doc["spec"]["selector"]["matchLabels"] == labels
     assert migrate_text(result.migrated, Path("x"), 23).migrated == result.migrated  # idempotent
 

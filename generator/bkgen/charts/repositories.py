@@ -32,6 +32,7 @@ import yaml
 
 from bkgen.charts.cache import MAX_ARCHIVE_BYTES, sha256_digest
 from bkgen.errors import BkgenError
+from bkgen.yamlio import SAFE_LOADER
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 TIMEOUT = 30.0
@@ -114,7 +115,7 @@ def _index(request: Request) -> dict[str, Any]:
     url = request.repo_url.rstrip("/") + "/index.yaml"
     raw = _get(request, url, MAX_INDEX_BYTES)
     try:
-        index = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        index = yaml.load(raw, Loader=SAFE_LOADER)
     except yaml.YAMLError:
         raise _fail(request, "index.yaml is not valid YAML") from None
     if not isinstance(index, dict) or not isinstance(index.get("entries"), dict):

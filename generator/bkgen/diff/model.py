@@ -15,11 +15,11 @@ from typing import Any
 import yaml
 
 from bkgen.errors import Location, UsageError
-from bkgen.yamlio import dump
+from bkgen.yamlio import SAFE_LOADER, dump
 
 Key = tuple[str, str, str, str]  # group, kind, namespace, name
 VALUES_GROUP = "helm.values"  # pseudo-resource: releases/<r>/values.yaml (Helm values)
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader: Any = SAFE_LOADER
 
 
 @dataclass(frozen=True)

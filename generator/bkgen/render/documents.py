@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
+from bkgen import limits
 from bkgen.errors import BkgenError, Location, RenderError
 from bkgen.render import Manifest
 from bkgen.yamlio import DuplicateKey, StrictSafeLoader
 
 _HELM_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
-MAX_DEPTH = 100  # nesting beyond this is not a Kubernetes object
 
 
 def helm_split(text: str, trim: bool = True) -> Iterator[tuple[int, str]]:
@@ -57,13 +57,13 @@ def _first_line(whole: str, pos: int, body: str, base_line: int) -> int:
     return base_line + whole.count("\n", 0, pos + lead)
 
 
-def _depth(node: Any) -> int:
+def _depth(node: Any, limit: int) -> int:
     deepest = 0
     stack = [(node, 1)]
     while stack:
         item, level = stack.pop()
         deepest = max(deepest, level)
-        if level > MAX_DEPTH:
+        if level > limit:
             return level
         if isinstance(item, Mapping):
             stack.extend((v, level + 1) for v in item.values())
@@ -93,9 +93,10 @@ def parse_document(text: str, source: str, first_line: int) -> Any:
         raise RenderError(
             "rendered document nests too deeply", location=Location(source, first_line)
         ) from None
-    if _depth(doc) > MAX_DEPTH:
+    max_depth = limits.current().max_depth  # the same bound as for overlay files
+    if _depth(doc, max_depth) > max_depth:
         raise RenderError(
-            f"rendered document nests deeper than {MAX_DEPTH} levels",
+            f"rendered document nests deeper than {max_depth} levels",
             location=Location(source, first_line),
         )
     return doc

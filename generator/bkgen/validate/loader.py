@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 import yaml_rs
 
-from bkgen.yamlio import DuplicateKey, StrictSafeLoader
+from bkgen.yamlio import SAFE_LOADER, DuplicateKey, StrictSafeLoader
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NODES = 500_000
@@ -29,7 +29,7 @@ _LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=MAX_NODES, max_replay_st
 _RS_POSITION = re.compile(r"at line (\d+), column (\d+)")
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.$", re.MULTILINE)
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = SAFE_LOADER
 
 
 @dataclass(frozen=True)
