@@ -199,7 +199,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     scoped: set[tuple[str, str]] = set()
     for result in rendered:
         release = by_name[result.name]
-        folder = "workflows" if result.mode == MODE_WORKFLOW else "releases"
+        where = argocd.folder(result)
         for manifest in result.manifests:
             body = postprocess.finish(
                 manifest.body,
@@ -212,10 +212,10 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
             if body["kind"] in cluster_kinds:
                 api = str(body["apiVersion"])
                 scoped.add((api.split("/", maxsplit=1)[0] if "/" in api else "", str(body["kind"])))
-            placed.append(Placed(f"{folder}/{release.name}", body, manifest.source))
+            placed.append(Placed(where, body, manifest.source))
         if result.values is not None:
             shown = restore(result.values, result.secret_refs)
-            values_files[f"releases/{release.name}/values.yaml"] = shown
+            values_files[f"{where}/{pins.VALUES_FILE}"] = shown
     files = serialize({**{p: o.body for p, o in file_names(placed).items()}, **values_files})
     # Child Applications pin the bytes of their folder, so they are built after it.
     digests = pins.folder_digests(files, [argocd.folder(r) for r in rendered])

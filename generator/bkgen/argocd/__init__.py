@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bkgen.argocd.apps import API, app_name, application, folder, root, root_name
+from bkgen.argocd.apps import app_name, application, folder, root, root_name
 from bkgen.argocd.health import APPLICATION_HEALTH_LUA, argocd_cm
-from bkgen.argocd.project import project
+from bkgen.argocd.project import API, project
 from bkgen.catalog import Release
 from bkgen.overlay import Environment
 from bkgen.render import RenderedRelease

@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from bkgen.argocd import pins
+from bkgen.argocd.project import API
 from bkgen.argocd.project import labels as project_labels
 from bkgen.catalog import Release
 from bkgen.charts.source import repository_url
 from bkgen.overlay import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, RenderedRelease
 
-API = "argoproj.io/v1alpha1"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
 
 # argo-cd docs/operator-manual/cluster-bootstrapping.md ("Ignoring differences in child
@@ -118,7 +118,7 @@ def _source(
         "repoURL": settings.repo_url,
         "targetRevision": revision,
         "path": f"{settings.path}/{where}",
-        "directory": {"recurse": False, "exclude": "values.yaml"},
+        "directory": {"recurse": False, "exclude": pins.VALUES_FILE},
     }
 
 

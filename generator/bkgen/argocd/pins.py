@@ -25,7 +25,8 @@ from bkgen.gitops import git
 PREFIX = "bkgen"
 DIGEST_LENGTH = 16
 # What a directory-source child reads: its folder, not recursive, without values.yaml.
-EXCLUDED = frozenset({"values.yaml"})
+VALUES_FILE = "values.yaml"  # Helm values kept beside a release for review, not applied
+EXCLUDED = frozenset({VALUES_FILE})
 
 
 def digest(files: Mapping[str, bytes]) -> str:
