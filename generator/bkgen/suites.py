@@ -24,7 +24,7 @@ from bkgen.capabilities import installed_apis
 from bkgen.catalog import Catalog, Plan
 from bkgen.env_settings import EnvSettings
 from bkgen.errors import Location, OverlayError
-from bkgen.values import KeyPath, Merged, Origin
+from bkgen.values import KeyPath, Merged, Origin, lookup
 
 
 def apply_switches(catalog: Catalog, settings: EnvSettings, plan: Plan, merged: Merged) -> None:
@@ -36,7 +36,10 @@ def apply_switches(catalog: Catalog, settings: EnvSettings, plan: Plan, merged: 
         path: KeyPath = tuple(key.split("."))
         origins = merged.provenance.get(path, [])
         set_by_env = [o for o in origins if not o.source.startswith("overlays/base/")]
-        value = _get(merged.values, path)
+        try:
+            value = lookup(merged.values, path)
+        except KeyError:
+            value = None
         if set_by_env:
             if value is True and kind not in installed:
                 raise _contradiction(catalog, settings, plan, key, kind, set_by_env[-1])
@@ -68,15 +71,6 @@ def _contradiction(
         location=Location(origin.source, origin.line),
         hint=fix,
     )
-
-
-def _get(values: dict[str, Any], path: KeyPath) -> Any:
-    node: Any = values
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def _set(values: dict[str, Any], path: KeyPath, value: bool) -> bool:

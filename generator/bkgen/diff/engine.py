@@ -19,6 +19,7 @@ from typing import Any
 
 from bkgen.diff.model import VALUES_GROUP, Key, Resource, mapping, metadata
 from bkgen.secrets.masking import child_sensitive, is_secret
+from bkgen.values import lookup
 
 _MISSING: Any = object()
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -215,15 +216,6 @@ def _waves(tree: Mapping[Key, Resource]) -> dict[str, int]:
     return out
 
 
-def _values_object(body: Mapping[str, Any]) -> Any:
-    node: Any = body
-    for part in VALUES_PATH:
-        if not isinstance(node, Mapping) or part not in node:
-            return _MISSING
-        node = node[part]
-    return node
-
-
 def _foldable(tree: Mapping[Key, Resource]) -> dict[Key, str]:
     """Applications whose valuesObject equals their release's values.yaml -> release."""
     out = {}
@@ -231,8 +223,13 @@ def _foldable(tree: Mapping[Key, Resource]) -> dict[Key, str]:
         if key[1] != "Application" or not key[0].startswith("argoproj.io"):
             continue
         values = tree.get((VALUES_GROUP, "Values", "", resource.release))
-        carried = _values_object(resource.body)
-        if values is not None and carried is not _MISSING and carried == values.body:
+        if values is None:
+            continue
+        try:
+            carried = lookup(resource.body, VALUES_PATH)
+        except KeyError:
+            continue
+        if carried == values.body:
             out[key] = resource.release
     return out
 
