@@ -43,7 +43,7 @@ from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_i
 from bkgen.secrets.diagnose import diagnose
 from bkgen.secrets.refs import restore, substitute
 from bkgen.secrets.scan import Diagnosis, Plaintext, process, refuse_for_argocd
-from bkgen.validate import ValidateSettings, validate_files
+from bkgen.validate import ValidateSettings, env_policy, validate_files
 from bkgen.values import Layer, merge_layers
 from bkgen.workflows import StepSpec, render_step
 
@@ -252,13 +252,10 @@ def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
     """Refuse a tree with error findings; the message names the file the user will see."""
     validation = env.settings.validation
     settings = ValidateSettings(
-        kube_version=env.settings.kube_version,
+        **env_policy(env.settings.kube_version, validation),
         strict=True,
         schema_locations=(),
         ignore_missing_schemas=False,
-        suppressions=tuple(validation.get("suppress", [])),
-        external_refs=tuple(validation.get("externalRefs", [])),
-        allowed_registries=tuple(validation.get("allowedRegistries", [])),
         project_root=env.root,
         jobs=1,  # one env is a few hundred documents: a worker pool costs more than it saves
     )

@@ -13,7 +13,13 @@ from bkgen.cli._common import exit_with, handle_errors, output_option, project_r
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from bkgen.overlay import list_environments
 from bkgen.suggest import did_you_mean
-from bkgen.validate import SCHEMA_ONLY, ValidateSettings, checked_ids, validate_paths
+from bkgen.validate import (
+    SCHEMA_ONLY,
+    ValidateSettings,
+    checked_ids,
+    env_policy,
+    validate_paths,
+)
 from bkgen.validate.findings import SEVERITIES, Report
 from bkgen.validate.kubeconform import run_kubeconform
 from bkgen.validate.reporters import REPORTERS, summary_line
@@ -21,14 +27,9 @@ from bkgen.yamlio import load_file
 
 
 def _env_settings(root: Path, env: str) -> dict[str, Any]:
+    """Read lightly (no catalog, no values): validating a committed tree must not need them."""
     doc = load_file(root / "overlays" / env / "env.yaml", root=root) or {}
-    validation = doc.get("validation") or {}
-    return {
-        "kube_version": str(doc.get("kubeVersion", "1.23")),
-        "suppressions": tuple(dict(s) for s in validation.get("suppress") or []),
-        "external_refs": tuple(str(s) for s in validation.get("externalRefs") or []),
-        "allowed_registries": tuple(str(s) for s in validation.get("allowedRegistries") or []),
-    }
+    return env_policy(str(doc.get("kubeVersion", "1.23")), doc.get("validation") or {})
 
 
 def _env_of(path: Path, base: Path) -> str | None:

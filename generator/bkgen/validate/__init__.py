@@ -27,6 +27,7 @@ __all__ = [
     "Finding",
     "Report",
     "ValidateSettings",
+    "env_policy",
     "validate_files",
     "validate_paths",
 ]
@@ -45,6 +46,17 @@ class ValidateSettings:
     jobs: int = 0  # 0: one per core
     select: tuple[str, ...] = ()  # only these checks (rule IDs, or schema/yaml/input)
     ignore: tuple[str, ...] = ()  # all but these
+
+
+def env_policy(kube_version: str, validation: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings an env.yaml decides (its `validation:` block), read one way whether
+    render checks its own tree or `bkgen validate ENV` checks the committed one."""
+    return {
+        "kube_version": kube_version,
+        "suppressions": tuple(dict(s) for s in validation.get("suppress") or []),
+        "external_refs": tuple(str(s) for s in validation.get("externalRefs") or []),
+        "allowed_registries": tuple(str(s) for s in validation.get("allowedRegistries") or []),
+    }
 
 
 # Findings that come from parsing and schemas, not from a policy rule module.
