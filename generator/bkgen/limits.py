@@ -1,4 +1,4 @@
-"""Every bound bkgen puts on untrusted input, in one place, with the knob to raise it.
+"""The bounds on untrusted input that whoever runs bkgen may raise, each with its knob.
 
 Overlays, templates and charts arrive in pull requests, so each input is bounded before it
 can cost minutes or gigabytes. The limits are set by whoever runs bkgen (environment
@@ -10,6 +10,9 @@ variables of the CI job), never by the input itself: a pull request cannot raise
     BKGEN_MAX_STRING           a string or list built by `*` inside a template (1 MiB)
     BKGEN_TEMPLATE_SECONDS     wall time of one template (20 s)
     range()                    jinja2's sandbox cap: 100,000 items
+
+Fixed bounds (alias expansion, chart archive, files per chart, repository index, validated
+file) sit beside the code they protect; docs/security.md lists every bound.
 """
 
 from __future__ import annotations
