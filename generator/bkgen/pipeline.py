@@ -288,11 +288,16 @@ def render_env_to(
 ) -> RenderSummary:
     """Render + validate one environment into a new directory `dest`. `steps`: a directory
     holding the `argo/` to import instead of the project's (`bkgen.workflows.trusted`)."""
-    env = _load(root, env_name, steps)
+    return write_env(_load(root, env_name, steps), dest, progress)
+
+
+def write_env(env: Environment, dest: Path, progress: Progress | None = None) -> RenderSummary:
+    """Render + validate a loaded environment into a new directory `dest`; nothing is left
+    there when it fails."""
     tree = build_tree(env, progress)
     validate_tree(env, tree.files)
     try:
-        write_tree(tree.files, dest, root)
+        write_tree(tree.files, dest, env.root)
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
         raise

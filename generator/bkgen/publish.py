@@ -21,11 +21,11 @@ from pathlib import Path
 from bkgen import __version__
 from bkgen.argocd import pins
 from bkgen.diff import diff_trees, load_tree
+from bkgen.env_settings import EnvSettings
 from bkgen.errors import GitError, UsageError
 from bkgen.gitops import git, run_git
-from bkgen.overlay import load_environment
-from bkgen.pipeline import RenderSummary, build_tree, render_env_to, validate_tree
-from bkgen.rendered_dir import write_tree
+from bkgen.overlay import Environment, load_environment
+from bkgen.pipeline import RenderSummary, render_env_to, write_env
 
 MAX_PUSH_ATTEMPTS = 6
 # Only a lost race is retried; hooks, permissions and network errors fail at once.
@@ -55,13 +55,12 @@ def normalise_url(url: str) -> str:
     return f"{host.lower()}/{rest}"
 
 
-def check_target(root: Path, env: str, repo: str | None, path: str) -> None:
+def check_target(settings: EnvSettings, env: str, repo: str | None, path: str) -> None:
     """Refuse to publish where the env's Applications do not look (Argo CD would sync nothing).
 
     Publishing into this repository checks the path only: its remotes may be mirrors of the
     URL Argo CD reads, which bkgen cannot tell from here.
     """
-    settings = load_environment(root, env).settings
     target_path = f"{path.strip('/')}/{env}"
     target_repo = repo
     same_repo = target_repo is None or normalise_url(target_repo) == normalise_url(
@@ -78,19 +77,14 @@ def check_target(root: Path, env: str, repo: str | None, path: str) -> None:
     )
 
 
-def _render_for(root: Path, env: str, dest: Path, repo: str | None, path: str) -> RenderSummary:
-    """Render `env` with its Applications pointing at the publish target."""
-    environment = load_environment(root, env)
+def _retarget(environment: Environment, repo: str | None, path: str) -> Environment:
+    """`environment` with its Applications pointing at the publish target."""
     settings = dataclasses.replace(
         environment.settings,
         repo_url=repo or environment.settings.repo_url,
-        path=f"{path.strip('/')}/{env}",
+        path=f"{path.strip('/')}/{environment.name}",
     )
-    environment = dataclasses.replace(environment, settings=settings)
-    tree = build_tree(environment)
-    validate_tree(environment, tree.files)
-    write_tree(tree.files, dest, root)
-    return tree.summary
+    return dataclasses.replace(environment, settings=settings)
 
 
 @dataclass(frozen=True)
@@ -218,18 +212,20 @@ def publish(
     """
     if Path(path).is_absolute() or ".." in Path(path).parts:
         raise UsageError(f"--path must be relative inside the repository: {path!r}")
+    loaded = [load_environment(root, env) for env in envs]
     if not for_target:
-        for env in envs:
-            check_target(root, env, repo, path)
+        for environment in loaded:
+            check_target(environment.settings, environment.name, repo, path)
     work = Path(tempfile.mkdtemp(prefix="bkgen-publish-"))
     try:
         rendered = work / "rendered"
         rendered.mkdir()
         summaries = [
-            _render_for(root, env, rendered / env, repo, path)
-            if for_target
-            else render_env_to(root, env, rendered / env)
-            for env in envs
+            write_env(
+                _retarget(environment, repo, path) if for_target else environment,
+                rendered / environment.name,
+            )
+            for environment in loaded
         ]
         source = _source_commit(root)
         if repo is None:
