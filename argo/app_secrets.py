@@ -61,7 +61,8 @@ echo "created: $name"
 
 
 def build(ctx: StepContext) -> WorkflowTemplate:
-    apps = ",".join(str(a) for a in ctx.param("apps"))
+    codes = [str(a) for a in ctx.param("apps")]
+    apps = ",".join(codes)
     # What this step makes exist, so `references` resolves the Secrets charts read through
     # existingSecret (they are created in-cluster, never rendered).
     enabled = set(ctx.extra.get("releases", ()))
@@ -71,7 +72,7 @@ def build(ctx: StepContext) -> WorkflowTemplate:
         if release in enabled
     }
     storage_arg = " ".join(f"{name}={','.join(keys)}" for name, keys in storage.items())
-    created = [f"Secret/bk-app-secret-{a.replace('_', '-')}" for a in apps.split(",")]
+    created = [f"Secret/bk-app-secret-{a.replace('_', '-')}" for a in codes]
     created += [f"Secret/{name}" for name in storage]
     created.append("Secret/bk-apigateway-builtin-keypair")
     with WorkflowTemplate(

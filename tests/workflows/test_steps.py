@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,20 @@ def test_secrets_are_generated_in_cluster_never_in_git(repo_root: Path) -> None:
         "container"
     ]["args"][0]
     assert "openssl rand -hex 16" in script and "kubectl get secret" in script
+
+
+def test_app_secrets_declares_only_the_secrets_it_creates(repo_root: Path) -> None:
+    spec, values = next(s for s in _steps(repo_root) if s[0].name == "app-secrets")
+
+    def creates(apps: list[str]) -> list[str]:
+        step = dataclasses.replace(spec, params={**spec.params, "apps": apps})
+        docs = render_step(repo_root, step, values, "prod", FACTS)
+        template = next(d for d in docs if d["kind"] == "WorkflowTemplate")
+        return str(template["metadata"]["annotations"]["bkgen.io/creates"]).split(",")
+
+    assert "Secret/bk-app-secret-bk-log" in creates(["bk_log"])
+    # No app codes: no app Secret, not one named "bk-app-secret-".
+    assert not any(c.startswith("Secret/bk-app-secret") for c in creates([]))
 
 
 def test_workflow_name_changes_exactly_with_inputs(repo_root: Path) -> None:
