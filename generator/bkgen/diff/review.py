@@ -1,0 +1,120 @@
+"""The two reviews of rendered/: a change between git refs, and committed vs a fresh render.
+
+`bkgen diff` and `bkgen check` print these; the comparing, the git trees and the fresh
+renders live here so the commands only parse options and choose a renderer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Generator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from bkgen.diff.config import ignore_patterns
+from bkgen.diff.engine import TreeDiff, diff_trees
+from bkgen.diff.model import Key, Resource, load_tree
+from bkgen.diff.renderers import DiffReport
+from bkgen.gitops import default_base, resolve_ref, tree_at
+from bkgen.overlay import list_environments
+from bkgen.pipeline import render_env_to
+
+
+def _load(path: Path) -> dict[Key, Resource]:
+    return load_tree(path) if path.is_dir() else {}
+
+
+def _tree_envs(rendered: Path) -> list[str]:
+    if not rendered.is_dir():
+        return []
+    return [p.name for p in rendered.iterdir() if p.is_dir() and not p.name.startswith(".")]
+
+
+def compare_dirs(old: Path, new: Path, ignore: tuple[str, ...], defaults: bool) -> DiffReport:
+    """Two directories of manifests, outside any environment."""
+    patterns = ignore_patterns(None, None, ignore, defaults=defaults)
+    result = diff_trees(_load(old), _load(new), patterns)
+    return DiffReport([result], f"{old} -> {new}", patterns)
+
+
+def compare_refs(
+    repo: Path,
+    envs: Sequence[str],
+    base: str | None,
+    head: str | None,
+    ignore: tuple[str, ...],
+    defaults: bool,
+) -> DiffReport:
+    """rendered/ENV at `base` (default: the merge base a pull request has) against `head`
+    (default: the working tree). No `envs`: every environment, including one the change
+    adds or deletes, since that is part of the review too."""
+    with ExitStack() as stack:
+        base_sha, why = (resolve_ref(repo, base), "given") if base else default_base(repo)
+        head_sha = resolve_ref(repo, head) if head else None
+        old_root = stack.enter_context(tree_at(repo, base_sha, "rendered"))
+        new_root = stack.enter_context(tree_at(repo, head_sha, "rendered")) if head_sha else None
+        names = list(envs) or sorted(
+            {
+                *list_environments(repo),
+                *_tree_envs(old_root),
+                *_tree_envs(new_root or repo / "rendered"),
+            }
+        )
+        results = []
+        every: dict[str, None] = {}  # each env's ignore list, all of them in the report
+        for env in names:
+            patterns = ignore_patterns(repo, env, ignore, defaults=defaults)
+            every.update(dict.fromkeys(patterns))
+            new_dir = (new_root or repo / "rendered") / env
+            results.append(diff_trees(_load(old_root / env), _load(new_dir), patterns, env=env))
+    shown_base = base if base else base_sha[:12]
+    title = (
+        f"base {shown_base} ({base_sha[:12] if base else why}), "
+        f"head {head + ' (' + head_sha[:12] + ')' if head and head_sha else 'working tree'}"
+    )
+    return DiffReport(results, title, tuple(every))
+
+
+def strays(repo: Path) -> list[str]:
+    """Folders under rendered/ with no environment behind them (left after a removal)."""
+    known = list_environments(repo)
+    return sorted(e for e in _tree_envs(repo / "rendered") if e not in known)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    env: str
+    changed: list[str]  # files of rendered/ENV that differ from a fresh render
+    diff: TreeDiff | None  # what changed, resource by resource; None when up to date
+
+
+def freshness(
+    repo: Path, envs: Sequence[str], steps: Path | None
+) -> Generator[Freshness, None, None]:
+    """Each environment's committed tree against a fresh render, one at a time, so a caller
+    can report progress before a later environment fails."""
+    workdir = Path(tempfile.mkdtemp(prefix="bkgen-check-"))
+    try:
+        for env in envs:
+            fresh = workdir / env
+            render_env_to(repo, env, fresh, steps=steps)
+            committed = repo / "rendered" / env
+            changed = _changed_files(committed, fresh)
+            diff = diff_trees(_load(committed), _load(fresh), env=env) if changed else None
+            yield Freshness(env, changed, diff)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _changed_files(committed: Path, fresh: Path) -> list[str]:
+    def files(root: Path) -> dict[str, bytes]:
+        if not root.is_dir():
+            return {}
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
+        }
+
+    old, new = files(committed), files(fresh)
+    return sorted(name for name in set(old) | set(new) if old.get(name) != new.get(name))
