@@ -103,6 +103,25 @@ def test_declared_secret_becomes_an_external_secret(project: Path) -> None:
     assert build_tree(load_environment(project, "dev")).files == tree.files
 
 
+def test_a_plain_credential_beside_a_declared_one_is_refused(project: Path) -> None:
+    # Any key the review diff would mask as a credential is a credential here too.
+    extra = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-env\nstringData:\n"
+        "  DB_USER: root\n  DB_PASSWORD: {{ .Values.auth.password | quote }}\n"
+        "  DB_PWD: plain-canary\n  S3_ACCESS_KEY: plain-canary\n"
+    )
+    build_chart(project / "overlays/dev/charts", "db", "1.0.0", extra_templates={"env.yaml": extra})
+    (project / "overlays/dev/db-custom-values.yaml.j2").write_text(
+        'auth:\n  password: {secretRef: "bkce7/db#root-password"}\n'
+    )
+    with pytest.raises(SecretError) as err:
+        build_tree(load_environment(project, "dev"))
+    text = str(err.value)
+    assert "Secret db-env key 'DB_PWD' holds a plain value" in text
+    assert "Secret db-env key 'S3_ACCESS_KEY' holds a plain value" in text
+    assert "DB_USER" not in text and "plain-canary" not in text
+
+
 def test_sentinel_outside_a_secret_is_refused(project: Path) -> None:
     leak = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n  dsn: {{ .Values.auth.password | quote }}\n"
     build_chart(project / "overlays/dev/charts", "db", "1.0.0", extra_templates={"leak.yaml": leak})

@@ -27,7 +27,7 @@ from bkgen.redact import redact
 MASK = "<sensitive>"
 
 # Key names that say "this value is a credential".
-_CREDENTIAL = re.compile(
+CREDENTIAL_NAME = re.compile(
     r"pass(word|wd|phrase)|pwd|secret|token|private[-_.]?key|api[-_.]?key|access[-_.]?key|"
     r"credential|auth[-_.]?key|client[-_.]?key|signing[-_.]?key|encryption[-_.]?key|"
     r"\.pem$|\.key$|^jwt",
@@ -57,7 +57,7 @@ _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----")
 def credential_key(key: object) -> bool:
     """True when a key names a credential (and is not a reference to a Secret)."""
     text = str(key)
-    return bool(_CREDENTIAL.search(text)) and not _REFERENCE.search(text)
+    return bool(CREDENTIAL_NAME.search(text)) and not _REFERENCE.search(text)
 
 
 def child_sensitive(parent: Any, key: object, sensitive: bool, secret_top: bool = False) -> bool:

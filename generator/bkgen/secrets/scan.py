@@ -28,12 +28,17 @@ from typing import Any
 from bkgen.errors import Location, RenderError
 from bkgen.render import Manifest
 from bkgen.secrets import externalsecret
+from bkgen.secrets.masking import CREDENTIAL_NAME
 from bkgen.secrets.refs import SENTINEL, SecretRef, tokens_in
 
-CREDENTIAL = re.compile(
-    r"pass(word|wd)?|secret|token|private[-_.]?key|api[-_.]?key|credential|\.pem$|\.key$|^key$",
-    re.IGNORECASE,
-)
+# In a Secret's data a key is a credential when its name is one the review diff masks
+# (data keys are never references to a Secret), and also when it is a bare `key` or any
+# `pass…`.
+_ALSO_CREDENTIAL = re.compile(r"pass|^key$", re.IGNORECASE)
+
+
+def _credential(key: str) -> bool:
+    return bool(CREDENTIAL_NAME.search(key) or _ALSO_CREDENTIAL.search(key))
 
 
 class SecretError(RenderError):
@@ -136,7 +141,7 @@ def _secret(
     for key, text in sorted(values.items()):
         if key in carrying or text == "":
             continue
-        credential = text is None or bool(CREDENTIAL.search(key))
+        credential = text is None or _credential(key)
         if not carrying or credential:
             problems.append(Plaintext(name, key, source))
     if not carrying:
