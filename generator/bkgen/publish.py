@@ -18,8 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bkgen import __version__
-from bkgen.argocd import pins
+from bkgen import __version__, pin_tags
 from bkgen.diff import diff_trees, load_tree
 from bkgen.env_settings import EnvSettings
 from bkgen.errors import GitError, UsageError
@@ -243,13 +242,13 @@ def publish(
         _apply(rendered, checkout, path, envs)
         trees = [checkout / path / env for env in envs]
         if not _commit(checkout, path, envs, message):
-            tags = tuple(pins.ensure_tags(checkout, trees, push))
+            tags = tuple(pin_tags.ensure_tags(checkout, trees, push))
             return PublishResult(
                 False, "nothing to publish: the target already has this render", tags=tags
             )
         attempts = _push(checkout, target_branch, rendered, path, envs, message) if push else 0
         commit = git(["rev-parse", "HEAD"], checkout).strip()
-        tags = tuple(pins.ensure_tags(checkout, trees, push))
+        tags = tuple(pin_tags.ensure_tags(checkout, trees, push))
         return PublishResult(True, message.splitlines()[0], commit, attempts, tags)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -306,7 +305,7 @@ def _publish_here(
     finally:
         shutil.rmtree(backup, ignore_errors=True)
     # After the branch is final: the pins must name the commit that was pushed.
-    tags = tuple(pins.ensure_tags(root, [root / path / env for env in envs], push))
+    tags = tuple(pin_tags.ensure_tags(root, [root / path / env for env in envs], push))
     if not committed:
         return PublishResult(False, "nothing to publish: rendered/ is already committed", tags=tags)
     return PublishResult(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bkgen.argocd import pins
+from bkgen import pin_tags
 from bkgen.errors import GitError
 from bkgen.overlay import load_environment
 from bkgen.pipeline import build_tree
@@ -154,4 +154,4 @@ def test_a_tag_never_names_other_content(two_pinned: Path) -> None:
     git(two_pinned, "add", "-A")
     git(two_pinned, "commit", "-qm", "hand-edited render")
     with pytest.raises(GitError, match="does not hold the content of pin"):
-        pins.ensure_tags(two_pinned, [two_pinned / "rendered/dev"], push=False)
+        pin_tags.ensure_tags(two_pinned, [two_pinned / "rendered/dev"], push=False)
