@@ -81,23 +81,19 @@ def expected(catalog: Catalog, charts_dir: str) -> dict[str, OverlayFile]:
     return out
 
 
-def account(root: Path, env_dir: Path, catalog: Catalog, charts_dir: str) -> list[OverlayFile]:
-    """Classify every entry of `env_dir`; raise for the first one (by name) bkgen would ignore.
+def account(root: Path, env_dir: Path, catalog: Catalog, charts_dir: str) -> None:
+    """Raise for the first entry of `env_dir` (by name) bkgen would ignore.
 
     Hidden entries (`.gitkeep`, editor files) are skipped: git and editors own them.
     """
     known = expected(catalog, charts_dir)
-    found: list[OverlayFile] = []
     for path in sorted(env_dir.iterdir(), key=lambda p: p.name):
         if path.name.startswith("."):
             continue
         entry = known.get(path.name)
         is_dir = path.is_dir()
-        if entry is not None and (entry.kind in ("dir", "charts")) == is_dir:
-            found.append(entry)
-            continue
-        raise _unaccounted(root, path, is_dir, known, catalog)
-    return found
+        if entry is None or (entry.kind in ("dir", "charts")) != is_dir:
+            raise _unaccounted(root, path, is_dir, known, catalog)
 
 
 def _unaccounted(
