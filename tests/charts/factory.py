@@ -353,6 +353,16 @@ def _switch(values: object, path: tuple[str, ...] = ()) -> str | None:
     return None
 
 
+# CRDs an operator chart of the base suite ships in crds/ although no release needs them
+# through `provides` (PaaS3's app operator installs its BkApp and DomainGroupMapping kinds).
+OPERATOR_CRDS = {
+    "bkpaas-app-operator": (
+        "paas.bk.tencent.com/v1alpha2/BkApp",
+        "paas.bk.tencent.com/v1alpha1/DomainGroupMapping",
+    ),
+}
+
+
 def build_env_charts(project: Path, env_name: str, workdir: Path) -> dict[str, Path]:
     """A BlueKing-shaped chart for every chart release of `env_name` (catalog names, pinned
     versions), packaged per repository: {repository name: directory of archives}.
@@ -373,7 +383,7 @@ def build_env_charts(project: Path, env_name: str, workdir: Path) -> dict[str, P
             release.chart.name,
             env.versions[release.name],
             statefulset=release.chart.repo == "bitnami",
-            crds=release.provides,
+            crds=release.provides or OPERATOR_CRDS.get(release.chart.name, ()),
             quirky=release.name == "bk-cmdb",
             secret_switch=_switch(release_values(env, release).values),
         )

@@ -106,6 +106,12 @@ def test_pull_then_render_default_renders_every_chart_here_with_no_secret_value(
     assert (tree / "releases/bk-cmdb/ConfigMap_bk-cmdb-first.yaml").is_file()
     assert (tree / "releases/bk-cmdb/ConfigMap_bk-cmdb-second.yaml").is_file()
     # CRDs of the operator charts arrive; null optional fields are absent, as stored.
+    operator = tree / "releases/bkpaas-app-operator"
+    crds = sorted(p.name for p in operator.glob("CustomResourceDefinition_*.yaml"))
+    assert crds == [
+        "CustomResourceDefinition_bkapps.paas.bk.tencent.com.yaml",
+        "CustomResourceDefinition_domaingroupmappings.paas.bk.tencent.com.yaml",
+    ]
     assert b"annotations: null" not in b"".join(first.values())
 
     code, out = run("render", "default", "-q", "--root", str(root))
