@@ -25,7 +25,7 @@ from bkgen.argocd import pins, retain
 from bkgen.capabilities import api_versions
 from bkgen.catalog import Release
 from bkgen.charts.lock import ChartLock, read_lock
-from bkgen.charts.source import ChartSource, local_chart
+from bkgen.charts.source import ChartSource, account_charts, local_chart
 from bkgen.errors import Location, ValidationFailed, display_path
 from bkgen.hosts import hosts
 from bkgen.output import Placed, file_names, index, serialize
@@ -179,6 +179,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     """Everything for `rendered/<env>/`, in memory."""
     rendered: list[RenderedRelease] = []
     lock = read_lock(env.root, env.env_dir)
+    account_charts(env)
     charts = {r.name: chart_inputs(env, r, lock) for r in env.plan.releases if r.source == "chart"}
     checked = release_keys.check_environment(
         env, {name: (c.layers, c.source) for name, c in charts.items()}

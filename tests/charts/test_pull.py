@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -203,6 +204,8 @@ def test_tampered_cache_is_refused_at_render(
     victim.write_bytes(victim.read_bytes()[:-10] + b"0123456789")
     code, out = run("render", "dev", "--root", str(root))
     assert code == 1 and "cache is corrupt" in out
+    # The cache is outside the repository: the error names the lock entry that pins it.
+    assert re.search(r"^bkgen: overlays/dev/charts\.lock:\d+: render error: cached chart", out)
     assert not (root / "rendered/dev").exists()
 
 

@@ -15,7 +15,7 @@ from bkgen.cli import cli
 from bkgen.overlay import load_environment
 from bkgen.pipeline import build_tree, env_api_versions, render_release
 from bkgen.render.hooks import translate
-from tests.charts.factory import build_chart
+from tests.charts.factory import build_chart, package
 
 Project = Callable[..., Path]
 
@@ -183,6 +183,40 @@ def test_bad_chart_input_is_one_line_and_keeps_the_tree(
         assert "dbHost is required" in out
     assert _previous_tree(root) == before
     assert not [p for p in (root / "rendered").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("app-no-chart-yaml", "overlays/dev/charts/app: overlay error: chart directory without"),
+        ("typo", "overlays/dev/charts/apq: overlay error: bkgen does not read this chart: no "),
+        ("version", "overlays/dev/charts/app-1.9.0.tgz: overlay error: bkgen does not read this"),
+    ],
+)
+def test_a_chart_entry_no_render_reads_is_an_error_not_skipped(
+    make_project: Project, entry: str, expected: str
+) -> None:
+    root = make_project({"overlays/base/releases/app-values.yaml.j2": "existingSecret: s\n"})
+    charts = root / "overlays/dev/charts"
+    build_chart(charts, "app", "2.0.0")
+    (charts / "README.md").write_text("vendored charts\n")  # documentation is not a chart
+    assert run("render", "dev", "-q", "--root", str(root))[0] == 0
+    before = _previous_tree(root)
+    if entry == "app-no-chart-yaml":
+        (charts / "app/Chart.yaml").unlink()
+    elif entry == "typo":
+        (charts / "app").rename(charts / "apq")
+    else:
+        package(charts / "app", charts)
+        (charts / "app-2.0.0.tgz").rename(charts / "app-1.9.0.tgz")
+    code, out = run("render", "dev", "-q", "--root", str(root))
+    assert code == 2, out
+    assert out.count("\n") == 1 and out.startswith(f"bkgen: {expected}"), out
+    if entry == "typo":
+        assert "did you mean 'app'?" in out
+    if entry == "version":
+        assert "'app' is pinned to 2.0.0" in out
+    assert _previous_tree(root) == before
 
 
 def test_a_hook_with_dropped_and_unknown_phases_keeps_both_notes() -> None:

@@ -46,24 +46,26 @@ def has(digest: str, directory: Path | None = None) -> bool:
     return _path(directory or cache_dir(), digest).is_file()
 
 
-def read(digest: str, directory: Path | None = None) -> bytes | None:
+def read(digest: str, where: Location | None = None) -> bytes | None:
     """The archive with `digest`, or None when absent; a file whose bytes do not match is an
-    error (the cache was tampered with or truncated), never silently used."""
-    path = _path(directory or cache_dir(), digest)
+    error (the cache was tampered with or truncated), never silently used. `where`: the
+    charts.lock entry that pins it, which errors name (the cache is outside the repo)."""
+    path = _path(cache_dir(), digest)
     try:
         if path.stat().st_size > MAX_ARCHIVE_BYTES:
             raise RenderError(
-                f"cached chart is larger than {MAX_ARCHIVE_BYTES} bytes", location=Location(digest)
+                f"cached chart {digest} is larger than {MAX_ARCHIVE_BYTES} bytes", location=where
             )
         data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as err:
-        raise RenderError(f"cannot read the chart cache: {err.strerror}") from None
+        raise RenderError(f"cannot read the chart cache: {err.strerror}", location=where) from None
     actual = sha256_digest(data)
     if actual != digest:
         raise RenderError(
             f"cached chart {digest} has digest {actual}",
+            location=where,
             hint="the cache is corrupt: delete that file and run bkgen charts pull",
         )
     return data

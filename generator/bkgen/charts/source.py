@@ -23,6 +23,7 @@ from bkgen.charts import cache
 from bkgen.charts.lock import ChartLock, read_lock, require_fresh
 from bkgen.errors import Location, OverlayError, RenderError
 from bkgen.overlay import Environment
+from bkgen.suggest import did_you_mean
 
 CHART_HINT = "charts must be files inside the repository"
 MAX_CHART_FILES = 5000
@@ -80,7 +81,7 @@ def locate(env: Environment, release: Release, lock: ChartLock | None = None) ->
         return ChartSource(env.shown(chart_dir), directory=chart_dir)
     if entry is None:
         return None
-    cached = cache.read(entry.digest)
+    cached = cache.read(entry.digest, lock.at(release.name))
     if cached is None:
         # Locked but absent: rendering it through Argo CD instead would make the tree
         # depend on this machine's cache. The lock says "render here"; so must every render.
@@ -91,6 +92,57 @@ def locate(env: Environment, release: Release, lock: ChartLock | None = None) ->
             hint=f"bkgen charts pull {env.name} (BKGEN_CHART_CACHE moves the cache)",
         )
     return ChartSource(f"{release.chart.name}-{version}.tgz ({entry.digest[:19]})", archive=cached)
+
+
+def account_charts(env: Environment) -> None:
+    """Raise for an entry of the env's charts/ that no render would read.
+
+    Without this a typo (`bk-cmbd/`), an archive of another version, or a chart directory
+    that lost its Chart.yaml is skipped, and the locked chart, or Argo CD, renders instead.
+    """
+    directory = env.settings.charts_dir
+    if not directory.is_dir():
+        return
+    wanted: dict[str, str] = {}  # entry name -> release
+    for release in env.plan.releases:
+        if release.chart is not None:
+            version = env.versions[release.name]
+            for name in (release.chart.name, f"{release.chart.name}-{version}.tgz"):
+                wanted[name] = release.name
+            wanted[f"{release.chart.name}-{version.removeprefix('v')}.tgz"] = release.name
+    off = {
+        r.chart.name: n
+        for n, r in env.catalog.releases.items()
+        if r.chart is not None and n in env.plan.disabled
+    }
+    for entry in sorted(directory.iterdir(), key=lambda p: p.name):
+        name = entry.name
+        if name.startswith(".") or name.upper().startswith("README"):
+            continue
+        where = Location(env.shown(entry))
+        if env.settings.charts_mode == "remote":
+            raise OverlayError(
+                "charts.mode is remote: Argo CD renders every chart, this one is never read",
+                location=where,
+                hint="remove it, or set charts.mode: auto to render vendored charts here",
+            )
+        if name in wanted:
+            if entry.is_dir() and not (entry / "Chart.yaml").is_file():
+                raise OverlayError("chart directory without Chart.yaml", location=where)
+            continue
+        chart = name.removesuffix(".tgz").rsplit("-", 1)[0] if name.endswith(".tgz") else name
+        owner = wanted.get(chart)
+        hint: str | None
+        if owner is not None:
+            why = f"'{owner}' is pinned to {env.versions[owner]}, not this archive's version"
+            hint = f"bkgen bump {owner} VERSION, or remove the archive"
+        elif chart in off:
+            why = f"'{off[chart]}' is off in this environment ({env.plan.disabled[off[chart]]})"
+            hint = "remove it"
+        else:
+            why = "no chart release of this environment uses it"
+            hint = did_you_mean(name, sorted(wanted), "names: <chart>/ or <chart>-<version>.tgz")
+        raise OverlayError(f"bkgen does not read this chart: {why}", location=where, hint=hint)
 
 
 def confined_copy(env: Environment, chart_dir: Path, dest: Path) -> Path:
