@@ -20,31 +20,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bkgen import __version__, argocd, confine, postprocess, release_keys
+from bkgen import __version__, argocd, confine, postprocess
 from bkgen.argocd import pins, retain
-from bkgen.capabilities import api_versions
-from bkgen.catalog import Release
 from bkgen.charts.lock import ChartLock, read_lock
 from bkgen.charts.source import ChartSource, account_charts, local_chart
 from bkgen.errors import Location, ValidationFailed, display_path
-from bkgen.hosts import hosts
 from bkgen.output import Placed, file_names, index, serialize
-from bkgen.overlay import (
+from bkgen.overlay import release_keys
+from bkgen.overlay.capabilities import api_versions
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.hosts import hosts
+from bkgen.overlay.load import (
     Environment,
     load_environment,
     release_layers,
     release_namespace,
     require_environment,
 )
+from bkgen.overlay.merge import Layer, merge_layers
 from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
-from bkgen.render import templates as template_renderer
+from bkgen.render import manifest_templates as template_renderer
 from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_in, write_tree
 from bkgen.secrets.diagnose import diagnose
 from bkgen.secrets.refs import restore, substitute
 from bkgen.secrets.scan import Diagnosis, Plaintext, process, refuse_for_argocd
 from bkgen.validate import ValidateSettings, env_policy, validate_files
-from bkgen.values import Layer, merge_layers
 from bkgen.workflows import StepSpec, render_step
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from bkgen.overlay import load_environment
+from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree
 from bkgen.validate import ValidateSettings, validate_paths
 

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
-from bkgen import pin_tags
 from bkgen.errors import GitError
-from bkgen.overlay import load_environment
+from bkgen.gitops import pin_tags
+from bkgen.gitops.publish import publish
+from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree
-from bkgen.publish import publish
 from tests.gitops.conftest import git, git_identity
 
 __all__ = ["git_identity"]  # the fixture, for this module

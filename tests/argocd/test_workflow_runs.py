@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bkgen.errors import RenderError
-from bkgen.overlay import load_environment
+from bkgen.overlay.load import load_environment
 from bkgen.workflows import StepSpec, render_step
 from bkgen.workflows.compile import FAILED_RUN_TTL
 

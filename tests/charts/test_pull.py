@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bkgen.cli import cli
-from bkgen.overlay import load_environment
+from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree
 from tests.charts.factory import build_chart, package
 from tests.charts.servers import HelmRepository, OCIRegistry

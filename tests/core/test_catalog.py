@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bkgen.catalog import Catalog, Release, check_graph, plan
 from bkgen.errors import CatalogError
+from bkgen.overlay.catalog import Catalog, Release
+from bkgen.overlay.waves import check_graph, plan
 
 
 def _catalog(

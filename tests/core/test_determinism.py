@@ -15,7 +15,7 @@ Project = Callable[..., Path]
 _DIGEST = """
 import hashlib, sys
 from pathlib import Path
-from bkgen.overlay import load_environment
+from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree
 tree = build_tree(load_environment(Path(sys.argv[1]), "dev"))
 h = hashlib.sha256()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bkgen.cli import cli
 from bkgen.errors import OverlayError, TemplateError
-from bkgen.overlay import load_environment, release_values
+from bkgen.overlay.load import load_environment, release_values
 from bkgen.suggest import closest, closest_key_path
 
 Project = Callable[..., Path]

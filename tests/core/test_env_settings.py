@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from bkgen.cli import cli
 from bkgen.errors import OverlayError, UsageError
-from bkgen.kubeversion import BUNDLED
-from bkgen.overlay import load_environment
+from bkgen.kube.versions import BUNDLED
+from bkgen.overlay.load import load_environment
 
 Project = Callable[..., Path]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bkgen.overlay_files import KNOWN_DIRS, KNOWN_FILES
+from bkgen.overlay.files import KNOWN_DIRS, KNOWN_FILES
 
 SECTION = "## Adding an environment"
 _FENCE = re.compile(r"^```(\S*)(?:\s+file=(\S+))?\s*$")

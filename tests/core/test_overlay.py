@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bkgen.cli import cli
 from bkgen.errors import CatalogError, OverlayError, TemplateError, UsageError
-from bkgen.overlay import load_environment, release_values
+from bkgen.overlay.load import load_environment, release_values
 
 Project = Callable[..., Path]
 

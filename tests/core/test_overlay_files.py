@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from bkgen.cli import cli
 from bkgen.errors import OverlayError
-from bkgen.overlay import load_environment
-from bkgen.overlay_files import KNOWN_FILES, expected
+from bkgen.overlay.files import KNOWN_FILES, expected
+from bkgen.overlay.load import load_environment
 
 Project = Callable[..., Path]
 

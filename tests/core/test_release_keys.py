@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bkgen import release_keys
-from bkgen.catalog import Release
 from bkgen.cli import cli
 from bkgen.errors import Notice, OverlayError
-from bkgen.overlay import Environment, load_environment
+from bkgen.overlay import release_keys
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment, load_environment
 from bkgen.pipeline import chart_inputs
 
 Project = Callable[..., Path]

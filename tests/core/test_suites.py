@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bkgen.cli import cli
 from bkgen.errors import OverlayError
-from bkgen.overlay import load_environment
+from bkgen.overlay.load import load_environment
 
 Project = Callable[..., Path]
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bkgen.values import (
+from bkgen.overlay.merge import (
     Layer,
     format_key_path,
     lookup,

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from bkgen.cli import cli
-from bkgen.editing import bump, set_values
 from bkgen.errors import OverlayError, UsageError
-from bkgen.overlay import load_environment
+from bkgen.overlay.editing import bump, set_values
+from bkgen.overlay.load import load_environment
 
 
 @pytest.fixture

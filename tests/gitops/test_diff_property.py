@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bkgen.diff import diff_trees, load_tree
-from bkgen.diff.engine import segment
+from bkgen.diff.compare import segment
+from bkgen.diff.formats import RENDERERS, DiffReport, RenderOptions
 from bkgen.diff.model import Key, Resource
-from bkgen.diff.renderers import RENDERERS, DiffReport, RenderOptions
 from tests.conftest import REPO
 
 _EXTRA = {

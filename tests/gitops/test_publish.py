@@ -87,7 +87,7 @@ def test_failed_render_leaves_everything_as_it_was(project: Path, tmp_path: Path
 _PUBLISH = """
 import sys
 from pathlib import Path
-from bkgen.publish import publish
+from bkgen.gitops.publish import publish
 result = publish(Path(sys.argv[1]), ["default"], sys.argv[2], "main", "envs", push=True, for_target=True)
 print(result.committed, result.attempts)
 """
@@ -182,7 +182,7 @@ def test_rejected_push_leaves_branch_and_tree_as_they_were(project: Path, tmp_pa
 
 
 def test_normalised_urls() -> None:
-    from bkgen.publish import normalise_url
+    from bkgen.gitops.publish import normalise_url
 
     same = [
         "https://git.example.com/blueking/bkce7-gitops.git",

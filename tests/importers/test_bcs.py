@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bkgen.overlay import load_environment
+from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree, render_one
 from tests.importers.conftest import run
 

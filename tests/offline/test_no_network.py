@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from bkgen.jsonschemas import (
+from bkgen.kube.compile_schema import (
     RemoteSchemaRefused,
     compile_native,
     compile_python,

@@ -10,7 +10,7 @@ import helm_python
 import pytest
 
 from bkgen.errors import RenderError
-from bkgen.overlay import load_environment
+from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree, render_release
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM
 

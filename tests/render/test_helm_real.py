@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bkgen.capabilities import builtin_api_versions
 from bkgen.cli import cli
-from bkgen.overlay import load_environment
+from bkgen.overlay.capabilities import builtin_api_versions
+from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree, env_api_versions, render_release
 from bkgen.render.hooks import translate
 from tests.charts.factory import build_chart, package

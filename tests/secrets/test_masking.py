@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bkgen.diff.engine import compare
+from bkgen.diff.compare import compare
 from bkgen.secrets.masking import MASK, credential_key, mask_resource, mask_text
 
 

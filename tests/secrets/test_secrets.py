@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from bkgen.cli import cli
 from bkgen.errors import OverlayError
-from bkgen.overlay import load_environment
+from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree
 from bkgen.secrets.refs import sentinel_for
 from bkgen.secrets.scan import SecretError

@@ -9,7 +9,7 @@ import pytest
 
 from bkgen.errors import UsageError
 from bkgen.validate import ValidateSettings, validate_paths
-from bkgen.validate.schemas import SchemaStore
+from bkgen.validate.object_schemas import SchemaStore
 from tests.validate.conftest import Check, rules
 
 

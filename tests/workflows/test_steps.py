@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bkgen.overlay import load_environment, release_namespace
+from bkgen.overlay.load import load_environment, release_namespace
 from bkgen.validate import ValidateSettings, validate_paths
 from bkgen.workflows import StepSpec, list_steps, render_step
 from bkgen.yamlio import dump

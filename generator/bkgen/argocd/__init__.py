@@ -16,8 +16,8 @@ from typing import Any
 from bkgen.argocd.apps import app_name, application, folder, root, root_name
 from bkgen.argocd.health import APPLICATION_HEALTH_LUA, argocd_cm
 from bkgen.argocd.project import API, project
-from bkgen.catalog import Release
-from bkgen.overlay import Environment
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment
 from bkgen.render import RenderedRelease
 
 __all__ = [

@@ -22,9 +22,9 @@ from typing import Any
 from bkgen.argocd import pins
 from bkgen.argocd.project import API
 from bkgen.argocd.project import labels as project_labels
-from bkgen.catalog import Release
 from bkgen.charts.source import repository_url
-from bkgen.overlay import Environment, release_namespace
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, RenderedRelease
 
 FINALIZER = "resources-finalizer.argocd.argoproj.io"

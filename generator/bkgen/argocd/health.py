@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bkgen.overlay import Environment
+from bkgen.overlay.load import Environment
 
 CM_KEY = "resource.customizations.health.argoproj.io_Application"
 

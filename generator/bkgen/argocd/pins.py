@@ -7,7 +7,7 @@ changes, and the root applies Application specs wave by wave, waiting (through t
 health check in `health.py`) for each wave to be Synced to its new spec. The name is
 derived from the rendered bytes, so rendering stays deterministic and `bkgen check`
 keeps working; `bkgen publish` creates the tags on the commit that holds the files
-(`bkgen.pin_tags`). This module is pure, like the rest of the package.
+(`bkgen.gitops.pin_tags`). This module is pure, like the rest of the package.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bkgen.charts.source import repository_url
-from bkgen.overlay import Environment, release_namespace
+from bkgen.overlay.load import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, RenderedRelease
 
 API = "argoproj.io/v1alpha1"

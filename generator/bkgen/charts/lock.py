@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bkgen.errors import Location, OverlayError, display_path
-from bkgen.schemacheck import check
+from bkgen.overlay.file_schemas import check
 from bkgen.yamlio import load_file, position
 
 LOCK_NAME = "charts.lock"

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from bkgen.atomic_file import replace_file
 from bkgen.charts import cache
+from bkgen.charts.download import ChartFetchError, Request, fetch
 from bkgen.charts.lock import ChartLock, LockEntry, read_lock, render_lock, stale_reason
-from bkgen.charts.repositories import ChartFetchError, Request, fetch
 from bkgen.charts.source import repository_url
 from bkgen.errors import Location, OutputError, OverlayError
-from bkgen.overlay import Environment, load_environment
+from bkgen.overlay.load import Environment, load_environment
 
 CACHED = "cached"
 DOWNLOADED = "downloaded"

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bkgen import confine
-from bkgen.catalog import Release
 from bkgen.charts import cache
 from bkgen.charts.lock import ChartLock, read_lock, require_fresh
 from bkgen.errors import Location, OverlayError, RenderError
-from bkgen.overlay import Environment
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment
 from bkgen.suggest import did_you_mean
 
 CHART_HINT = "charts must be files inside the repository"

@@ -19,7 +19,7 @@ from typing import NoReturn, ParamSpec, TypeVar
 import click
 
 from bkgen.errors import EXIT_USAGE, BkgenError, UsageError, display_path
-from bkgen.overlay import list_environments, require_environment
+from bkgen.overlay.load import list_environments, require_environment
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -17,10 +17,10 @@ from bkgen.cli._common import (
     project_root,
     root_option,
 )
-from bkgen.diff.renderers import MARKDOWN_LIMIT, RENDERERS, DiffReport, RenderOptions
-from bkgen.diff.review import compare_dirs, compare_refs, freshness, strays
+from bkgen.diff.formats import MARKDOWN_LIMIT, RENDERERS, DiffReport, RenderOptions
+from bkgen.diff.sources import compare_dirs, compare_refs, freshness, strays
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError, display_path
-from bkgen.overlay import list_environments
+from bkgen.overlay.load import list_environments
 from bkgen.workflows.trusted import steps_at
 
 

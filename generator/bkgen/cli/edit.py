@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from bkgen.cli._common import handle_errors, project_root, root_option
-from bkgen.editing import bump as bump_version
-from bkgen.editing import set_values
 from bkgen.errors import display_path
+from bkgen.overlay.editing import bump as bump_version
+from bkgen.overlay.editing import set_values
 
 
 @click.command(name="set")

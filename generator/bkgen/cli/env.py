@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bkgen.cli._common import handle_errors, project_root, root_option
-from bkgen.newenv import create_environment
+from bkgen.overlay.new_env import create_environment
 
 
 @click.group(name="env")

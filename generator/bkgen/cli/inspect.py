@@ -7,19 +7,18 @@ from typing import Any
 
 import click
 
-from bkgen import bcs_vars
-from bkgen import graph as graph_module
-from bkgen import hosts as hosts_module
-from bkgen.catalog import Release
 from bkgen.charts.source import local_chart
 from bkgen.cli._common import handle_errors, ip_address, output_option, project_root, root_option
 from bkgen.errors import UsageError
-from bkgen.overlay import Environment, load_environment, release_values
-from bkgen.provenance import Step, steps
+from bkgen.overlay import bcs_variables, wave_graph
+from bkgen.overlay import hosts as hosts_module
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment, load_environment, release_values
+from bkgen.overlay.merge import KeyPath, Merged, Origin, format_key_path, lookup, parse_key_path
+from bkgen.overlay.provenance import Step, steps
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, MODE_TEMPLATES, MODE_WORKFLOW
 from bkgen.secrets.masking import mask_text, mask_value, path_sensitive
 from bkgen.suggest import closest_key_path, did_you_mean
-from bkgen.values import KeyPath, Merged, Origin, format_key_path, lookup, parse_key_path
 from bkgen.yamlio import dump
 
 
@@ -107,9 +106,7 @@ def catalog(env: str, output: str, releases: tuple[str, ...], root: str | None) 
 def graph(env: str, output: str, root: str | None) -> None:
     """The needs graph of ENV grouped by sync-wave, as Mermaid or Graphviz dot."""
     plan = load_environment(project_root(root), env).plan
-    click.echo(
-        graph_module.mermaid(plan) if output == "mermaid" else graph_module.dot(plan), nl=False
-    )
+    click.echo(wave_graph.mermaid(plan) if output == "mermaid" else wave_graph.dot(plan), nl=False)
 
 
 @click.command()
@@ -165,8 +162,8 @@ def explain(env: str, release: str, key: str, output: str, root: str | None) -> 
         entry = _release(environment, release)
         if entry.template_set is not None:  # BCS variables per instance, by scope
             tset = environment.template_sets[entry.template_set]
-            registry = bcs_vars.registry_setting(environment.values)
-            for line in bcs_vars.explain(tset, environment.bcs, registry, key):
+            registry = bcs_variables.registry_setting(environment.values)
+            for line in bcs_variables.explain(tset, environment.bcs, registry, key):
                 click.echo(mask_text(line))
             return
         merged = release_values(environment, entry)

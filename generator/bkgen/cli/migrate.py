@@ -11,11 +11,11 @@ import click
 from bkgen.atomic_file import replace_file
 from bkgen.cli._common import exit_with, handle_errors, project_root, root_option
 from bkgen.errors import EXIT_FAILURE, UsageError, display_path
-from bkgen.kubeversion import normalize_version
+from bkgen.kube.versions import normalize_version
 from bkgen.migrate import FileResult, manifest_files, migrate_files
-from bkgen.overlay import list_environments, load_environment
+from bkgen.overlay.load import list_environments, load_environment
+from bkgen.overlay.templatesets import SETS_DIR
 from bkgen.suggest import did_you_mean
-from bkgen.templateset import SETS_DIR
 
 
 def _targets(base: Path, names: tuple[str, ...]) -> tuple[list[Path], str | None]:

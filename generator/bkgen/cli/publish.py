@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bkgen.cli._common import check_envs, handle_errors, project_root, root_option
-from bkgen.publish import publish as publish_envs
+from bkgen.gitops.publish import publish as publish_envs
 
 
 @click.command()

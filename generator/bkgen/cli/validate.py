@@ -11,7 +11,7 @@ import click
 
 from bkgen.cli._common import exit_with, handle_errors, output_option, project_root, root_option
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
-from bkgen.overlay import list_environments
+from bkgen.overlay.load import list_environments
 from bkgen.suggest import did_you_mean
 from bkgen.validate import (
     SCHEMA_ONLY,
@@ -21,8 +21,8 @@ from bkgen.validate import (
     validate_paths,
 )
 from bkgen.validate.findings import SEVERITIES, Report
+from bkgen.validate.formats import REPORTERS, summary_line
 from bkgen.validate.kubeconform import run_kubeconform
-from bkgen.validate.reporters import REPORTERS, summary_line
 from bkgen.yamlio import load_file
 
 

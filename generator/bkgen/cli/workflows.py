@@ -8,7 +8,7 @@ import click
 
 from bkgen.cli._common import handle_errors, project_root, root_option
 from bkgen.errors import UsageError
-from bkgen.overlay import Environment, load_environment, release_namespace
+from bkgen.overlay.load import Environment, load_environment, release_namespace
 from bkgen.pipeline import step_facts
 from bkgen.workflows import StepSpec, list_steps, load_step, render_step
 from bkgen.workflows.compile import load_module

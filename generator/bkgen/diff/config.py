@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bkgen.diff.engine import DEFAULT_IGNORE
+from bkgen.diff.compare import DEFAULT_IGNORE
 from bkgen.yamlio import load_file
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bkgen.diff.engine import Change, ResourceDiff, TreeDiff
+from bkgen.diff.compare import Change, ResourceDiff, TreeDiff
 from bkgen.diff.model import Resource
 from bkgen.secrets.masking import mask_lines, mask_resource, mask_value, worth_masking
 from bkgen.yamlio import dump

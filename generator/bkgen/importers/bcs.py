@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from bkgen import confine
-from bkgen.bcs_vars import SYSTEM, references
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
-from bkgen.overlay import load_environment, require_environment
+from bkgen.overlay.bcs_variables import SYSTEM, references
+from bkgen.overlay.load import load_environment, require_environment
+from bkgen.overlay.templatesets import MANIFEST_SUFFIXES, SCOPES, SETS_DIR
 from bkgen.render import templatesets as renderer
-from bkgen.templateset import MANIFEST_SUFFIXES, SCOPES, SETS_DIR
 from bkgen.yamlio import load_text, position, to_plain, yaml_files
 
 VARIABLES_FILES = ("variables.yaml", "variables.yml")

@@ -24,10 +24,10 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from bkgen.kube.deprecations import lookup, removed
 from bkgen.migrate import apps, networking, simple
 from bkgen.migrate._edit import Unconvertible
 from bkgen.migrate.simple import Converter
-from bkgen.validate.rules.deprecated_api import lookup, removed
 from bkgen.yamlio import dump_round_trip, round_trip, yaml_files
 
 CONVERSIONS: dict[tuple[str, str], tuple[str, Converter]] = {

@@ -6,7 +6,7 @@ pinned would make the committed tree lie. Nothing is downloaded here.
 
 Capabilities follow the environment: `.Capabilities.KubeVersion` is the env's kubeVersion
 and `.Capabilities.APIVersions` holds the Kubernetes built-ins of that version plus the
-API versions the env's releases provide (see `capabilities.py`). Helm's own warnings
+API versions the env's releases provide (see `overlay/capabilities.py`). Helm's own warnings
 (`skipped value for …: Not a table`) are written by the Go runtime to the process's stderr;
 they are captured per release and reported in the render summary instead.
 """
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bkgen.catalog import Release
 from bkgen.charts.source import ChartSource, confined_copy
 from bkgen.errors import Location, RenderError
-from bkgen.overlay import Environment, release_namespace
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, Manifest, RenderedRelease
 from bkgen.render.documents import split_documents
 from bkgen.render.hooks import translate

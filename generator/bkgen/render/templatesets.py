@@ -18,16 +18,17 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from bkgen import confine, kube_types
-from bkgen.bcs_vars import Resolved, references, registry_setting, resolve, substitute
-from bkgen.catalog import Release
+from bkgen import confine
 from bkgen.errors import Location, OverlayError, TemplateError
-from bkgen.overlay import Environment
+from bkgen.kube import field_types
+from bkgen.overlay.bcs_variables import Resolved, references, registry_setting, resolve, substitute
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment
+from bkgen.overlay.merge import format_key_path
+from bkgen.overlay.templatesets import Instance, TemplateSet
 from bkgen.postprocess import CLUSTER_SCOPED
 from bkgen.render import MODE_TEMPLATES, Manifest, RenderedRelease
 from bkgen.render.documents import check_object
-from bkgen.templateset import Instance, TemplateSet
-from bkgen.values import format_key_path
 from bkgen.yamlio import to_plain
 
 # A line whose whole value is one variable: `key: {{X}}`, `- {{X}}`, optionally quoted.
@@ -82,9 +83,9 @@ def _check_types(
         match = _WHOLE.match(lines[number - 1]) if number <= len(lines) else None
         if match is None or match.group(2) not in values:
             continue
-        allowed = kube_types.expected_types(api, kind, path, kube_version)
+        allowed = field_types.expected_types(api, kind, path, kube_version)
         plain = to_plain(value)
-        if allowed is None or kube_types.fits(plain, allowed):
+        if allowed is None or field_types.fits(plain, allowed):
             continue
         key = match.group(2)
         where = format_key_path(tuple(str(p) for p in path))
@@ -97,7 +98,7 @@ def _check_types(
         )
         raise TemplateError(
             f"variable {key} = {plain!r} (instance '{instance.namespace}') is a "
-            f"{kube_types.json_type(plain)}, but {kind} {where} expects {want}",
+            f"{field_types.json_type(plain)}, but {kind} {where} expects {want}",
             location=Location(source, number, lines[number - 1].find("{{") + 1),
             hint=hint,
         )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import UsageError, display_path
-from bkgen.kubeversion import normalize_version
+from bkgen.kube.versions import normalize_version
 from bkgen.suggest import did_you_mean
 from bkgen.validate import engine, loader
 from bkgen.validate.findings import SEVERITIES, Finding, Report

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import BkgenError
+from bkgen.kube import deprecations as deprecated
 from bkgen.secrets.masking import mask_message, path_sensitive
 from bkgen.validate import loader
 from bkgen.validate.findings import Finding
+from bkgen.validate.object_schemas import SchemaStore, crd_schemas
 from bkgen.validate.rules import RuleContext, run_resource_rules
-from bkgen.validate.rules import deprecated_api as deprecated
 from bkgen.validate.rules._facts import extract
-from bkgen.validate.schemas import SchemaStore, crd_schemas
 
 MAX_SCHEMA_ERRORS = 20  # per document: the first few say what is wrong
 BATCH = 400  # documents per task: big enough to amortise pickling, small enough to balance

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bkgen.errors import UsageError
-from bkgen.gitops import resolve_ref, tree_at
+from bkgen.gitops.git import resolve_ref, tree_at
 
 
 @contextmanager

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bkgen.diff.model import VALUES_GROUP, Key, Resource, mapping, metadata
+from bkgen.overlay.merge import lookup
 from bkgen.secrets.masking import child_sensitive, is_secret
-from bkgen.values import lookup
 
 _MISSING: Any = object()
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")

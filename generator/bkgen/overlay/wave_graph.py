@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bkgen.catalog import Plan
+from bkgen.overlay.waves import Plan
 
 
 def _node_id(name: str) -> str:

@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bkgen.kubeversion import bundled_dir, definitions, file_stem
-from bkgen.validate.rules.deprecated_api import lookup as deprecated_lookup
+from bkgen.kube.deprecations import lookup as deprecated_lookup
+from bkgen.kube.versions import bundled_dir, definitions, file_stem
 
 
 @cache

@@ -20,13 +20,13 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScala
 
 from bkgen.atomic_file import replace_file
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
-from bkgen.overlay import (
+from bkgen.overlay.load import (
     list_environments,
     load_catalog,
     load_environment,
     require_environment,
 )
-from bkgen.values import format_key_path, parse_key_path
+from bkgen.overlay.merge import format_key_path, parse_key_path
 from bkgen.yamlio import dump_round_trip, round_trip
 
 VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bkgen.errors import Location, OverlayError, TemplateError
-from bkgen.templateset import BcsSettings, Instance, Setting, TemplateSet
-from bkgen.values import Merged
+from bkgen.overlay.merge import Merged
+from bkgen.overlay.templatesets import BcsSettings, Instance, Setting, TemplateSet
 
 VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 

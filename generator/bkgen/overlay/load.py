@@ -23,16 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from bkgen import confine
-from bkgen.bcs_vars import helm_values, registry_setting
-from bkgen.catalog import Catalog, ChartRef, Plan, Release, plan
-from bkgen.env_settings import EnvSettings, read_settings
+from bkgen.engines.jinja_sandbox import render_template
 from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
-from bkgen.overlay_files import account
-from bkgen.schemacheck import check
-from bkgen.secrets.refs import SecretRef, substitute
-from bkgen.suggest import closest_key_path, did_you_mean
-from bkgen.suites import apply_switches
-from bkgen.templateset import (
+from bkgen.overlay.bcs_variables import helm_values, registry_setting
+from bkgen.overlay.catalog import Catalog, ChartRef, Release
+from bkgen.overlay.file_schemas import check
+from bkgen.overlay.files import account
+from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
+from bkgen.overlay.settings import EnvSettings, read_settings
+from bkgen.overlay.suites import apply_switches
+from bkgen.overlay.templatesets import (
     BcsSettings,
     TemplateSet,
     instance_namespaces,
@@ -40,8 +40,9 @@ from bkgen.templateset import (
     load_template_sets,
     with_template_sets,
 )
-from bkgen.templating import render_template
-from bkgen.values import KeyPath, Layer, Merged, format_key_path, merge_layers
+from bkgen.overlay.waves import Plan, plan
+from bkgen.secrets.refs import SecretRef, substitute
+from bkgen.suggest import closest_key_path, did_you_mean
 from bkgen.yamlio import load_file, load_text, position, to_plain
 
 ENV_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")

@@ -4,7 +4,7 @@ Lookup order: CRDs found in the validated tree itself, the project's
 `schemas/crds/`, extra `--schema-location`s, then the Kubernetes schemas bundled
 with the `kubernetes-validate` package for the target version (strict sets
 reject unknown fields). Every schema is compiled once per process with
-jsonschema-rs through `bkgen.jsonschemas`, which refuses every retrieval: nothing is
+jsonschema-rs through `bkgen.kube.compile_schema`, which refuses every retrieval: nothing is
 ever fetched over the network.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import UsageError, display_path
-from bkgen.jsonschemas import compile_native
-from bkgen.kubeversion import (
+from bkgen.kube.compile_schema import compile_native
+from bkgen.kube.versions import (
     BUNDLED,
     bundled_dir,
     definitions,

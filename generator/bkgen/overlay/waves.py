@@ -1,7 +1,6 @@
-"""Releases, suites and the dependency graph that orders them into sync-waves.
+"""The sync-wave plan: which releases of an environment deploy, and in which wave.
 
-The catalog is data (`overlays/base/catalog.yaml`); this module turns it into
-`Release` values and computes waves. Ordering rules, in priority:
+Ordering rules, in priority:
 
 1. a release is in a strictly later wave than everything it `needs`;
 2. `seq` groups (the runbook's helmfile `-l seq=...` batches) come in catalog order:
@@ -18,60 +17,10 @@ are dropped and reported: the consumer then points at the external service.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from bkgen.errors import CatalogError, Location
-
-SOURCE_KINDS = ("chart", "templates", "workflow")
-
-
-@dataclass(frozen=True)
-class ChartRef:
-    repo: str
-    repo_url: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Release:
-    """One catalog entry: a Helm chart, a set of owned templates, or an imperative step."""
-
-    name: str
-    source: str  # one of SOURCE_KINDS
-    namespace: str
-    suite: str
-    seq: str
-    needs: tuple[str, ...] = ()
-    domains: tuple[str, ...] = ()
-    description: str = ""
-    chart: ChartRef | None = None
-    templates: str | None = None  # directory under overlays/base/templates/
-    template_set: str | None = None  # BCS template set: overlays/<env>/templatesets/<name>/
-    workflow: str | None = None  # module under argo/
-    params: Mapping[str, Any] = field(default_factory=dict)
-    enabled_by: str | None = None  # dotted key in the global values
-    server_side_apply: bool = False
-    line: int | None = None  # where the entry starts in catalog.yaml
-    provides: tuple[str, ...] = ()  # group/version/Kind of the CRDs it installs
-
-
-@dataclass(frozen=True)
-class Catalog:
-    repositories: Mapping[str, str]
-    seq_order: tuple[str, ...]
-    suites: Mapping[str, str]
-    releases: Mapping[str, Release]
-    source: str = "overlays/base/catalog.yaml"
-    prerequisites: tuple[str, ...] = ()  # group/version/Kind present before any release
-    platform: str = ""  # e.g. "BlueKing 7.1"
-    kube_versions: tuple[str, str] | None = None  # (min, max) Kubernetes the platform supports
-    # dotted global-values key -> (group/version/Kind its charts create, line in catalog.yaml)
-    switches: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
-
-    def at(self, name: str) -> Location:
-        release = self.releases.get(name)
-        return Location(self.source, release.line if release else None)
+from bkgen.errors import CatalogError
+from bkgen.overlay.catalog import Catalog, Release
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bkgen.overlay import Environment
+from bkgen.overlay.load import Environment
 
 INGRESS_IP_PLACEHOLDER = "$IP1"
 

@@ -13,12 +13,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from bkgen.diff.compare import TreeDiff, diff_trees
 from bkgen.diff.config import ignore_patterns
-from bkgen.diff.engine import TreeDiff, diff_trees
+from bkgen.diff.formats import DiffReport
 from bkgen.diff.model import Key, Resource, load_tree
-from bkgen.diff.renderers import DiffReport
-from bkgen.gitops import default_base, resolve_ref, tree_at
-from bkgen.overlay import list_environments
+from bkgen.gitops.git import default_base, resolve_ref, tree_at
+from bkgen.overlay.load import list_environments
 from bkgen.pipeline import render_env_to
 
 

@@ -17,7 +17,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from bkgen.errors import Location, OverlayError, display_path
-from bkgen.jsonschemas import compile_python, iter_python_errors
+from bkgen.kube.compile_schema import compile_python, iter_python_errors
 from bkgen.suggest import closest
 from bkgen.yamlio import position, to_plain
 

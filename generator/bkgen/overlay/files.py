@@ -6,7 +6,7 @@ simply not happen. So every entry of `overlays/<env>/` must be one of `KNOWN_FIL
 known directory, or a values layer of a chart release of the catalog; anything else is an
 `OverlayError` naming the file, with the name the user most likely meant.
 
-This module only classifies names; reading the files is `overlay.py`, `templateset.py` and
+This module only classifies names; reading the files is `load.py`, `templatesets.py` and
 `charts/`. It does not look inside `templatesets/` or the charts directory (their owners
 check those), and it does not follow or judge symlinks.
 """
@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bkgen.catalog import Catalog
 from bkgen.charts.lock import LOCK_NAME
 from bkgen.errors import Location, OverlayError, display_path
+from bkgen.overlay.catalog import Catalog
+from bkgen.overlay.templatesets import SETS_DIR
 from bkgen.suggest import closest
-from bkgen.templateset import SETS_DIR
 
 VALUES_SUFFIX = "-values.yaml.j2"
 CUSTOM_VALUES_SUFFIX = "-custom-values.yaml.j2"

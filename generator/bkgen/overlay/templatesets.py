@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bkgen.catalog import Catalog, Release
 from bkgen.errors import CatalogError, Location, OverlayError, display_path
-from bkgen.schemacheck import check
+from bkgen.overlay.catalog import Catalog, Release
+from bkgen.overlay.file_schemas import check
 from bkgen.suggest import did_you_mean
 from bkgen.yamlio import YAML_SUFFIXES, load_file, position, to_plain, yaml_files
 

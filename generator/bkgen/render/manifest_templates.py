@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bkgen import confine
-from bkgen.catalog import Release
+from bkgen.engines.jinja_sandbox import render_template
 from bkgen.errors import Location, OverlayError
-from bkgen.overlay import Environment, template_context
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment, template_context
 from bkgen.render import MODE_TEMPLATES, RenderedRelease, templatesets
 from bkgen.render.documents import split_documents
-from bkgen.templating import render_template
 
 
 def render(env: Environment, release: Release) -> RenderedRelease:

@@ -18,12 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bkgen import __version__, pin_tags
+from bkgen import __version__
 from bkgen.diff import diff_trees, load_tree
-from bkgen.env_settings import EnvSettings
 from bkgen.errors import GitError, UsageError
-from bkgen.gitops import git, run_git
-from bkgen.overlay import Environment, load_environment
+from bkgen.gitops import pin_tags
+from bkgen.gitops.git import git, run_git
+from bkgen.overlay.load import Environment, load_environment
+from bkgen.overlay.settings import EnvSettings
 from bkgen.pipeline import RenderSummary, render_env_to, write_env
 
 MAX_PUSH_ATTEMPTS = 6

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bkgen.diff.engine import TreeDiff
+from bkgen.diff.compare import TreeDiff
 from bkgen.diff.present import app_rows, change_json, plan_line, resource_lines
 from bkgen.secrets.masking import mask_resource
 

@@ -22,12 +22,12 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bkgen.catalog import Release
 from bkgen.charts.source import ChartSource
 from bkgen.errors import Location, Notice, OverlayError
-from bkgen.overlay import Environment
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment
+from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.suggest import closest, closest_key_path
-from bkgen.values import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.yamlio import position, to_plain
 
 
@@ -130,7 +130,7 @@ def chart_schema(env: Environment, source: ChartSource | None) -> dict[str, Any]
 def _check_schema(release: Release, schema: dict[str, Any], merged: Merged) -> None:
     import jsonschema
 
-    from bkgen.jsonschemas import compile_python, iter_python_errors
+    from bkgen.kube.compile_schema import compile_python, iter_python_errors
 
     try:
         validator = compile_python(schema, f"{release.name} values.schema.json")

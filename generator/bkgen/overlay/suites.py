@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bkgen.capabilities import installed_apis
-from bkgen.catalog import Catalog, Plan
-from bkgen.env_settings import EnvSettings
 from bkgen.errors import Location, OverlayError
-from bkgen.values import KeyPath, Merged, Origin, lookup
+from bkgen.overlay.capabilities import installed_apis
+from bkgen.overlay.catalog import Catalog
+from bkgen.overlay.merge import KeyPath, Merged, Origin, lookup
+from bkgen.overlay.settings import EnvSettings
+from bkgen.overlay.waves import Plan
 
 
 def apply_switches(catalog: Catalog, settings: EnvSettings, plan: Plan, merged: Merged) -> None:

@@ -14,7 +14,7 @@ import yaml
 
 from bkgen.argocd import pins
 from bkgen.errors import GitError
-from bkgen.gitops import git
+from bkgen.gitops.git import git
 
 
 def wanted_tags(tree: Path) -> dict[str, Path]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bkgen.errors import UsageError
-from bkgen.overlay import ENV_NAME, list_environments, require_environment
+from bkgen.overlay.load import ENV_NAME, list_environments, require_environment
 from bkgen.yamlio import dump_round_trip, load_file, round_trip
 
 _ENV_YAML = """\

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-from bkgen.catalog import Catalog, Release
-from bkgen.kubeversion import bundled_dir, definitions, normalize_version
+from bkgen.kube.versions import bundled_dir, definitions, normalize_version
+from bkgen.overlay.catalog import Catalog, Release
 
 SECRET_BACKEND_APIS = {"external-secrets": ("external-secrets.io/v1beta1/ExternalSecret",)}
 

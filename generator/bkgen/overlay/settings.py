@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bkgen import kubeversion
-from bkgen.catalog import Catalog
 from bkgen.errors import Location, Notice, OverlayError, display_path
+from bkgen.kube import versions as kube_versions
+from bkgen.overlay.catalog import Catalog
 from bkgen.suggest import did_you_mean, one_of
 from bkgen.yamlio import position, to_plain
 
@@ -103,25 +103,25 @@ def read_settings(root: Path, name: str, doc: Mapping[str, Any], catalog: Catalo
 
 def _check_kube_version(version: str, where: Location, catalog: Catalog) -> tuple[Notice, ...]:
     supported = catalog.kube_versions
-    options = kubeversion.usable(supported)
+    options = kube_versions.usable(supported)
     platform = catalog.platform or "this BlueKing release"
-    minor = kubeversion.parse_minor(version)
+    minor = kube_versions.parse_minor(version)
     assert minor is not None  # env.schema.json's pattern admits only 1.NN
-    if minor not in kubeversion.BUNDLED:
-        close = kubeversion.nearest(minor, options)
-        why = f" ({platform} supports {kubeversion.span(supported)})" if supported else ""
+    if minor not in kube_versions.BUNDLED:
+        close = kube_versions.nearest(minor, options)
+        why = f" ({platform} supports {kube_versions.span(supported)})" if supported else ""
         raise OverlayError(
             f"kubeVersion '{version}': bkgen has no Kubernetes schemas for {minor} "
-            f"(bundled: {kubeversion.span(kubeversion.BUNDLED)}), so it cannot validate "
+            f"(bundled: {kube_versions.span(kube_versions.BUNDLED)}), so it cannot validate "
             "the rendered tree",
             location=where,
             hint=f'did you mean "{close}"?{why}',
         )
-    if supported is not None and not kubeversion.in_range(minor, *supported):
+    if supported is not None and not kube_versions.in_range(minor, *supported):
         return (
             Notice(
                 f"kubeVersion '{version}' is outside what {platform} supports "
-                f"({kubeversion.span(supported)}, {catalog.source}); it renders and validates, "
+                f"({kube_versions.span(supported)}, {catalog.source}); it renders and validates, "
                 "but the platform was not tested there",
                 location=where,
                 hint=f"use one of {', '.join(options)} unless you have checked the charts",

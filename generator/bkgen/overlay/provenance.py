@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bkgen.values import KeyPath, Merged, Origin, parse_key_path
+from bkgen.overlay.merge import KeyPath, Merged, Origin, parse_key_path
 
 _REFERENCE = re.compile(r"\bvalues((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\"[^\"]+\"\]|\['[^']+'\])+)")
 

@@ -1,0 +1,1 @@
+"""Template engines for untrusted input: the jinja2 sandbox and Go templates."""

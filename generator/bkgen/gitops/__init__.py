@@ -1,0 +1,1 @@
+"""Git: trees at refs, publishing rendered trees, the tags behind content pins."""

@@ -1,0 +1,1 @@
+"""Kubernetes knowledge: versions, deprecations, field types, offline schema compilation."""

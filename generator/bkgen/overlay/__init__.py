@@ -1,0 +1,1 @@
+"""Overlays: load an environment, merge its values with provenance, plan its waves."""
