@@ -1,1 +1,1 @@
-"""Template engines bkgen runs in-process or in a bounded child: Go templates (helmfile `.gotmpl`)."""
+"""Template engines bkgen runs in a bounded child: Go templates (helmfile `.gotmpl`)."""

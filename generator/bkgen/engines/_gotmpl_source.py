@@ -89,7 +89,11 @@ def _operand_end(body: str, pos: int) -> int | None:
     """End of the operand starting after whitespace at `pos`, None at a pipe, `)` or the end."""
     while pos < len(body) and body[pos].isspace():
         pos += 1
-    if pos >= len(body) or body[pos] in "|)" or body.startswith("-", pos) and pos + 1 == len(body):
+    if (
+        pos >= len(body)
+        or body[pos] in "|)"
+        or (body.startswith("-", pos) and pos + 1 == len(body))
+    ):
         return None
     depth = 0
     while pos < len(body):
@@ -244,7 +248,11 @@ def rewrite(text: str, resolver: Resolver) -> str:
     pos = 0
     for start, end in _actions(text):
         out.append(text[pos:start])
-        body = _Body(text[start:end], lambda at, s=start: text.count("\n", 0, s + at) + 1, resolver)
+
+        def line_of(at: int, offset: int = start) -> int:
+            return text.count("\n", 0, offset + at) + 1
+
+        body = _Body(text[start:end], line_of, resolver)
         out.append(body.code(0, len(body.body)))
         pos = end
     out.append(text[pos:])

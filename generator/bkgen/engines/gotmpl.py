@@ -139,7 +139,7 @@ def _prepare(job: GoTemplateJob, max_bytes: int) -> dict[str, Any]:
         read_file=read_file,
         is_file=lambda name, line: target(name, line).is_file(),
         is_dir=lambda name, line: target(name, line).is_dir(),
-        env=lambda name: ctx.allowed_env.get(name),
+        env=ctx.allowed_env.get,
         has_release=ctx.release_name is not None,
     )
     try:
