@@ -230,9 +230,10 @@ class _Body:
         if not piped and not operands:
             raise SourceError(self.line_of(at), f"{name} needs an object to look in")
         args = operands if piped else [*operands[:-1], f"(omit {operands[-1]})"]
-        has_default = name == "get" and len(args) == 2
-        if name == "get" and len(args) > 2:
-            raise SourceError(self.line_of(at), "get takes a path, a default and an object")
+        count = len(operands) + (1 if piped else 0)  # after the path: [default,] object
+        has_default = name == "get" and count == 2
+        if count > (2 if name == "get" else 1):
+            raise SourceError(self.line_of(at), f"{name}: too many arguments")
         default = "" if has_default else " nil"
         call = f"dig {_keys(path)}{default} {' '.join(args)}".rstrip()
         if piped:
