@@ -7,7 +7,7 @@ cannot be interrupted from Python. Here a crash, an address-space ceiling
 
 Protocol: one JSON document on stdin, `{"memory": bytes, "max_output": chars, "jobs": [...]}`,
 each job `{"template": text, "values": {...}, "name": str, "namespace": str,
-"environment": str, "helpers": text, "files": {"files/N": base64}}`. One JSON line per job
+"environment": str, "files": {"files/N": base64}}`. One JSON line per job
 on stdout, in order and flushed as each finishes (`{"text": …}` or `{"error": …}`), so the
 parent knows which job a crash or a timeout hit. It must not read the process environment
 or any file: everything it renders arrives on stdin.
@@ -25,7 +25,6 @@ from typing import Any
 
 CHART = "bkgen-gotmpl"
 TEMPLATE = "templates/values.gotmpl"
-HELPERS = "templates/_bkgen.tpl"
 
 
 def _archive(job: dict[str, Any]) -> bytes:
@@ -41,7 +40,6 @@ def _archive(job: dict[str, Any]) -> bytes:
     files = {
         "Chart.yaml": chart_yaml.encode(),
         TEMPLATE: job["template"].encode(),
-        HELPERS: job["helpers"].encode(),
     }
     files.update({name: base64.b64decode(data) for name, data in job["files"].items()})
     buffer = io.BytesIO()

@@ -93,10 +93,7 @@ def render_many(jobs: Sequence[GoTemplateJob]) -> list[str]:
     whole tree). The first failure raises; a crash or timeout names the file it hit."""
     bound = limits.current()
     prepared = [_prepare(job, bound.max_input_bytes) for job in jobs]
-    texts: list[str] = []
-    while len(texts) < len(jobs):
-        texts.extend(_run_child(jobs[len(texts) :], prepared[len(texts) :], bound))
-    return texts
+    return _run_child(jobs, prepared, bound) if jobs else []
 
 
 def _error(shown: str, line: int | None, message: str) -> TemplateError:
@@ -148,7 +145,6 @@ def _prepare(job: GoTemplateJob, max_bytes: int) -> dict[str, Any]:
         raise _error(job.shown, err.line, err.message) from None
     return {
         "template": template,
-        "helpers": "",
         "values": _plain(ctx.values),
         "name": ctx.release_name or "helmfile",
         "namespace": ctx.release_namespace or "default",
@@ -188,7 +184,7 @@ def _child_env() -> dict[str, str]:
 def _run_child(
     jobs: Sequence[GoTemplateJob], prepared: Sequence[dict[str, Any]], bound: limits.Limits
 ) -> list[str]:
-    """Texts of a prefix of `jobs` (at least one); raises for the first failure."""
+    """Texts of `jobs`, in order; raises for the first failure."""
     request = {"memory": MEMORY_CEILING, "max_output": bound.max_template_output, "jobs": prepared}
     child = subprocess.Popen(
         [sys.executable, "-s", "-P", "-m", "bkgen.engines._gotmpl_worker"],
