@@ -34,17 +34,19 @@ never reaches the child: env/requiredEnv see only `allowed_env`; Helm has no spr
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
 import selectors
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bkgen import confine, limits
 from bkgen.engines._gotmpl_source import Resolver, SourceError, rewrite
@@ -59,6 +61,7 @@ _HELM_PREFIX = re.compile(
     r"^(?:(?:parse|execution) error at \([^)]*\):\s*|template:\s*|[\w./-]*values\.gotmpl:[\d:]+\s*"
     r"|error calling \w+:\s*)+"
 )
+_GO_FATAL = re.compile(r"^(?:fatal error|runtime): ([^\n/]{1,200})$", re.M)
 MAX_MESSAGE = 400  # a recursion error repeats its chain a thousand times
 
 
@@ -186,42 +189,49 @@ def _run_child(
 ) -> list[str]:
     """Texts of `jobs`, in order; raises for the first failure."""
     request = {"memory": MEMORY_CEILING, "max_output": bound.max_template_output, "jobs": prepared}
-    child = subprocess.Popen(
-        [sys.executable, "-s", "-P", "-m", "bkgen.engines._gotmpl_worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=_child_env(),
-        cwd=str(Path(__file__).resolve().parent),
-    )
-    texts: list[str] = []
-    try:
-        assert child.stdin is not None and child.stdout is not None
+    # stderr: the Go runtime's last words when it aborts
+    with (
+        tempfile.TemporaryFile() as stderr,
+        subprocess.Popen(
+            [sys.executable, "-s", "-P", "-m", "bkgen.engines._gotmpl_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=_child_env(),
+            cwd=str(Path(__file__).resolve().parent),
+        ) as child,
+    ):
+        texts: list[str] = []
         try:
-            child.stdin.write(json.dumps(request).encode())
-            child.stdin.close()
-        except BrokenPipeError:
-            pass
-        for result in _results(child, len(jobs), bound):
-            job = jobs[len(texts)]
-            if result is None:
-                raise _error(job.shown, None, _death(child, bound))
-            if "error" in result:
-                raise _helm_message(job.shown, str(result["error"]))
-            texts.append(str(result["text"]))
-        return texts
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
+            assert child.stdin is not None
+            try:
+                child.stdin.write(json.dumps(request).encode())
+                child.stdin.close()
+            except BrokenPipeError:
+                pass
+            for result in _results(child, len(jobs), bound):
+                job = jobs[len(texts)]
+                if result is None:
+                    raise _error(job.shown, None, _death(child, bound, stderr))
+                if "error" in result:
+                    raise _helm_message(job.shown, str(result["error"]))
+                texts.append(str(result["text"]))
+            return texts
+        finally:
+            if child.poll() is None:
+                child.kill()
 
 
-def _death(child: subprocess.Popen[bytes], bound: limits.Limits) -> str:
+def _death(child: subprocess.Popen[bytes], bound: limits.Limits, stderr: IO[bytes]) -> str:
     if child.poll() is None:
         return f"template ran longer than {bound.template_seconds} s (BKGEN_TEMPLATE_SECONDS)"
+    stderr.seek(0)
+    said = stderr.read(64 * 1024).decode("utf-8", errors="replace")
+    # Only the Go runtime's one-line reason: its stack trace names paths of this machine.
+    reason = next((m.group(1) for m in _GO_FATAL.finditer(said)), "a crash")
     return (
-        f"the Go template engine stopped (exit {child.returncode}): out of memory "
-        f"({MEMORY_CEILING // 2**20} MiB), too deep a recursion, or a crash"
+        f"the Go template engine stopped (exit {child.returncode}): {reason} "
+        f"(memory ceiling {MEMORY_CEILING // 2**20} MiB)"
     )
 
 
@@ -241,7 +251,9 @@ def _results(
             if not selector.select(max(0.0, deadline - time.monotonic())):
                 return [*results, None]
             chunk = os.read(fd, 1 << 16)
-            if not chunk:
+            if not chunk:  # it closed its output: let it finish dying, to tell why
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(timeout=5)
                 return [*results, None]
             buffer += chunk
             while b"\n" in buffer:
