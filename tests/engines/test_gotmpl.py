@@ -187,7 +187,9 @@ def test_time_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert time.monotonic() - started < 5
     # tpl re-entering include: Helm's include limit is per name, the tpl chain never ends
     loop = '{{ define "r" }}{{ tpl "{{ include \\"r\\" . }}" . }}{{ end }}{{ include "r" . }}'
-    assert "ran longer than 1 s" in _error(tmp_path, loop)
+    # (it exhausts the child's memory or the time budget first, whichever the machine hits)
+    message = _error(tmp_path, loop)
+    assert "ran longer than 1 s" in message or "engine stopped" in message
 
 
 def test_memory_bound_and_recursion_crash_only_the_child(tmp_path: Path) -> None:
