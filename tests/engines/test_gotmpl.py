@@ -163,6 +163,11 @@ def test_no_process_environment_reaches_output(
     assert "is not set" in _error(tmp_path, '{{ requiredEnv "EMPTY" }}', allowed_env=allowed)
 
 
+def test_strings_and_comments_are_not_rewritten(tmp_path: Path) -> None:
+    text = '{{/* readFile "x" exec */}}a: {{ ".Environment.Name readFile" }}\nb: {{ `env "X"` }}'
+    assert _render(tmp_path, text) == 'a: .Environment.Name readFile\nb: env "X"'
+
+
 def test_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert _error(tmp_path, "a\nb\n{{ if }}").startswith("env/x.yaml.gotmpl:3: template error:")
 
@@ -289,8 +294,13 @@ def test_real_bkce70_tree_renders_to_yaml(tmp_path: Path) -> None:
     texts = render_many(jobs)
     elapsed = time.monotonic() - started
     assert len(texts) == len(jobs) >= 40
-    for job, text in zip(jobs, texts, strict=True):
-        for _document in yaml.safe_load_all(text):
-            pass  # every output parses as YAML
-        assert "secret-bk_" in text or "bk.example.com" in text or job.shown, job.shown
+    rendered = dict(zip((job.shown for job in jobs), texts, strict=True))
+    for shown, text in rendered.items():
+        assert list(yaml.safe_load_all(text)), shown  # every output parses as YAML
+    assert sum("bk.example.com" in text for text in texts) >= 20
+    gse = yaml.safe_load(rendered["environments/default/bkgse-ce-values.yaml.gotmpl"])
+    assert (
+        gse["gseCert"]["ca"] == "LS0tLS1CRUdJTiBURVNULS0tLS0KAP8K"
+    )  # readFile | b64enc, bytes kept
+    assert "- name: bk-repo" in rendered["base-blueking.yaml.gotmpl"]
     assert elapsed < 30

@@ -18,11 +18,14 @@ The dialect gap is closed textually by `_gotmpl_source.rewrite`, line for line:
 Limits, all found by reading, none by guessing at run time: the names are rewritten only
 as written (a `tpl` string or a `define`d helper calling them from inside a string is not
 rewritten; `$` in `$.Files` must be the root, so readFile inside a `define` fails);
-paths of readFile/isFile/get/getOrNil/setValueAtPath must be literals; `get` without a
+paths of readFile/isFile/get/getOrNil/setValueAtPath must be literal double-quoted
+arguments (not piped in), and setValueAtPath a plain call; `get` without a
 default also fails on a present nil/"" value (Helm's `required`); `.Environment` has only
 Name and Values; Helm's `toYaml` drops the final newline helmfile's keeps; Helm's own root
 fields (`.Chart`, `.Files`, `.Capabilities`) exist here and not in helmfile; helmfile's
-`_*.tpl` helper files are not loaded.
+`_*.tpl` helper files are not loaded; a state file made of `---` parts (helmfile renders
+each part after loading the `bases:` before it) is rendered here as one text, with the
+values the caller gives.
 
 Relative readFile/isFile paths resolve against the directory of the file being rendered
 (helmfile's `filepath.Dir(path)` for values files, the state file's directory for state
@@ -95,7 +98,7 @@ def render_many(jobs: Sequence[GoTemplateJob]) -> list[str]:
     """The texts of `jobs`, in order, rendered in one child process (one start-up for a
     whole tree). The first failure raises; a crash or timeout names the file it hit."""
     bound = limits.current()
-    prepared = [_prepare(job, bound.max_input_bytes) for job in jobs]
+    prepared = [_prepare(job) for job in jobs]  # sizes: confine, BKGEN_MAX_INPUT_BYTES
     return _run_child(jobs, prepared, bound) if jobs else []
 
 
@@ -103,14 +106,12 @@ def _error(shown: str, line: int | None, message: str) -> TemplateError:
     return TemplateError(message, location=Location(shown, line))
 
 
-def _prepare(job: GoTemplateJob, max_bytes: int) -> dict[str, Any]:
+def _prepare(job: GoTemplateJob) -> dict[str, Any]:
     ctx = job.ctx
     try:
         text = confine.read_text(job.path, ctx.tree_root)
     except BkgenError as err:
         raise _error(job.shown, None, err.message) from None
-    if len(text.encode()) > max_bytes:
-        raise _error(job.shown, None, f"file is larger than {max_bytes} bytes")
     root = ctx.tree_root.resolve()
     base = job.path.parent
     files: dict[str, str] = {}
