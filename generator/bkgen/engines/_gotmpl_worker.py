@@ -23,6 +23,8 @@ import sys
 import tarfile
 from typing import Any
 
+from bkgen.engines._gotmpl_source import ENV_ANNOTATION
+
 CHART = "bkgen-gotmpl"
 TEMPLATE = "templates/values.gotmpl"
 
@@ -34,7 +36,7 @@ def _archive(job: dict[str, Any]) -> bytes:
             "apiVersion": "v2",
             "name": CHART,
             "version": "0.0.0",
-            "annotations": {"bkgen-environment": job["environment"]},
+            "annotations": {ENV_ANNOTATION: job["environment"]},
         }
     )
     files = {
