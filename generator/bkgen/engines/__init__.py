@@ -1,1 +1,1 @@
-"""Template engines for untrusted input: the jinja2 sandbox and Go templates."""
+"""Template engines for untrusted input: the jinja2 sandbox and helmfile's Go templates."""
