@@ -30,13 +30,8 @@ from bkgen.overlay import release_keys
 from bkgen.overlay.capabilities import api_versions
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.hosts import hosts
-from bkgen.overlay.load import (
-    Environment,
-    load_environment,
-    release_layers,
-    release_namespace,
-    require_environment,
-)
+from bkgen.overlay.layers import release_layers, render_gotmpl_layers
+from bkgen.overlay.load import Environment, load_environment, release_namespace, require_environment
 from bkgen.overlay.merge import Layer, merge_layers
 from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
@@ -80,8 +75,14 @@ class ChartInputs:
     source: ChartSource | None
 
 
-def chart_inputs(env: Environment, release: Release, lock: ChartLock | None = None) -> ChartInputs:
-    return ChartInputs(tuple(release_layers(env, release)), local_chart(env, release, lock))
+def chart_inputs(
+    env: Environment,
+    release: Release,
+    lock: ChartLock | None = None,
+    rendered: Mapping[Path, str] | None = None,
+) -> ChartInputs:
+    layers = release_layers(env, release, rendered)
+    return ChartInputs(tuple(layers), local_chart(env, release, lock))
 
 
 def render_release(
@@ -181,7 +182,9 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     rendered: list[RenderedRelease] = []
     lock = read_lock(env.root, env.env_dir)
     account_charts(env)
-    charts = {r.name: chart_inputs(env, r, lock) for r in env.plan.releases if r.source == "chart"}
+    chart_releases = [r for r in env.plan.releases if r.source == "chart"]
+    gotmpl = render_gotmpl_layers(env, chart_releases)  # one Go engine start for the env
+    charts = {r.name: chart_inputs(env, r, lock, gotmpl) for r in chart_releases}
     checked = release_keys.check_environment(
         env, {name: (c.layers, c.source) for name, c in charts.items()}
     )

@@ -371,7 +371,8 @@ def build_env_charts(project: Path, env_name: str, workdir: Path) -> dict[str, P
     values set; operators ship the CRDs their release `provides`; bk-cmdb emits bk-monitor's
     `---apiVersion` separator.
     """
-    from bkgen.overlay.load import load_environment, release_values
+    from bkgen.overlay.layers import release_values
+    from bkgen.overlay.load import load_environment
 
     env = load_environment(project, env_name)
     served: dict[str, Path] = {}

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from bkgen.cli import cli
 from bkgen.errors import CatalogError, OverlayError, TemplateError, UsageError
-from bkgen.overlay.load import load_environment, release_values
+from bkgen.overlay.layers import release_values
+from bkgen.overlay.load import load_environment
 
 Project = Callable[..., Path]
 

@@ -13,7 +13,8 @@ from bkgen.errors import UsageError
 from bkgen.overlay import bcs_variables, wave_graph
 from bkgen.overlay import hosts as hosts_module
 from bkgen.overlay.catalog import Release
-from bkgen.overlay.load import Environment, load_environment, release_values
+from bkgen.overlay.layers import release_values
+from bkgen.overlay.load import Environment, load_environment
 from bkgen.overlay.merge import KeyPath, Merged, Origin, format_key_path, lookup, parse_key_path
 from bkgen.overlay.provenance import Step, steps
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, MODE_TEMPLATES, MODE_WORKFLOW

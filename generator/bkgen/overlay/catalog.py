@@ -1,16 +1,20 @@
-"""Releases, suites and chart repositories: the catalog as typed values.
+"""Releases, suites and chart repositories: the catalog as typed values, read from YAML.
 
-The catalog is data (`overlays/base/catalog.yaml`); this module holds what it becomes
-(`Release`, `Catalog`). The sync-wave plan computed from it lives in `overlay/waves.py`.
+The catalog is data (`overlays/base/catalog.yaml`, plus an environment's own
+`overlays/<env>/catalog.yaml`: see `env_catalog.py`); this module holds what it becomes
+(`Release`, `Catalog`). The sync-wave plan computed from it lives in `waves.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from bkgen.errors import Location
+from bkgen.errors import CatalogError, Location, display_path
+from bkgen.overlay.file_schemas import load_checked
+from bkgen.yamlio import position, to_plain
 
 SOURCE_KINDS = ("chart", "templates", "workflow")
 
@@ -43,6 +47,11 @@ class Release:
     server_side_apply: bool = False
     line: int | None = None  # where the entry starts in catalog.yaml
     provides: tuple[str, ...] = ()  # group/version/Kind of the CRDs it installs
+    # The env's own values files of a chart release, in merge order (env catalog `values:`);
+    # None: the `<release>-values.yaml.j2` / `-custom-values.yaml.j2` convention.
+    values_files: tuple[str, ...] | None = None
+    source_file: str = "overlays/base/catalog.yaml"  # the catalog file that defines it
+    off: str | None = None  # why the env's catalog.yaml switches it off (`enabled: false`)
 
 
 @dataclass(frozen=True)
@@ -60,4 +69,72 @@ class Catalog:
 
     def at(self, name: str) -> Location:
         release = self.releases.get(name)
-        return Location(self.source, release.line if release else None)
+        return Location(release.source_file, release.line) if release else Location(self.source)
+
+
+def load_catalog(root: Path) -> Catalog:
+    path = root / "overlays" / "base" / "catalog.yaml"
+    doc = load_checked(root, path, "catalog.schema.json")
+    repos = {str(k): str(v["url"]) for k, v in doc["repositories"].items()}
+    shown = display_path(path, root)
+    releases = {
+        str(name): release_from_entry(
+            str(name),
+            entry,
+            repos,
+            Location(shown, (position(doc["releases"], name) or (None,))[0]),
+        )
+        for name, entry in doc["releases"].items()
+    }
+    return Catalog(
+        repositories=repos,
+        seq_order=tuple(str(s) for s in doc["seqOrder"]),
+        suites={str(k): str(v) for k, v in doc["suites"].items()},
+        releases=releases,
+        source=shown,
+        prerequisites=tuple(str(p) for p in doc.get("prerequisites", [])),
+        platform=str(doc.get("platform", "")),
+        switches={
+            str(k): (str(v), (position(doc["switches"], k) or (None,))[0])
+            for k, v in (doc.get("switches") or {}).items()
+        },
+        kube_versions=(
+            (str(doc["kubeVersions"]["min"]), str(doc["kubeVersions"]["max"]))
+            if "kubeVersions" in doc
+            else None
+        ),
+    )
+
+
+def release_from_entry(
+    name: str, entry: Mapping[str, Any], repos: Mapping[str, str], at: Location
+) -> Release:
+    """One release of a catalog file (already checked against its schema)."""
+    kind = next(k for k in SOURCE_KINDS if k in entry)
+    chart = None
+    if kind == "chart":
+        repo = str(entry["chart"]["repo"])
+        if repo not in repos:
+            raise CatalogError(
+                f"release '{name}' uses unknown chart repository '{repo}'", location=at
+            )
+        chart = ChartRef(repo, repos[repo], str(entry["chart"]["name"]))
+    return Release(
+        name=name,
+        source=kind,
+        namespace=str(entry.get("namespace", "")),
+        suite=str(entry["suite"]),
+        seq=str(entry["seq"]),
+        needs=tuple(str(n) for n in entry.get("needs", [])),
+        domains=tuple(str(d) for d in entry.get("domains", [])),
+        description=str(entry.get("description", "")),
+        chart=chart,
+        templates=str(entry["templates"]) if kind == "templates" else None,
+        workflow=str(entry["workflow"]) if kind == "workflow" else None,
+        params=to_plain(entry.get("params", {})),
+        enabled_by=entry.get("enabledBy"),
+        server_side_apply=bool(entry.get("serverSideApply", False)),
+        line=at.line,
+        provides=tuple(str(p) for p in entry.get("provides", [])),
+        source_file=at.path,
+    )

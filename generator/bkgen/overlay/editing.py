@@ -20,9 +20,9 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScala
 
 from bkgen.atomic_file import replace_file
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
+from bkgen.overlay.catalog import load_catalog
 from bkgen.overlay.load import (
     list_environments,
-    load_catalog,
     load_environment,
     require_environment,
 )

@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError
 from bkgen.errors import Location, OverlayError, display_path
 from bkgen.kube.compile_schema import compile_python, iter_python_errors
 from bkgen.suggest import closest
-from bkgen.yamlio import position, to_plain
+from bkgen.yamlio import load_file, position, to_plain
 
 
 def schema_dir(root: Path) -> Path:
@@ -149,3 +149,10 @@ def _renamed_required(errors: list[ValidationError]) -> ValidationError | None:
         if missing and any(closest(extra, missing) for extra in extras):
             return error
     return None
+
+
+def load_checked(root: Path, path: Path, schema: str) -> Any:
+    """A user file, parsed and checked against `schemas/overlay/<schema>`."""
+    document = load_file(path, root=root)
+    check(document, schema, display_path(path, root), root)
+    return document

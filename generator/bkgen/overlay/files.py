@@ -31,6 +31,7 @@ KNOWN_FILES = {
     "env.yaml": "where and how to deploy: kubeVersion, suites, git, argocd, charts, validation",
     "custom.yaml": "overrides of the global values in overlays/base/values.yaml",
     "versions.yaml": "per-env chart version pins",
+    "catalog.yaml": "the env's own releases and per-release values file lists",
     LOCK_NAME: "chart digests (`bkgen charts lock`)",
     "bcs.yaml": "BCS project and cluster of the template sets",
     "README.md": "notes for humans; not read",
@@ -51,7 +52,7 @@ class OverlayFile:
     """One entry of the environment directory and what bkgen does with it."""
 
     name: str
-    kind: str  # "file", "dir", "charts", "release-values", "release-custom-values"
+    kind: str  # "file", "dir", "charts", "release-values", "release-custom-values", "listed"
     release: str | None = None
 
 
@@ -81,18 +82,26 @@ def expected(catalog: Catalog, charts_dir: str) -> dict[str, OverlayFile]:
     return out
 
 
-def account(root: Path, env_dir: Path, catalog: Catalog, charts_dir: str) -> None:
+def account(
+    root: Path, env_dir: Path, catalog: Catalog, charts_dir: str, listed: Iterable[str] = ()
+) -> None:
     """Raise for the first entry of `env_dir` (by name) bkgen would ignore.
 
-    Hidden entries (`.gitkeep`, editor files) are skipped: git and editors own them.
+    `listed`: top-level names the env's catalog.yaml reads (values files it lists, files
+    and folders their templates read). Hidden entries (`.gitkeep`, editor files) are
+    skipped: git and editors own them.
     """
     known = expected(catalog, charts_dir)
+    for name in listed:
+        known.setdefault(name, OverlayFile(name, "listed"))
     for path in sorted(env_dir.iterdir(), key=lambda p: p.name):
         if path.name.startswith("."):
             continue
         entry = known.get(path.name)
         is_dir = path.is_dir()
-        if entry is None or (entry.kind in ("dir", "charts")) != is_dir:
+        if entry is None or (
+            entry.kind != "listed" and (entry.kind in ("dir", "charts")) != is_dir
+        ):
             raise _unaccounted(root, path, is_dir, known, catalog)
 
 
@@ -121,6 +130,8 @@ def _unaccounted(
 
 
 def _hint(name: str, known: dict[str, OverlayFile], catalog: Catalog) -> str:
+    if name.endswith(".gotmpl"):
+        return "list it under releases.<release>.values in the env's catalog.yaml"
     if name + ".j2" in known:
         return f"values files are jinja2 templates: rename it to '{name}.j2'"
     if name.endswith((".yml", ".yml.j2")):

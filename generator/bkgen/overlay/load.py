@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from bkgen import confine
-from bkgen.engines.jinja_sandbox import render_template
 from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
-from bkgen.overlay.bcs_variables import helm_values, registry_setting
-from bkgen.overlay.catalog import Catalog, ChartRef, Release
-from bkgen.overlay.file_schemas import check
+from bkgen.overlay.catalog import Catalog, Release, load_catalog
+from bkgen.overlay.env_catalog import global_keys_read, listed_names, with_env_catalog
+from bkgen.overlay.file_schemas import load_checked
 from bkgen.overlay.files import account
 from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.overlay.settings import EnvSettings, read_settings
@@ -35,7 +34,6 @@ from bkgen.overlay.suites import apply_switches
 from bkgen.overlay.templatesets import (
     BcsSettings,
     TemplateSet,
-    instance_namespaces,
     load_bcs_settings,
     load_template_sets,
     with_template_sets,
@@ -43,7 +41,7 @@ from bkgen.overlay.templatesets import (
 from bkgen.overlay.waves import Plan, plan
 from bkgen.secrets.refs import SecretRef, substitute
 from bkgen.suggest import closest_key_path, did_you_mean
-from bkgen.yamlio import load_file, load_text, position, to_plain
+from bkgen.yamlio import position
 
 ENV_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
 
@@ -116,68 +114,6 @@ def require_environment(root: Path, name: str) -> None:
         raise unknown_environment(root, name)
 
 
-def _load_checked(root: Path, path: Path, schema: str) -> Any:
-    document = load_file(path, root=root)
-    check(document, schema, display_path(path, root), root)
-    return document
-
-
-def load_catalog(root: Path) -> Catalog:
-    path = root / "overlays" / "base" / "catalog.yaml"
-    doc = _load_checked(root, path, "catalog.schema.json")
-    repos = {str(k): str(v["url"]) for k, v in doc["repositories"].items()}
-    shown = display_path(path, root)
-    releases: dict[str, Release] = {}
-    for name, entry in doc["releases"].items():
-        line = (position(doc["releases"], name) or (None, None))[0]
-        kind = next(k for k in ("chart", "templates", "workflow") if k in entry)
-        chart = None
-        if kind == "chart":
-            repo = str(entry["chart"]["repo"])
-            if repo not in repos:
-                raise CatalogError(
-                    f"release '{name}' uses unknown chart repository '{repo}'",
-                    location=Location(shown, line),
-                )
-            chart = ChartRef(repo, repos[repo], str(entry["chart"]["name"]))
-        releases[str(name)] = Release(
-            name=str(name),
-            source=kind,
-            namespace=str(entry.get("namespace", "")),
-            suite=str(entry["suite"]),
-            seq=str(entry["seq"]),
-            needs=tuple(str(n) for n in entry.get("needs", [])),
-            domains=tuple(str(d) for d in entry.get("domains", [])),
-            description=str(entry.get("description", "")),
-            chart=chart,
-            templates=str(entry["templates"]) if kind == "templates" else None,
-            workflow=str(entry["workflow"]) if kind == "workflow" else None,
-            params=to_plain(entry.get("params", {})),
-            enabled_by=entry.get("enabledBy"),
-            server_side_apply=bool(entry.get("serverSideApply", False)),
-            line=line,
-            provides=tuple(str(p) for p in entry.get("provides", [])),
-        )
-    return Catalog(
-        repositories=repos,
-        seq_order=tuple(str(s) for s in doc["seqOrder"]),
-        suites={str(k): str(v) for k, v in doc["suites"].items()},
-        releases=releases,
-        source=shown,
-        prerequisites=tuple(str(p) for p in doc.get("prerequisites", [])),
-        platform=str(doc.get("platform", "")),
-        switches={
-            str(k): (str(v), (position(doc["switches"], k) or (None,))[0])
-            for k, v in (doc.get("switches") or {}).items()
-        },
-        kube_versions=(
-            (str(doc["kubeVersions"]["min"]), str(doc["kubeVersions"]["max"]))
-            if "kubeVersions" in doc
-            else None
-        ),
-    )
-
-
 def _check_known_keys(
     custom: Any, base: Any, shown: str, base_tree: Any, prefix: KeyPath = ()
 ) -> None:
@@ -207,11 +143,27 @@ def _check_known_keys(
             _check_known_keys(value, base[str(key)], shown, base_tree, path)
 
 
+def _check_top_keys(custom: Any, known: set[str], shown: str) -> None:
+    """With baseReleaseValues off the env's own templates read the globals: a top-level key
+    neither they nor the base read would be ignored."""
+    for key in custom if isinstance(custom, Mapping) else ():
+        if str(key) not in known:
+            raise OverlayError(
+                f"unknown key '{key}': neither overlays/base/values.yaml nor any values "
+                "template of this environment reads it",
+                location=Location(shown, *(position(custom, key) or ())),
+                hint=did_you_mean(str(key), sorted(known), "remove it, or read it in a template"),
+            )
+
+
 def _enabled(
     catalog: Catalog, settings: EnvSettings, values: Mapping[str, Any]
 ) -> dict[str, str | None]:
     result: dict[str, str | None] = {}
     for name, release in catalog.releases.items():
+        if release.off is not None:
+            result[name] = release.off
+            continue
         if release.suite not in settings.suites:
             result[name] = f"suite {release.suite} not enabled"
             continue
@@ -246,10 +198,11 @@ def load_environment(root: Path, name: str) -> Environment:
         raise unknown_environment(root, name)
     base = root / "overlays" / "base"
     sets = load_template_sets(root, env_dir)
-    catalog = with_template_sets(load_catalog(root), sets)
-    env_doc = _load_checked(root, env_dir / "env.yaml", "env.schema.json")
+    catalog = with_env_catalog(root, env_dir, with_template_sets(load_catalog(root), sets))
+    env_doc = load_checked(root, env_dir / "env.yaml", "env.schema.json")
     settings = read_settings(root, name, env_doc, catalog)
-    account(root, env_dir, catalog, settings.charts_dir.relative_to(env_dir).as_posix())
+    charts_dir = settings.charts_dir.relative_to(env_dir).as_posix()
+    account(root, env_dir, catalog, charts_dir, listed_names(env_dir, catalog))
 
     layers: list[Layer] = []
     pins: dict[str, str] = {}
@@ -257,7 +210,7 @@ def load_environment(root: Path, name: str) -> Environment:
     for path, required in ((base / "versions.yaml", True), (env_dir / "versions.yaml", False)):
         if not required and not confine.exists(path):
             continue
-        doc = _load_checked(root, path, "versions.schema.json")
+        doc = load_checked(root, path, "versions.schema.json")
         shown = display_path(path, root)
         for release in doc.get("version", {}) or {}:
             if str(release) not in catalog.releases:
@@ -268,12 +221,16 @@ def load_environment(root: Path, name: str) -> Environment:
         pins.update({str(k): str(v) for k, v in (doc.get("version") or {}).items()})
         blueking_version = str(doc.get("blueking", blueking_version))
         layers.append(Layer(shown, doc))
-    base_values = _load_checked(root, base / "values.yaml", "values.schema.json")
+    base_values = load_checked(root, base / "values.yaml", "values.schema.json")
     layers.append(Layer(display_path(base / "values.yaml", root), base_values))
     custom_path = env_dir / "custom.yaml"
     if confine.exists(custom_path):  # a directory or dangling link is an error, not absent
-        custom = _load_checked(root, custom_path, "values.schema.json")
-        _check_known_keys(custom, base_values, display_path(custom_path, root), base_values)
+        custom = load_checked(root, custom_path, "values.schema.json")
+        shown = display_path(custom_path, root)
+        if settings.base_release_values:
+            _check_known_keys(custom, base_values, shown, base_values)
+        else:
+            _check_top_keys(custom, set(base_values) | global_keys_read(env_dir, catalog), shown)
         layers.append(Layer(display_path(custom_path, root), custom))
     merged = merge_layers(layers)
     merged.values, refs = substitute(merged.values, locate=merged.location)
@@ -302,95 +259,3 @@ def load_environment(root: Path, name: str) -> Environment:
 
 def release_namespace(env: Environment, release: Release) -> str:
     return release.namespace or str(env.values.values.get("namespace", "blueking"))
-
-
-def template_context(env: Environment, release: Release) -> dict[str, Any]:
-    """What every values/manifest template sees. Plain data only, nothing callable."""
-    return {
-        "values": env.values.values,
-        "env": {
-            "name": env.name,
-            "kubeVersion": env.settings.kube_version,
-            "bluekingVersion": env.blueking_version,
-            "releases": sorted(r.name for r in env.plan.releases),
-            "namespaces": sorted(
-                {release_namespace(env, r) for r in env.plan.releases}
-                | instance_namespaces(_enabled_sets(env))
-            ),
-        },
-        "release": {
-            "name": release.name,
-            "namespace": release_namespace(env, release),
-            "version": env.versions.get(release.name, ""),
-            "suite": release.suite,
-            "domains": list(release.domains),
-            "params": dict(release.params),
-        },
-    }
-
-
-def _enabled_sets(env: Environment) -> dict[str, TemplateSet]:
-    on = {r.name for r in env.plan.releases}
-    return {name: tset for name, tset in env.template_sets.items() if name in on}
-
-
-def _line_mapper(template: str, rendered: str) -> Any:
-    """Map rendered lines back to template lines by matching key names in order.
-
-    jinja2 keeps no source map; keys are what a reviewer looks for, so a key on
-    rendered line N is attributed to the next template line that spells the same key.
-    """
-    key = re.compile(r"^\s*-?\s*([^\s:#][^:#]*?):(\s|$)")
-    tpl_lines = template.splitlines()
-    mapping: dict[int, int] = {}
-    cursor = 0
-    for number, text in enumerate(rendered.splitlines(), start=1):
-        match = key.match(text)
-        if not match:
-            continue
-        for offset in range(cursor, len(tpl_lines)):
-            if re.search(rf"(^|\s|-){re.escape(match.group(1))}:", tpl_lines[offset]):
-                mapping[number] = offset + 1
-                cursor = offset
-                break
-
-    def line_of(line: int) -> int:
-        return mapping.get(line, line)
-
-    return line_of
-
-
-def release_values(env: Environment, release: Release) -> Merged:
-    """Render and merge a release's values templates (base < env values < env custom)."""
-    return merge_layers(release_layers(env, release))
-
-
-def release_layers(env: Environment, release: Release) -> list[Layer]:
-    """The rendered values layers of a release, in merge order, each with its source lines."""
-    candidates = (
-        env.base_dir / "releases" / f"{release.name}-values.yaml.j2",
-        env.env_dir / f"{release.name}-values.yaml.j2",
-        env.env_dir / f"{release.name}-custom-values.yaml.j2",
-    )
-    context = template_context(env, release)
-    layers: list[Layer] = []
-    for path in candidates:
-        if not confine.exists(path):
-            continue
-        shown = env.shown(path)
-        text = confine.read_text(path, env.root)
-        rendered = render_template(text, shown, context)
-        doc = load_text(rendered, f"{shown} (rendered)")
-        if doc is not None and not isinstance(doc, Mapping):
-            raise OverlayError("values must be a mapping", location=Location(shown, 1))
-        layers.append(Layer(shown, doc, _line_mapper(text, rendered)))
-    if env.bcs is not None and release.name in env.bcs.helm_releases:
-        layers.append(_bcs_layer(env, release))
-    return layers
-
-
-def _bcs_layer(env: Environment, release: Release) -> Layer:
-    """BCS system variables as BCS passes them to charts (`__BCS__`, `global.__BCS__`)."""
-    assert env.bcs is not None
-    namespace = release_namespace(env, release)
-    return Layer(env.bcs.source, helm_values(env.bcs, registry_setting(env.values), namespace))

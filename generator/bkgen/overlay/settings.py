@@ -43,6 +43,8 @@ class EnvSettings:
     validation: Mapping[str, Any]
     chart_repositories: Mapping[str, str] = field(default_factory=dict)  # catalog name -> mirror
     secrets: Mapping[str, Any] = field(default_factory=dict)
+    # False: release values come only from the env's own files (an imported helmfile tree)
+    base_release_values: bool = True
     notices: tuple[Notice, ...] = ()  # warnings about this file (kubeVersion outside support)
     lines: Mapping[str, int | None] = field(default_factory=dict)  # top-level key -> line
 
@@ -96,6 +98,7 @@ def read_settings(root: Path, name: str, doc: Mapping[str, Any], catalog: Catalo
         validation=to_plain(validation),
         chart_repositories=mirrors,
         secrets=to_plain(doc.get("secrets", {})),
+        base_release_values=bool(doc.get("baseReleaseValues", True)),
         notices=notices,
         lines={str(k): (position(doc, k) or (None,))[0] for k in doc},
     )

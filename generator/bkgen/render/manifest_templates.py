@@ -6,7 +6,8 @@ from bkgen import confine
 from bkgen.engines.jinja_sandbox import render_template
 from bkgen.errors import Location, OverlayError
 from bkgen.overlay.catalog import Release
-from bkgen.overlay.load import Environment, template_context
+from bkgen.overlay.layers import template_context
+from bkgen.overlay.load import Environment
 from bkgen.render import MODE_TEMPLATES, RenderedRelease, templatesets
 from bkgen.render.documents import split_documents
 
