@@ -82,11 +82,16 @@ class GoTemplateContext:
 
 @dataclass(frozen=True)
 class GoTemplateJob:
-    """One file of a batch: `shown` is the path printed in errors (tree-relative)."""
+    """One file of a batch: `shown` is the path printed in errors (tree-relative).
+
+    `text`, when given, is rendered instead of the file's content: one `---` part of a state
+    file (padded with blank lines so errors keep the file's line numbers); `path` still
+    decides where relative readFile paths resolve. It is bounded like a file's content."""
 
     path: Path
     ctx: GoTemplateContext
     shown: str
+    text: str | None = None
 
 
 def render_gotmpl(path: Path, ctx: GoTemplateContext, shown: str) -> str:
@@ -109,9 +114,11 @@ def _error(shown: str, line: int | None, message: str) -> TemplateError:
 def _prepare(job: GoTemplateJob) -> dict[str, Any]:
     ctx = job.ctx
     try:
-        text = confine.read_text(job.path, ctx.tree_root)
+        text = confine.read_text(job.path, ctx.tree_root) if job.text is None else job.text
     except BkgenError as err:
         raise _error(job.shown, None, err.message) from None
+    if len(text.encode()) > limits.current().max_input_bytes:
+        raise _error(job.shown, None, "template text is larger than BKGEN_MAX_INPUT_BYTES")
     root = ctx.tree_root.resolve()
     base = job.path.parent
     files: dict[str, str] = {}
