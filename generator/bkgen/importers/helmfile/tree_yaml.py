@@ -35,6 +35,7 @@ class Loaded:
 
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    raw: dict[KeyPath, str] = field(default_factory=dict)  # scalars as written (`1.10`)
     notes: list[str] = field(default_factory=list)
 
 
@@ -48,13 +49,17 @@ def _check_depth(text: str, shown: str) -> None:
                 if depth > max_depth:
                     raise OverlayError(
                         f"nesting deeper than {max_depth} levels",
-                        location=Location(shown, event.start_mark.line + 1),
+                        location=Location(shown, _line(event.start_mark)),
                         hint="raise BKGEN_MAX_DEPTH if this is intended",
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as err:
         raise _syntax(err, shown) from None
+
+
+def _line(mark: Any) -> int | None:
+    return mark.line + 1 if mark is not None else None
 
 
 def _syntax(err: yaml.YAMLError, shown: str) -> OverlayError:
@@ -77,7 +82,7 @@ def load_documents(text: str, shown: str) -> list[Loaded]:
     for node in nodes:
         builder = _Builder(shown)
         data = builder.build(node, (), ())
-        out.append(Loaded(data, builder.lines, builder.notes))
+        out.append(Loaded(data, builder.lines, builder.raw, builder.notes))
     return out or [Loaded(None)]
 
 
@@ -90,6 +95,7 @@ class _Builder:
     def __init__(self, shown: str) -> None:
         self.shown = shown
         self.lines: dict[KeyPath, int] = {}
+        self.raw: dict[KeyPath, str] = {}
         self.notes: list[str] = []
         self.count = 0
         self.max_depth = limits.current().max_depth
@@ -119,6 +125,7 @@ class _Builder:
             return [self.build(item, (*path, i), inner) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, inner)
+        self.raw[path] = str(node.value)
         if node.tag == _TIMESTAMP:
             return str(node.value)
         try:
