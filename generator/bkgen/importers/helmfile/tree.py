@@ -21,6 +21,7 @@ from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bkgen import confine
 from bkgen.engines.gotmpl import GoTemplateContext, GoTemplateJob, render_many
 from bkgen.errors import Location, OverlayError
 from bkgen.importers.helmfile.tree_model import (
@@ -121,9 +122,11 @@ def _candidates(root: Path, notes: list[str]) -> list[str]:
     """Top-level files that look like state files: a top-level key of helmfile's schema."""
     found = []
     for path in sorted(root.iterdir()):
-        if not path.name.endswith(STATE_SUFFIXES) or not path.is_file():
+        if not path.name.endswith(STATE_SUFFIXES) or path.is_dir():
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")[:65536]
+        if not confine.inside(path, root):  # named without its target: no machine paths
+            raise OverlayError("symlink leaves the tree", location=Location(path.name))
+        text = confine.read_text(path, root)
         if _STATE_LINE.search(text):
             found.append(path.name)
         else:
