@@ -24,8 +24,8 @@ default also fails on a present nil/"" value (Helm's `required`); `.Environment`
 Name and Values; Helm's `toYaml` drops the final newline helmfile's keeps; Helm's own root
 fields (`.Chart`, `.Files`, `.Capabilities`) exist here and not in helmfile; helmfile's
 `_*.tpl` helper files are not loaded; a state file made of `---` parts (helmfile renders
-each part after loading the `bases:` before it) is rendered here as one text, with the
-values the caller gives.
+each part after loading the `bases:` before it) is split by the caller, each part passed as
+a job's `text` with the values known at that part (`importers.helmfile.tree_state`).
 
 Relative readFile/isFile paths resolve against the directory of the file being rendered
 (helmfile's `filepath.Dir(path)` for values files, the state file's directory for state
