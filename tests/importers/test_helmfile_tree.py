@@ -243,3 +243,26 @@ def test_hostile_yaml_is_bounded(tmp_path: Path) -> None:
     assert "alias bomb" in _error(root)
     (root / "values.yaml").write_text("ns: " + "[" * 500 + "]" * 500 + "\n")
     assert "nesting deeper than" in _error(root)
+
+
+def test_bases_cycle(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {"app.yaml": "bases:\n  - b.yaml\n---\nreleases: []\n", "b.yaml": "bases:\n  - app.yaml\n"},
+    )
+    assert "bases cycle: app.yaml -> b.yaml -> app.yaml" in _error(root, ["app.yaml"])
+
+
+def test_gotmpl_environment_values_see_earlier_values(tmp_path: Path) -> None:
+    env = ENV + "    - more.yaml.gotmpl\n    - {inline: 1}\n"
+    files = {"env.yaml": env, "more.yaml.gotmpl": "host: {{ .Values.ns }}.svc\n", "a.yaml": STATE}
+    tree = read_tree(_tree(tmp_path, files), ["a.yaml"])
+    assert tree.values == {"ns": "demo", "host": "demo.svc", "inline": 1}
+    assert tree.origins[("host",)] == ("more.yaml.gotmpl", 1)
+    assert [v.path for v in tree.values_files] == ["values.yaml", "more.yaml.gotmpl", None]
+
+
+def test_unknown_environment(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {"app.yaml": STATE})
+    with pytest.raises(BkgenError, match="environment 'prod' is not defined"):
+        read_tree(root, environment="prod")

@@ -177,6 +177,11 @@ def load_state(
         chosen = environments.get(reader.environment) if isinstance(environments, Mapping) else None
         if chosen is not None:
             yield from _load_environment(reader, state, chosen, loaded, directory)
+        elif environments and reader.environment != "default" and not state.env.defined:
+            raise OverlayError(
+                f"environment {reader.environment!r} is not defined",
+                location=Location(shown, loaded.lines.get(("environments",))),
+            )
         _apply(reader, state, data, loaded, directory)
     return state
 
