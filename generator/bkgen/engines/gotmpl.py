@@ -24,8 +24,8 @@ default also fails on a present nil/"" value (Helm's `required`); `.Environment`
 Name and Values; Helm's `toYaml` drops the final newline helmfile's keeps; Helm's own root
 fields (`.Chart`, `.Files`, `.Capabilities`) exist here and not in helmfile; helmfile's
 `_*.tpl` helper files are not loaded; a state file made of `---` parts (helmfile renders
-each part after loading the `bases:` before it) is rendered here as one text, with the
-values the caller gives.
+each part after loading the `bases:` before it) is split by the caller, each part passed as
+a job's `text` with the values known at that part (`importers.helmfile.tree_state`).
 
 Relative readFile/isFile paths resolve against the directory of the file being rendered
 (helmfile's `filepath.Dir(path)` for values files, the state file's directory for state
@@ -82,11 +82,16 @@ class GoTemplateContext:
 
 @dataclass(frozen=True)
 class GoTemplateJob:
-    """One file of a batch: `shown` is the path printed in errors (tree-relative)."""
+    """One file of a batch: `shown` is the path printed in errors (tree-relative).
+
+    `text`, when given, is rendered instead of the file's content: one `---` part of a state
+    file (padded with blank lines so errors keep the file's line numbers); `path` still
+    decides where relative readFile paths resolve. It is bounded like a file's content."""
 
     path: Path
     ctx: GoTemplateContext
     shown: str
+    text: str | None = None
 
 
 def render_gotmpl(path: Path, ctx: GoTemplateContext, shown: str) -> str:
@@ -109,9 +114,11 @@ def _error(shown: str, line: int | None, message: str) -> TemplateError:
 def _prepare(job: GoTemplateJob) -> dict[str, Any]:
     ctx = job.ctx
     try:
-        text = confine.read_text(job.path, ctx.tree_root)
+        text = confine.read_text(job.path, ctx.tree_root) if job.text is None else job.text
     except BkgenError as err:
         raise _error(job.shown, None, err.message) from None
+    if len(text.encode()) > limits.current().max_input_bytes:
+        raise _error(job.shown, None, "template text is larger than BKGEN_MAX_INPUT_BYTES")
     root = ctx.tree_root.resolve()
     base = job.path.parent
     files: dict[str, str] = {}

@@ -1,0 +1,1 @@
+"""Reading bkhelmfile install trees (helmfile state files, environments, releases) as plain data."""
