@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.cli._common import handle_errors, output_option, project_root, root_option
 from bkgen.errors import display_path
 from bkgen.importers.bcs import import_template_set
 
 
 @click.group(name="import")
 def import_group() -> None:
-    """Turn foreign formats into overlays (BCS template sets)."""
+    """Turn foreign formats into overlays (helmfile trees, BCS template sets)."""
 
 
 @import_group.command(name="bcs-template")
@@ -57,6 +57,59 @@ def bcs_template(
         click.echo(f"  variable {key:<26} {scope}")
     for note in result.notes:
         click.echo(f"note: {note}")
+
+
+@import_group.command(name="helmfile")
+@click.argument("tree", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--env", "env", required=True, help="Name of the new environment.")
+@click.option(
+    "--suite",
+    "suites",
+    multiple=True,
+    default=("base",),
+    show_default=True,
+    help="Suites to enable, once each (the others' releases are imported switched off).",
+)
+@click.option(
+    "--kube-version",
+    default="1.20",
+    show_default=True,
+    help="Kubernetes version of the cluster (env.yaml kubeVersion).",
+)
+@click.option("--dry-run", is_flag=True, help="Report only; write nothing.")
+@output_option(["text", "json"], "text")
+@root_option
+@handle_errors
+def helmfile(
+    tree: Path,
+    env: str,
+    suites: tuple[str, ...],
+    kube_version: str,
+    dry_run: bool,
+    output: str,
+    root: str | None,
+) -> None:
+    """Import the bkhelmfile tree TREE (the `blueking/` directory) as environment ENV.
+
+    Releases, values templates (kept as .yaml.gotmpl), chart pins and the charts the tree
+    bundles come over; every password, key and certificate key moves to the secret store
+    as a secretRef declaration, and the report says how to load it. Nothing is written
+    unless the new environment loads.
+    """
+    from bkgen.importers.helmfile import report
+    from bkgen.importers.helmfile.run import import_helmfile
+
+    base = project_root(root)
+    result = import_helmfile(
+        base, tree, env, suites=suites, kube_version=kube_version, dry_run=dry_run
+    )
+    shown = f"overlays/{env}/"
+    text = (
+        report.as_json(result, not dry_run)
+        if output == "json"
+        else report.as_text(result, not dry_run, shown)
+    )
+    click.echo(text, nl=False)
 
 
 COMMANDS = [import_group]

@@ -1,0 +1,105 @@
+"""`bkgen import helmfile DIR --env NAME`: an operator's tree in, an environment out.
+
+Read (`tree.py`) -> convert (`convert.py`, secrets moved by `secrets.py`) -> write the
+environment whole or not at all -> prove it loads. The environment is written into a
+hidden staging folder and renamed into place, then loaded exactly as `bkgen render` would
+load it; if that fails, the folder goes and the error names the file and line, so a
+failed import leaves overlays/ as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bkgen.errors import OverlayError, UsageError
+from bkgen.importers.helmfile.convert import Conversion, convert
+from bkgen.importers.helmfile.tree import read_tree
+from bkgen.overlay.catalog import load_catalog
+from bkgen.overlay.load import ENV_NAME, list_environments, load_environment
+from bkgen.yamlio import load_file
+
+
+def import_helmfile(
+    root: Path,
+    tree_dir: Path,
+    env: str,
+    *,
+    suites: Sequence[str] = ("base",),
+    kube_version: str = "1.20",
+    dry_run: bool = False,
+) -> Conversion:
+    if not ENV_NAME.match(env):
+        raise UsageError(f"invalid environment name {env!r} (lowercase letters, digits, '-')")
+    target = root / "overlays" / env
+    if env in list_environments(root) or target.exists():
+        raise UsageError(
+            f"environment '{env}' exists already",
+            hint="import into a new name; compare the two with bkgen diff",
+        )
+    if not tree_dir.is_dir():
+        raise UsageError(f"{tree_dir.name}: not a directory")
+    catalog = load_catalog(root)
+    unknown = [s for s in suites if s not in catalog.suites]
+    if unknown:
+        raise UsageError(
+            f"unknown suite '{unknown[0]}'", hint=f"suites: {', '.join(catalog.suites)}"
+        )
+    tree = read_tree(tree_dir.resolve())
+    base_values = load_file(root / "overlays" / "base" / "values.yaml", root=root) or {}
+    result = convert(
+        tree,
+        catalog,
+        env,
+        tuple(suites),
+        _env_yaml(root, env, suites, kube_version),
+        frozenset(str(k) for k in base_values),
+    )
+    if not dry_run:
+        _write(root, target, result)
+    return result
+
+
+def _env_yaml(root: Path, env: str, suites: Sequence[str], kube_version: str) -> dict[str, Any]:
+    """Where the imported environment deploys: git and Argo CD settings follow the
+    repository's `default` environment when there is one (same repo, own path)."""
+    git: dict[str, Any] = {"repoURL": "https://git.example.com/blueking/bkce7-gitops.git"}
+    default = root / "overlays" / "default" / "env.yaml"
+    secrets: dict[str, Any] = {
+        "backend": "external-secrets",
+        "store": {"kind": "ClusterSecretStore", "name": env},
+    }
+    if default.is_file():
+        doc = load_file(default, root=root) or {}
+        git = {k: str(v) for k, v in (doc.get("git") or {}).items() if k != "path"}
+    return {
+        "description": "imported from a bkhelmfile tree (bkgen import helmfile)",
+        "kubeVersion": kube_version,
+        "suites": list(suites),
+        "baseReleaseValues": False,
+        "git": {**git, "path": f"rendered/{env}"},
+        "argocd": {"namespace": "argocd", "project": f"bkce7-{env}"},
+        "secrets": secrets,
+        "charts": {"dir": "charts", "mode": "auto"},
+    }
+
+
+def _write(root: Path, target: Path, result: Conversion) -> None:
+    staging = target.parent / f".{target.name}.import"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        for relative, data in sorted(result.files.items()):
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        staging.rename(target)
+    except OSError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OverlayError(f"cannot write the environment: {err.strerror}") from None
+    try:
+        load_environment(root, target.name)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
