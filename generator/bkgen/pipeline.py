@@ -37,9 +37,11 @@ from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, Manifest, RenderedRele
 from bkgen.render import helm as helm_renderer
 from bkgen.render import manifest_templates as template_renderer
 from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_in, write_tree
-from bkgen.secrets.diagnose import diagnose
+from bkgen.secrets import literals
+from bkgen.secrets.diagnose import diagnose, probe_line
 from bkgen.secrets.refs import restore, substitute
-from bkgen.secrets.scan import Diagnosis, Plaintext, process, refuse_for_argocd
+from bkgen.secrets.relocate import relocate
+from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process, refuse_for_argocd
 from bkgen.validate import ValidateSettings, env_policy, validate_files
 from bkgen.workflows import StepSpec, render_step
 
@@ -134,8 +136,44 @@ def secure(env: Environment, release: Release, result: RenderedRelease) -> Rende
         merged = result.replay.merged_values(result.values)
         return diagnose(problems, objects, result.values, merged, result.replay.render)
 
-    manifests = process(release.name, result.manifests, refs, env.settings.secrets, explain)
+    moved = relocate(result.manifests)  # ConfigMaps and env values carrying declared secrets
+    declare_in = (
+        f"a values file of '{release.name}' listed in {env.shown(env.env_dir)}/catalog.yaml"
+        if release.values_files is not None
+        else f"{env.shown(env.env_dir)}/{release.name}-custom-values.yaml.j2"
+    )
+    manifests = process(release.name, moved, refs, env.settings.secrets, explain, declare_in)
+    _refuse_literals(release, result, manifests, declare_in)
     return dataclasses.replace(result, manifests=manifests)
+
+
+def _refuse_literals(
+    release: Release, result: RenderedRelease, manifests: Sequence[Manifest], declare_in: str
+) -> None:
+    """A credential the chart writes as text (a default key, a generated password): the
+    error names the chart value to declare when its text is one of the chart's values."""
+    if not any(literals.findings(manifests)):
+        return
+    merged = (
+        result.replay.merged_values(result.values)
+        if result.replay is not None and result.values is not None
+        else None
+    )
+    problem = literals.first_problem(release.name, manifests, merged)
+    assert problem is not None
+    message, where, count, source = problem
+    probe = literals.first_line_key(manifests)
+    if source is None and probe is not None and merged is not None and result.replay:
+        assert result.values is not None
+        source = probe_line(*probe, result.values, merged, result.replay.render)
+    value = f"declare {source}" if source else "declare the chart value behind it"
+    raise SecretError(
+        message + (f" (and {count - 1} more)" if count > 1 else ""),
+        location=where,
+        hint=f"in {declare_in} {value} as "
+        '{secretRef: "<store key>#<property>"} (a value the chart generates, or ships as a '
+        "default, too)",
+    )
 
 
 def env_api_versions(env: Environment) -> tuple[str, ...]:
@@ -272,10 +310,15 @@ def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
     limit = _SEVERITY_RANK[fail_on]
     bad = [f for f in report.findings if _SEVERITY_RANK.get(str(f.severity), 0) >= limit]
     first = bad[0]
+    # The tree was not written, so `bkgen validate ENV` would check the old one: name the
+    # next few here (each with its file) rather than send the user to a stale tree.
+    more = "".join(f"; [{f.rule}] {f.path}: {f.message}" for f in bad[1:5])
+    rest = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
     raise ValidationFailed(
-        f"{len(bad)} finding(s) at or above '{fail_on}'; first: [{first.rule}] {first.message}",
+        f"{len(bad)} finding(s) at or above '{fail_on}'; first: [{first.rule}] "
+        f"{first.message}{more}{rest}",
         location=Location(first.path, first.line, first.column),
-        hint=f"bkgen validate {env.name} shows all of them; nothing was written",
+        hint="nothing was written",
     )
 
 

@@ -122,15 +122,39 @@ def test_a_plain_credential_beside_a_declared_one_is_refused(project: Path) -> N
     assert "DB_USER" not in text and "plain-canary" not in text
 
 
-def test_sentinel_outside_a_secret_is_refused(project: Path) -> None:
-    leak = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n  dsn: {{ .Values.auth.password | quote }}\n"
+def test_a_configmap_carrying_a_secret_becomes_an_externalsecret(project: Path) -> None:
+    # BlueKing's charts write the passwords they are given into ConfigMaps: the ConfigMap
+    # becomes a Secret (then an ExternalSecret) and the pods read it the same way.
+    leak = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n"
+        "  dsn: {{ .Values.auth.password | quote }}\n  level: info\n"
+    )
+    build_chart(project / "overlays/dev/charts", "db", "1.0.0", extra_templates={"leak.yaml": leak})
+    (project / "overlays/dev/db-custom-values.yaml.j2").write_text(
+        'auth:\n  password: {secretRef: "bkce7/db#root-password"}\n'
+    )
+    files = build_tree(load_environment(project, "dev")).files
+    assert "releases/db/ExternalSecret_leak.yaml" in files
+    assert "releases/db/ConfigMap_leak.yaml" not in files
+    external = yaml.safe_load(files["releases/db/ExternalSecret_leak.yaml"])
+    assert external["spec"]["target"]["template"]["data"]["level"] == "info"
+    assert "bkce7/db" in files["releases/db/ExternalSecret_leak.yaml"].decode()
+
+
+def test_sentinel_outside_a_secret_or_pod_is_refused(project: Path) -> None:
+    leak = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: leak\n  annotations:\n"
+        "    dsn: {{ .Values.auth.password | quote }}\nspec:\n  ports: [{port: 80}]\n"
+    )
     build_chart(project / "overlays/dev/charts", "db", "1.0.0", extra_templates={"leak.yaml": leak})
     (project / "overlays/dev/db-custom-values.yaml.j2").write_text(
         'auth:\n  password: {secretRef: "bkce7/db#root-password"}\n'
     )
     with pytest.raises(SecretError) as err:
         build_tree(load_environment(project, "dev"))
-    assert "ConfigMap/leak at data.dsn carries secret bkce7/db#root-password" in str(err.value)
+    assert "Service/leak at metadata.annotations.dsn carries secret bkce7/db#root-password" in str(
+        err.value
+    )
     assert "existingSecret" in str(err.value)
 
 

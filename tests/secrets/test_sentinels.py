@@ -1,5 +1,10 @@
 """No secret value in any output: sentinels planted in Secret data, credential keys, credential
-env vars and multi-line configs never appear in diff, check, validate, explain or render output."""
+env vars and multi-line configs never appear in diff, check, validate, explain or render output.
+
+Render refuses a literal credential in a ConfigMap or an env value (secrets/literals.py), so
+the planted manifests reach the committed tree the way a hand edit or a hostile change would:
+written there directly. Render still gets the planted template, and its refusal is one of
+the outputs checked."""
 
 from __future__ import annotations
 
@@ -100,9 +105,25 @@ def _plant_secret(root: Path, version: str) -> None:
     path.write_text(SECRET.format(v=version, b64=b64))
 
 
-def _plant(root: Path, version: str) -> None:
+def _plant_rendered(root: Path, version: str) -> None:
+    """The planted manifests, as committed by hand (render refuses to make them)."""
+    release = root / "rendered/default/releases/registry-cache"
+    text = TEMPLATE.format(v=version).replace("{{ release.namespace }}", "blueking")
+    config, app = text.split("\n---\n", 1)
+    (release / "ConfigMap_sentinel-config.yaml").write_text(config + "\n")
+    (release / "Deployment_sentinel-app.yaml").write_text(app)
+
+
+def _plant_template(root: Path, version: str) -> None:
     path = root / "overlays/base/templates/registry-cache/sentinel.yaml.j2"
     path.write_text(TEMPLATE.format(v=version))
+
+
+def _unplant_template(root: Path) -> None:
+    (root / "overlays/base/templates/registry-cache/sentinel.yaml.j2").unlink()
+
+
+def _plant(root: Path, version: str) -> None:
     values = root / "overlays/base/values.yaml"
     text = values.read_text().split("\nsentinelApp:")[0]
     values.write_text(text.rstrip("\n") + "\n" + VALUES.format(v=version))
@@ -134,6 +155,7 @@ def planted(tmp_path: Path, repo_root: Path) -> Path:
     git(root, "init", "-q")
     assert "error" not in run(root, "render", "default", "-q").lower()
     _plant_secret(root, "ENTINEL1")
+    _plant_rendered(root, "ENTINEL1")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "planted")
     return root
@@ -142,11 +164,15 @@ def planted(tmp_path: Path, repo_root: Path) -> Path:
 def test_no_sentinel_in_any_output(planted: Path, tmp_path: Path) -> None:
     root = planted
     outputs: dict[str, str] = {}
-    # render: text and json
+    # render: text and json, refused for the template's literal credentials
     _plant(root, "ENTINEL2")
+    _plant_template(root, "ENTINEL2")
     outputs["render text"] = run(root, "render", "default")
     outputs["render json"] = run(root, "render", "default", "-o", "json")
+    assert "secret error" in outputs["render text"]
+    _unplant_template(root)
     _plant_secret(root, "ENTINEL2")
+    _plant_rendered(root, "ENTINEL2")
     # diff working tree (SENTINEL2) against HEAD (SENTINEL1), every format, and the full file
     for fmt in ("terminal", "markdown", "json"):
         report = tmp_path / f"diff.{fmt}"

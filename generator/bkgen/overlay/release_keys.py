@@ -27,6 +27,7 @@ from bkgen.errors import Location, Notice, OverlayError
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment
 from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
+from bkgen.secrets.refs import substitute
 from bkgen.suggest import closest, closest_key_path
 from bkgen.yamlio import position, to_plain
 
@@ -138,8 +139,10 @@ def _check_schema(release: Release, schema: dict[str, Any], merged: Merged) -> N
         raise OverlayError(
             f"{release.name}: the chart's values.schema.json is not a valid schema: {err.message}"
         ) from None
+    # A declared secret reaches the chart as a string (its sentinel): check it as one.
+    values, _ = substitute(to_plain(merged.values), locate=merged.location)
     errors = sorted(
-        iter_python_errors(validator, to_plain(merged.values)),
+        iter_python_errors(validator, values),
         key=lambda e: (list(map(str, e.absolute_path)), e.message),
     )
     if not errors:

@@ -6,6 +6,12 @@ parser reads the same line as a key `---apiVersion` in the previous document, an
 duplicate keys silently overwritten, the first object vanished and the second gained
 its keys. Documents are therefore split here first, then each is parsed on its own with
 a loader that refuses duplicate keys and names both lines.
+
+Chart output is the exception: BlueKing's own charts render duplicate keys (bk-gse-ce
+2.1.1 writes `helm.sh/chart` twice in one labels block, bk-apigateway 0.4.64 a Job's
+`nodeSelector` twice) and Helm, which decodes through sigs.k8s.io/yaml, keeps the last one.
+There the last one is kept too, and the render summary says so, naming both lines; the
+rendered tree a reviewer reads holds the one value that is applied.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import yaml
 from bkgen import limits
 from bkgen.errors import BkgenError, Location, RenderError
 from bkgen.render import Manifest
-from bkgen.yamlio import DuplicateKey, StrictSafeLoader
+from bkgen.yamlio import SAFE_LOADER, DuplicateKey, StrictSafeLoader
 
 _HELM_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
 
@@ -72,11 +78,49 @@ def _depth(node: Any, limit: int) -> int:
     return deepest
 
 
-def parse_document(text: str, source: str, first_line: int) -> Any:
-    """One YAML document; syntax errors and duplicate keys name the file line."""
+class _LastWinsLoader(SAFE_LOADER):  # type: ignore[misc]
+    """Helm's reading of chart output: a duplicate key keeps its last value (recorded)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            try:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    self.duplicates.append((str(key), seen[key], key_node.start_mark.line + 1))
+                seen[key] = key_node.start_mark.line + 1
+            except TypeError:
+                continue
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+
+
+_LastWinsLoader.add_constructor("tag:yaml.org,2002:map", _LastWinsLoader.construct_yaml_map)
+
+
+def _last_wins(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
+    loader = _LastWinsLoader(text)
+    loader.duplicates = []
+    try:
+        return loader.get_single_data(), loader.duplicates
+    finally:
+        loader.dispose()
+
+
+def parse_document(text: str, source: str, first_line: int, notes: list[str] | None = None) -> Any:
+    """One YAML document; syntax errors and duplicate keys name the file line. With
+    `notes` (chart output), a duplicate key keeps its last value, as Helm does, and a note
+    says where."""
     try:
         doc = yaml.load(text, Loader=StrictSafeLoader)
     except DuplicateKey as err:
+        if notes is not None:
+            doc, duplicates = _last_wins(text)
+            for key, first, second in duplicates:
+                notes.append(
+                    f"{source}: duplicate key {key!r} (lines {first_line + first - 1} and "
+                    f"{first_line + second - 1}): the last one is kept, as Helm does"
+                )
+            return _bounded(doc, source, first_line)
         raise RenderError(
             f"duplicate key {err.key!r} (lines {first_line + err.first - 1} and "
             f"{first_line + err.line - 1})",
@@ -93,6 +137,10 @@ def parse_document(text: str, source: str, first_line: int) -> Any:
         raise RenderError(
             "rendered document nests too deeply", location=Location(source, first_line)
         ) from None
+    return _bounded(doc, source, first_line)
+
+
+def _bounded(doc: Any, source: str, first_line: int) -> Any:
     max_depth = limits.current().max_depth  # the same bound as for overlay files
     if _depth(doc, max_depth) > max_depth:
         raise RenderError(
@@ -102,12 +150,15 @@ def parse_document(text: str, source: str, first_line: int) -> Any:
     return doc
 
 
-def split_documents(text: str, source: str, *, helm: bool = False) -> list[Manifest]:
+def split_documents(
+    text: str, source: str, *, helm: bool = False, notes: list[str] | None = None
+) -> list[Manifest]:
     """Every non-empty document of `text`; `kind: List` is flattened. `helm` trims each
-    document as Helm does with chart output."""
+    document as Helm does with chart output; `notes` collects duplicate keys of chart
+    output instead of refusing them (see the module docstring)."""
     out: list[Manifest] = []
     for index, (line, body) in enumerate(helm_split(text, trim=helm)):
-        doc = parse_document(body, source, line)
+        doc = parse_document(body, source, line, notes)
         if doc is None:
             continue
         out.extend(_objects(doc, f"{source}#{index}", source, line))

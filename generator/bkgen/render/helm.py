@@ -210,7 +210,7 @@ def _manifests(chart: Any, files: dict[str, str], shown: str) -> tuple[list[Mani
     for name in sorted(files):
         if _SKIPPED.search(name) or not name.endswith((".yaml", ".yml", ".json")):
             continue
-        for manifest in split_documents(files[name], f"{shown}:{name}", helm=True):
+        for manifest in split_documents(files[name], f"{shown}:{name}", helm=True, notes=notes):
             result = translate(manifest.body)
             if result.note:
                 notes.append(result.note)

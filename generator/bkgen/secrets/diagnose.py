@@ -64,13 +64,7 @@ def diagnose(
         again = _secret_texts(render(values))
     except Exception:
         again = {}
-    probes: dict[str, tuple[str, ...]] = {}
-    probed = copy.deepcopy(values)
-    for path, leaf in _leaves(merged):
-        if leaf == "" and path and not _STRUCTURAL.search(path[-1]):
-            token = f"bkgenprobe{len(probes)}x"
-            probes[token] = path
-            _set(probed, path, token)
+    probed, probes = _probed(values, merged)
     try:
         with_probes = _secret_texts(render(probed)) if probes else {}
     except Exception:
@@ -85,12 +79,12 @@ def diagnose(
         if match and match.group(0) in probes:
             found = ".".join(probes[match.group(0)])
         elif not generated and len(text) >= MIN_MATCH:
-            found = _literal_source(text, merged)
+            found = literal_source(text, merged)
         out[key] = Diagnosis(generated, found)
     return out
 
 
-def _literal_source(text: str, merged: Mapping[str, Any]) -> str | None:
+def literal_source(text: str, merged: Mapping[str, Any]) -> str | None:
     """The value whose text is the key's text, else the longest one it contains."""
     candidates = [
         (leaf != text, -len(leaf), ".".join(path))  # exact first, then longest, then by name
@@ -98,3 +92,55 @@ def _literal_source(text: str, merged: Mapping[str, Any]) -> str | None:
         if isinstance(leaf, str) and len(leaf) >= MIN_MATCH and leaf in text
     ]
     return min(candidates)[2] if candidates else None
+
+
+def _probed(
+    values: dict[str, Any], merged: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+    """`values` with every empty, non-structural chart value set to a unique probe."""
+    probes: dict[str, tuple[str, ...]] = {}
+    probed = copy.deepcopy(values)
+    for path, leaf in _leaves(merged):
+        if leaf == "" and path and not _STRUCTURAL.search(path[-1]):
+            token = f"bkgenprobe{len(probes)}x"
+            probes[token] = path
+            _set(probed, path, token)
+    return probed, probes
+
+
+def probe_line(
+    name: str,
+    line_key: str,
+    values: dict[str, Any],
+    merged: Mapping[str, Any],
+    render: Render,
+) -> str | None:
+    """The chart value that feeds `line_key: …` in the text of object `name` (a config file
+    line the chart fills with a generated value when the value is empty), or None."""
+    probed, probes = _probed(values, merged)
+    if not probes:
+        return None
+    try:
+        objects = render(probed)
+    except Exception:
+        return None
+    pattern = re.compile(rf"{re.escape(line_key)}[\"']?\s*[:=]\s*[\"']?(bkgenprobe\d+x)")
+    for body in objects:
+        if str((body.get("metadata") or {}).get("name")) != name:
+            continue
+        for text in _texts(body):
+            match = pattern.search(text)
+            if match and match.group(1) in probes:
+                return ".".join(probes[match.group(1)])
+    return None
+
+
+def _texts(node: Any) -> Iterator[str]:
+    if isinstance(node, Mapping):
+        for value in node.values():
+            yield from _texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _texts(value)
+    elif isinstance(node, str):
+        yield node

@@ -30,6 +30,7 @@ from bkgen.render import Manifest
 from bkgen.secrets import externalsecret
 from bkgen.secrets.masking import CREDENTIAL_NAME
 from bkgen.secrets.refs import SENTINEL, SecretRef, tokens_in
+from bkgen.secrets.relocate import FROM_CONFIGMAP
 
 # In a Secret's data a key is a credential when its name is one the review diff masks
 # (data keys are never references to a Secret), and also when it is a bare `key` or any
@@ -99,7 +100,9 @@ def process(
     refs: Mapping[str, SecretRef],
     settings: Mapping[str, Any],
     diagnose: Diagnose | None = None,
+    declare_in: str = "",
 ) -> tuple[Manifest, ...]:
+    """`declare_in`: where this release's values are declared, for the hint."""
     out: list[Manifest] = []
     plaintext: list[Plaintext] = []
     for manifest in manifests:
@@ -123,7 +126,7 @@ def process(
                 )
         out.append(manifest)
     if plaintext:
-        raise _plaintext_error(release, plaintext, diagnose)
+        raise _plaintext_error(release, plaintext, diagnose, declare_in)
     return tuple(out)
 
 
@@ -137,11 +140,13 @@ def _secret(
     name = str((body.get("metadata") or {}).get("name"))
     values = decoded(body)
     carrying = {k for k, v in values.items() if v is not None and SENTINEL.search(v)}
+    # a ConfigMap moved here for its declared secrets keeps a ConfigMap's other keys
+    was_configmap = FROM_CONFIGMAP in ((body.get("metadata") or {}).get("annotations") or {})
     problems: list[Plaintext] = []
     for key, text in sorted(values.items()):
         if key in carrying or text == "":
             continue
-        credential = text is None or _credential(key)
+        credential = text is None or (_credential(key) and not was_configmap)
         if not carrying or credential:
             problems.append(Plaintext(name, key, source))
     if not carrying:
@@ -176,7 +181,7 @@ def refuse_for_argocd(
 
 
 def _plaintext_error(
-    release: str, problems: Sequence[Plaintext], diagnose: Diagnose | None
+    release: str, problems: Sequence[Plaintext], diagnose: Diagnose | None, declare_in: str
 ) -> SecretError:
     found = dict(diagnose(problems)) if diagnose is not None else {}
     parts = []
@@ -190,12 +195,13 @@ def _plaintext_error(
         if diagnosis is not None and diagnosis.value_path:
             text += f"; declare {diagnosis.value_path}"
         parts.append(text)
+    default_place = f"the env's {release}-custom-values.yaml.j2"
     first = parts[0]
     more = f" (and {len(parts) - 1} more: {'; '.join(parts[1:])})" if len(parts) > 1 else ""
     return SecretError(
         f"release '{release}': {first}{more}",
         location=Location(problems[0].source),
-        hint=f"in the env's {release}-custom-values.yaml.j2 set <value>: "
+        hint=f"in {declare_in or default_place} set <value>: "
         '{secretRef: "<store key>#<property>"}, or point the chart\'s existingSecret at an '
         "in-cluster Secret",
     )

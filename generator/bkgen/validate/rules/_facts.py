@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from bkgen.kube.pods import pod_spec
 from bkgen.validate.rules import Facts
-from bkgen.validate.rules._pods import pod_spec
 
 _KEEP_ANNOTATIONS = ("argocd.argoproj.io/sync-wave", "bkgen.io/")
 
@@ -151,3 +151,19 @@ def _creates(
         created_kind, _, name = item.strip().partition("/")
         if created_kind and name:
             yield created_kind, name
+    if kind == "Job":
+        yield from _certgen_secret(spec)
+
+
+def _certgen_secret(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """kube-webhook-certgen's `create --secret-name=X` Job (ingress-nginx's admission
+    webhook, and the charts that copied it) makes Secret X in-cluster."""
+    template = spec.get("template") if isinstance(spec.get("template"), Mapping) else {}
+    pod = (template or {}).get("spec") or {}
+    for container in pod.get("containers") or [] if isinstance(pod, Mapping) else []:
+        args = [str(a) for a in (container.get("args") or []) if isinstance(container, Mapping)]
+        if "create" not in args:
+            continue
+        for arg in args:
+            if arg.startswith("--secret-name="):
+                yield "Secret", arg.removeprefix("--secret-name=")

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 from fnmatch import fnmatch
 from typing import Any
 
+from bkgen.kube.pods import containers
 from bkgen.validate.rules import Hit, RuleContext
-from bkgen.validate.rules._pods import containers
 
 ID = "image-tag"
 SEVERITY = "error"

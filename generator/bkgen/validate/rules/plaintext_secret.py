@@ -16,7 +16,9 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     if doc.get("kind") != "Secret" or doc.get("apiVersion") != "v1":
         return
     for key in ("data", "stringData"):
-        if doc.get(key):
+        block = doc.get(key)
+        # an empty value holds nothing (a chart's placeholder key): only values are secrets
+        if isinstance(block, Mapping) and any(v not in (None, "") for v in block.values()):
             yield Hit(
                 f"Secret has {key} in plain text (base64 is not encryption)",
                 (key,),

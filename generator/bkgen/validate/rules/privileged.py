@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from bkgen.kube.pods import containers, pod_spec
 from bkgen.validate.rules import Hit, RuleContext
-from bkgen.validate.rules._pods import containers, pod_spec
 
 ID = "privileged"
 SEVERITY = "warning"

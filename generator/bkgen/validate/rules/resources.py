@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from bkgen.kube.pods import containers
 from bkgen.validate.rules import Hit, RuleContext
-from bkgen.validate.rules._pods import containers
 
 ID = "resources"
 SEVERITY = "warning"

@@ -25,10 +25,14 @@ def check_tree(facts: Sequence[Facts], ctx: RuleContext) -> Iterator[Hit]:
         service = services.get((item.namespace, item.service_name))
         if service is None:
             if not declared_external("Service", item.namespace, item.service_name, ctx, item):
+                # Kubernetes accepts it (bitnami mysql 4.5.5, BlueKing 7.0's, names a
+                # Service it never creates); only the per-pod DNS names are missing.
                 yield Hit(
-                    f"serviceName {item.service_name!r} is not a Service in the tree",
+                    f"serviceName {item.service_name!r} is not a Service in the tree: pods "
+                    "get no stable per-pod DNS names",
                     ("spec", "serviceName"),
                     index=index,
+                    severity="warning",
                 )
         elif not service.headless:
             # Valid Kubernetes (bitnami charts do it): pods still run, only their per-pod DNS

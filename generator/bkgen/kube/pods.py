@@ -1,4 +1,4 @@
-"""Where pod specs live in the workload kinds rules look at."""
+"""Where pod specs and containers live in the workload kinds (and Argo templates)."""
 
 from __future__ import annotations
 
