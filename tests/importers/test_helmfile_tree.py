@@ -9,10 +9,7 @@ import pytest
 
 from bkgen.errors import BkgenError
 from bkgen.importers.helmfile.tree import HelmfileTree, TreeRelease, read_tree
-
-BKCE70 = Path(__file__).resolve().parents[3] / "shared" / "bkce70"
-if not BKCE70.is_dir():
-    BKCE70 = Path("/work/shared/bkce70")
+from tests.importers.bkce70 import BKCE70
 
 
 @pytest.fixture(scope="module")

@@ -76,6 +76,12 @@ def bcs_template(
     show_default=True,
     help="Kubernetes version of the cluster (env.yaml kubeVersion).",
 )
+@click.option(
+    "--bundled-versions",
+    is_flag=True,
+    help="Pin a release whose pinned chart the tree does not bundle to the archive it does "
+    "bundle (reported per release); without it such releases stay pinned, to pull.",
+)
 @click.option("--dry-run", is_flag=True, help="Report only; write nothing.")
 @output_option(["text", "json"], "text")
 @root_option
@@ -85,6 +91,7 @@ def helmfile(
     env: str,
     suites: tuple[str, ...],
     kube_version: str,
+    bundled_versions: bool,
     dry_run: bool,
     output: str,
     root: str | None,
@@ -101,7 +108,13 @@ def helmfile(
 
     base = project_root(root)
     result = import_helmfile(
-        base, tree, env, suites=suites, kube_version=kube_version, dry_run=dry_run
+        base,
+        tree,
+        env,
+        suites=suites,
+        kube_version=kube_version,
+        bundled_versions=bundled_versions,
+        dry_run=dry_run,
     )
     shown = f"overlays/{env}/"
     text = (

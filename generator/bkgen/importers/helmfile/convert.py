@@ -114,9 +114,12 @@ def convert(
     suites: tuple[str, ...],
     env_yaml: Mapping[str, Any],
     base_keys: frozenset[str] = frozenset(),
+    bundled_versions: bool = False,
 ) -> Conversion:
     """`base_keys`: top-level keys of overlays/base/values.yaml (bkgen's own templates and
-    steps read them, so they stay even when no values template of the tree does)."""
+    steps read them, so they stay even when no values template of the tree does).
+    `bundled_versions`: pin a release whose pinned archive the tree lacks to the newest
+    archive of its chart the tree bundles (the operator's explicit choice, reported)."""
     out = Conversion(env)
     out.notes.extend(tree.notes)
     globals_, moves = secrets.move_value_secrets(
@@ -129,7 +132,9 @@ def convert(
         entry, row, version = _release_entry(tree, catalog, release, suites, out, state)
         state.pins[release.name] = version
         entry["values"] = _values_files(tree, release, out, state, place)
-        out.releases.append(_chart_file(tree, catalog, release, entry, row, out, state))
+        out.releases.append(
+            _chart_file(tree, catalog, release, entry, row, out, state, bundled_versions)
+        )
         state.entries[release.name] = entry
     imported = {r.name for r in tree.releases}
     for name, base in sorted(catalog.releases.items()):
@@ -174,9 +179,16 @@ def _values_files(
     inline = [i for i in release.values if i.path is None]
     for item in release.values:
         if item.path is None:
-            number = f"-{inline.index(item) + 1}" if len(inline) > 1 else ""
+            number = f"-{inline.index(item) + 1}" if len(inline) > 1 else ""  # by position
             name = f"{release.name}-inline-values{number}.yaml"
-            out.files[name] = dump(item.inline or {}).encode()
+            origin: dict[tuple[str, ...], tuple[str, int | None]] = {
+                (): (release.state_file, item.line)
+            }
+            data, moves = secrets.move_value_secrets(
+                item.inline or {}, out.env, _every_path(item.inline, origin), release.name
+            )
+            out.secrets.extend(moves)
+            out.files[name] = dump(data).encode()
             values.append(name)
             out.notes.append(
                 f"{release.state_file}:{item.line}: inline values of '{release.name}' "
@@ -215,11 +227,23 @@ def _chart_file(
     row: ReleaseRow,
     out: Conversion,
     state: _State,
+    bundled_versions: bool,
 ) -> ReleaseRow:
     """The exact archive from the tree's charts/, verified and locked; else a pin to pull
     (a bundled archive of another version is reported, never swapped in)."""
     chart_name, version = row.chart.partition(" ")[0], row.version
     archive = tree.root / "charts" / f"{chart_name}-{version}.tgz"
+    bundled = _bundled(tree, chart_name)
+    if not archive.is_file() and bundled and bundled_versions:
+        newest = bundled[-1]
+        version = newest.removeprefix(f"{chart_name}-").removesuffix(".tgz")
+        archive = tree.root / "charts" / newest
+        out.notes.append(
+            f"'{release.name}': re-pinned from {row.version} to the bundled {version} "
+            "(--bundled-versions); its values templates were written for the old version"
+        )
+        state.pins[release.name] = version
+        row = ReleaseRow(**{**row.__dict__, "version": version, "chart": f"{chart_name} {version}"})
     if archive.is_file() and not row.enabled:  # an env's charts/ holds only what renders
         return _with_source(row, f"off: the tree bundles charts/{archive.name}, not copied")
     if archive.is_file():
@@ -240,11 +264,6 @@ def _chart_file(
             sha256_digest(data),
         )
         return _with_source(row, "locked: bundled archive, rendered here")
-    bundled = sorted(
-        p.name
-        for p in (tree.root / "charts").glob(f"{chart_name}-*.tgz")
-        if re.fullmatch(rf"{re.escape(chart_name)}-v?\d[^/]*\.tgz", p.name)
-    )
     why = f" (the tree bundles {', '.join(bundled)}: not swapped)" if bundled else ""
     if bundled:
         out.decisions.append(
@@ -394,11 +413,49 @@ def _release_entry(
         if step is not None and step not in catalog.releases:
             step = None
         out.hooks.append((release.name, script, step))
-    enabled = suite in suites and release.installed
+    switch = release.condition or (base.enabled_by if base is not None else None)
+    enabled = suite in suites and release.installed and _switched_on(tree.values, switch)
     row = ReleaseRow(
         release.name, f"{chart_name} {version}", version, status, suite, seq, "", enabled
     )
     return entry, row, version
+
+
+def _every_path(
+    node: Any, origin: Mapping[tuple[str, ...], tuple[str, int | None]]
+) -> dict[tuple[str, ...], tuple[str, int | None]]:
+    """Inline values have no lines of their own: each leaf points at the values entry."""
+    where = origin[()]
+    out: dict[tuple[str, ...], tuple[str, int | None]] = {}
+
+    def walk(value: Any, path: tuple[str, ...]) -> None:
+        out[path] = where
+        if isinstance(value, Mapping):
+            for key, child in value.items():
+                walk(child, (*path, str(key)))
+
+    walk(node, ())
+    return out
+
+
+def _bundled(tree: HelmfileTree, chart: str) -> list[str]:
+    """Archives of `chart` the tree's charts/ holds, oldest version first."""
+    found = [
+        p.name
+        for p in (tree.root / "charts").glob(f"{chart}-*.tgz")
+        if re.fullmatch(rf"{re.escape(chart)}-v?\d[^/]*\.tgz", p.name)
+    ]
+    return sorted(
+        found, key=lambda n: [int(x) if x.isdigit() else -1 for x in re.split(r"[.-]", n)]
+    )
+
+
+def _switched_on(values: Mapping[str, Any], switch: str | None) -> bool:
+    """helmfile's `condition`: the release is installed unless the key says false."""
+    node: Any = values
+    for part in (switch or "").split(".") if switch else ():
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node is not False
 
 
 def _by_file(state_file: str, table: tuple[tuple[str, str], ...]) -> str | None:

@@ -90,7 +90,8 @@ def load_commands(moves: list[SecretMove]) -> list[str]:
             arg = f"{move.prop}=@{path}"
         elif move.yaml_path:
             arg = f"{move.prop}=\"$(yq -r '{move.yaml_path}' {path})\""
-        else:
-            arg = f"{move.prop}=...  # the literal at {move.origin}"
+        else:  # a literal line of a values template: the value after its key
+            line = move.origin.rpartition(":")[2]
+            arg = f"{move.prop}=\"$(sed -n '{line}s/^[^:]*:[[:space:]]*//p' {path})\""
         by_key.setdefault(move.store_key, []).append(arg)
     return [f"vault kv put {key} " + " ".join(args) for key, args in sorted(by_key.items())]

@@ -29,6 +29,7 @@ def import_helmfile(
     *,
     suites: Sequence[str] = ("base",),
     kube_version: str = "1.20",
+    bundled_versions: bool = False,
     dry_run: bool = False,
 ) -> Conversion:
     if not ENV_NAME.match(env):
@@ -56,6 +57,7 @@ def import_helmfile(
         tuple(suites),
         _env_yaml(root, env, suites, kube_version),
         frozenset(str(k) for k in base_values),
+        bundled_versions,
     )
     if not dry_run:
         _write(root, target, result)
