@@ -7,7 +7,8 @@ and walks each value path through the defaults of the real chart: its `values.ya
 them. The real charts are the packaged charts of the BlueKing 7.0 install tree
 `../shared/bkce70/charts/` (read-only; nothing is copied).
 
-A path is known when it exists in the defaults, or when it runs below a key whose default is an
+A path is known when it exists in the defaults, when the chart's own templates read it
+literally (`.Values.a.b`), or when it runs below a key whose default is an
 empty mapping, a list, a scalar or null (free-form or replaced as a whole). Anything else is a
 path the chart never reads. A release whose pinned version differs from the archive's is
 checked against the archive anyway (the nearest real chart here) and marked `archive≠pin`:
@@ -95,7 +96,9 @@ def _chart_defaults(files: Mapping[str, bytes], prefix: str) -> dict[str, Any]:
             subcharts.setdefault(top, _chart_defaults(inner, f"{top}/"))
     merged: dict[str, Any] = {}
     for sub, defaults in subcharts.items():
-        defaults.pop("global", None)  # a subchart's globals are the parent's to declare
+        # Helm hands the parent's globals to every subchart: a global a subchart reads is one
+        # the parent's values may set.
+        merged["global"] = _deep_merge(merged.get("global") or {}, defaults.pop("global", {}))
         merged[aliases.get(sub, sub)] = defaults
     return _deep_merge(merged, values) if isinstance(values, dict) else merged
 
@@ -115,6 +118,18 @@ def chart_defaults(archive: Path) -> dict[str, Any]:
     return _chart_defaults(files, f"{top}/")
 
 
+def template_reads(archive: Path) -> set[str]:
+    """Every `.Values.a.b.c` the chart's own templates spell out (some charts read keys their
+    values.yaml only documents in comments: bk-cmdb's `mongodb.externalMongodb.host`)."""
+    with tarfile.open(archive, mode="r:gz") as tar:
+        texts = [
+            tar.extractfile(m).read().decode(errors="replace")  # type: ignore[union-attr]
+            for m in tar.getmembers()
+            if m.isfile() and m.name.split("/")[1:2] == ["templates"]
+        ]
+    return {m for text in texts for m in re.findall(r"\.Values\.([A-Za-z0-9_.]+)", text)}
+
+
 def leaf_paths(node: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     """Every path a values document sets; a `{secretRef: …}` declaration is one value."""
     if isinstance(node, Mapping) and node and set(node) != {"secretRef"}:
@@ -124,7 +139,9 @@ def leaf_paths(node: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, .
         yield prefix
 
 
-def known(path: tuple[str, ...], defaults: Any) -> bool:
+def known(path: tuple[str, ...], defaults: Any, reads: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
+    if ".".join(path) in reads:
+        return True
     node = defaults
     for part in path:
         if not isinstance(node, Mapping) or not node:
@@ -155,7 +172,8 @@ def measure(env_name: str) -> list[Fit]:
         ]
         paths = sorted({p for layer in layers for p in leaf_paths(layer.data or {})})
         defaults = chart_defaults(archive) if archive else {}
-        missing = tuple(".".join(p) for p in paths if archive and not known(p, defaults))
+        reads = template_reads(archive) if archive else set()
+        missing = tuple(".".join(p) for p in paths if archive and not known(p, defaults, reads))
         version = ARCHIVE.match(archive.name)["version"] if archive else ""  # type: ignore[index]
         fits.append(Fit(release.name, release.chart.name, pinned, version, len(paths), missing))
     return fits

@@ -57,7 +57,7 @@ def test_diff_working_tree_against_head_groups_by_application(project: Path) -> 
     code, out = run("diff", "default", "--root", str(project))
     assert code == 0 and out.splitlines()[1] == "== default: no differences"
     versions = project / "overlays/base/versions.yaml"
-    versions.write_text(versions.read_text().replace('bk-nodeman: "2.3.5"', 'bk-nodeman: "2.4.4"'))
+    versions.write_text(versions.read_text().replace('bk-nodeman: "2.2.27"', 'bk-nodeman: "2.4.4"'))
     render_envs(project, ["default"])
     code, out = run("diff", "default", "--root", str(project), "-o", "json")
     assert code == 1
@@ -69,7 +69,7 @@ def test_diff_working_tree_against_head_groups_by_application(project: Path) -> 
     assert (
         changes["spec.source.targetRevision"]["old"],
         changes["spec.source.targetRevision"]["new"],
-    ) == ("2.3.5", "2.4.4")
+    ) == ("2.2.27", "2.4.4")
     assert changes["spec.source.targetRevision"]["kind"] == "changed"
     assert changes['metadata.annotations["bkgen.io/version"]']["new"] == "2.4.4"
     git(project, "commit", "-qam", "bump nodeman")
@@ -132,7 +132,7 @@ def test_default_base_is_the_merge_base_with_the_default_branch(project: Path) -
     main = git(project, "rev-parse", "HEAD").strip()
     git(project, "checkout", "-qb", "feature")
     versions = project / "overlays/base/versions.yaml"
-    versions.write_text(versions.read_text().replace('bk-nodeman: "2.3.5"', 'bk-nodeman: "2.4.4"'))
+    versions.write_text(versions.read_text().replace('bk-nodeman: "2.2.27"', 'bk-nodeman: "2.4.4"'))
     render_envs(project, ["default"])
     git(project, "commit", "-qam", "bump nodeman on a branch")
     code, out = run("diff", "--root", str(project))
@@ -283,11 +283,11 @@ def test_env_config_ignores_paths_but_counts_them(project: Path) -> None:
         env_yaml.read_text() + "diff:\n  ignore: ['metadata.annotations[\"bkgen.io/version\"]']\n"
     )
     versions = project / "overlays/base/versions.yaml"
-    versions.write_text(versions.read_text().replace('bk-nodeman: "2.3.5"', 'bk-nodeman: "2.4.4"'))
+    versions.write_text(versions.read_text().replace('bk-nodeman: "2.2.27"', 'bk-nodeman: "2.4.4"'))
     render_envs(project, ["default"])
     code, out = run("diff", "default", "--root", str(project))
     assert code == 1
-    assert 'spec.source.targetRevision: "2.3.5" -> "2.4.4"' in out
+    assert 'spec.source.targetRevision: "2.2.27" -> "2.4.4"' in out
     assert "bkgen.io/version" not in out and "1 change(s) in ignored fields" in out
     data = json.loads(run("diff", "default", "--root", str(project), "-o", "json")[1])
     ignored = [
