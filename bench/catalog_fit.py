@@ -153,7 +153,7 @@ def known(path: tuple[str, ...], defaults: Any, reads: set[str] = frozenset()) -
 
 
 def measure(env_name: str) -> list[Fit]:
-    from bkgen.overlay import load_environment, release_layers
+    from bkgen.overlay.load import load_environment, release_layers
 
     env = load_environment(ROOT, env_name)
     found = archives(BKCE70 / "charts")
