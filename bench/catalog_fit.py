@@ -118,16 +118,33 @@ def chart_defaults(archive: Path) -> dict[str, Any]:
     return _chart_defaults(files, f"{top}/")
 
 
+_READ = re.compile(r"\.Values\.([A-Za-z0-9_.]+)")
+# `$e_consul := .Values.externalConsul` (also `$root.Values.x`, `$.Values.x`), and
+# `$values := $root.Values`: a variable standing for a values path, in the same file.
+_ALIAS = re.compile(r"\$(\w+)\s*:=\s*\$?\w*\.Values(?:\.([A-Za-z0-9_.]+))?(?![\w.])")
+_USE = re.compile(r"\$(\w+)\.([A-Za-z0-9_.]+)")
+
+
+def _reads(text: str) -> set[str]:
+    found = set(_READ.findall(text))
+    aliases = {var: path for var, path in _ALIAS.findall(text)}
+    for var, rest in _USE.findall(text):
+        if var in aliases and not rest.startswith("Values"):
+            found.add(f"{aliases[var]}.{rest}" if aliases[var] else rest)
+    return found
+
+
 def template_reads(archive: Path) -> set[str]:
     """Every `.Values.a.b.c` the chart's own templates spell out (some charts read keys their
-    values.yaml only documents in comments: bk-cmdb's `mongodb.externalMongodb.host`)."""
+    values.yaml only documents in comments: bk-cmdb's `mongodb.externalMongodb.host`), and
+    `$v.c` where the same file set `$v := .Values.a.b` (bk-monitor's `$e_consul.host`)."""
     with tarfile.open(archive, mode="r:gz") as tar:
         texts = [
             tar.extractfile(m).read().decode(errors="replace")  # type: ignore[union-attr]
             for m in tar.getmembers()
             if m.isfile() and m.name.split("/")[1:2] == ["templates"]
         ]
-    return {m for text in texts for m in re.findall(r"\.Values\.([A-Za-z0-9_.]+)", text)}
+    return {path for text in texts for path in _reads(text)}
 
 
 def leaf_paths(node: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
