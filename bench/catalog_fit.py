@@ -127,7 +127,7 @@ _USE = re.compile(r"\$(\w+)\.([A-Za-z0-9_.]+)")
 
 def _reads(text: str) -> set[str]:
     found = set(_READ.findall(text))
-    aliases = {var: path for var, path in _ALIAS.findall(text)}
+    aliases: dict[str, str] = dict(_ALIAS.findall(text))
     for var, rest in _USE.findall(text):
         if var in aliases and not rest.startswith("Values"):
             found.add(f"{aliases[var]}.{rest}" if aliases[var] else rest)
