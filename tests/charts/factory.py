@@ -7,6 +7,13 @@ ServiceMonitor guarded by `.Capabilities.APIVersions.Has`, optional fields that 
 `null` (`annotations:` with nothing under it), StatefulSets whose `serviceName` is a normal
 Service (bitnami), `existingSecret` switches, and passwords from `randAlphaNum` when no
 value is given. `quirky=True` adds the `---apiVersion` separator bk-monitor's chart emits.
+
+The BlueKing 7.0 application charts (bkce70 archives) bundle their storage as bitnami
+subcharts (`mariadb`, `redis`, …) switched by `<name>.enabled`, on by default, and otherwise
+reach storage through `externalDatabase.default.*` / `externalRedis.default.*`, writing the
+plain password into a ConfigMap: `bundled=(...)` builds those subcharts (StatefulSets whose
+Secret's password is `randAlphaNum` unless `auth.password` is given) and the external
+wiring.
 """
 
 from __future__ import annotations
@@ -247,6 +254,35 @@ spec:
 """
 
 
+# How an application chart reaches each bundled storage when its subchart is off, as the
+# bkce70 app charts do (bkauth, bkiam, bkssm, bk-console, bkpaas3 …): values under
+# `external<Kind>.default`, rendered into a ConfigMap, password included.
+EXTERNAL = {
+    "mariadb": "externalDatabase",
+    "mysql": "externalDatabase",
+    "redis": "externalRedis",
+    "mongodb": "externalMongodb",
+    "rabbitmq": "externalRabbitmq",
+    "elasticsearch": "externalElasticsearch",
+    "zookeeper": "externalZookeeper",
+}
+
+EXTERNAL_CONFIG = """\
+{{- if not .Values.SUBCHART.enabled }}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "common.names.fullname" . }}-SUBCHART
+  labels: {{- include "common.labels.standard" . | nindent 4 }}
+data:
+  HOST: {{ .Values.EXTERNAL.default.host | quote }}
+  PORT: {{ .Values.EXTERNAL.default.port | quote }}
+  USER: {{ .Values.EXTERNAL.default.user | quote }}
+  PASSWORD: {{ .Values.EXTERNAL.default.password | quote }}
+{{- end }}
+"""
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -270,14 +306,24 @@ def build_chart(
     quirky: bool = False,
     extra_templates: dict[str, str] | None = None,
     secret_switch: str | None = "existingSecret",
+    bundled: tuple[str, ...] = (),
 ) -> Path:
     """A chart directory `directory/name`; `crds` are group/version/Kind strings.
 
     `secret_switch` is the value (dotted) that, when set, makes the chart use an existing
     Secret instead of rendering its own (None: the chart has no credentials Secret), whose
     password is `randAlphaNum` unless `auth.password` is given.
+
+    `bundled` names storage subcharts (keys of `EXTERNAL`) the chart ships under charts/,
+    each switched by `<name>.enabled` (true by default) and replaced, when off, by
+    `external<Kind>.default.{host,port,user,password}` read into a ConfigMap.
     """
     chart = directory / name
+    dependencies = "".join(
+        f"  - name: {sub}\n    version: 1.0.0\n"
+        f"    repository: https://charts.bitnami.com/bitnami\n    condition: {sub}.enabled\n"
+        for sub in bundled
+    )
     _write(
         chart / "Chart.yaml",
         textwrap.dedent(
@@ -292,9 +338,24 @@ def build_chart(
                 version: 2.2.2
                 repository: https://charts.bitnami.com/bitnami
             """
-        ),
+        )
+        + dependencies,
     )
     values = VALUES.format(name=name, version=version)
+    for sub in bundled:
+        values += f"{sub}:\n  enabled: true\n"
+        if f"{EXTERNAL[sub]}:\n" not in values:
+            values += (
+                f'{EXTERNAL[sub]}:\n  default:\n    host: ""\n    port: ""\n'
+                '    user: ""\n    password: ""\n'
+            )
+        _write(
+            chart / "templates" / f"external-{sub}.yaml",
+            EXTERNAL_CONFIG.replace("SUBCHART", sub).replace("EXTERNAL", EXTERNAL[sub]),
+        )
+        build_chart(
+            chart / "charts", sub, "1.0.0", statefulset=True, secret_switch="auth.existingSecret"
+        )
     if secret_switch and "." not in secret_switch:
         values += f'{secret_switch}: ""\n'
     elif secret_switch and not secret_switch.startswith("auth."):
@@ -353,6 +414,15 @@ def _switch(values: object, path: tuple[str, ...] = ()) -> str | None:
     return None
 
 
+def _bundled(values: object) -> tuple[str, ...]:
+    """The bundled storage subcharts the base values switch (`mariadb: {enabled: false}`)."""
+    if not isinstance(values, dict):
+        return ()
+    return tuple(
+        sub for sub in EXTERNAL if isinstance(values.get(sub), dict) and "enabled" in values[sub]
+    )
+
+
 # CRDs an operator chart of the base suite ships in crds/ although no release needs them
 # through `provides` (PaaS3's app operator installs its BkApp and DomainGroupMapping kinds).
 OPERATOR_CRDS = {
@@ -368,8 +438,9 @@ def build_env_charts(project: Path, env_name: str, workdir: Path) -> dict[str, P
     versions), packaged per repository: {repository name: directory of archives}.
 
     Storage charts (bitnami) are StatefulSets; charts honour the `existingSecret` the base
-    values set; operators ship the CRDs their release `provides`; bk-cmdb emits bk-monitor's
-    `---apiVersion` separator.
+    values set; application charts bundle the storage subcharts the base values switch off
+    (`mariadb.enabled: false` …) and read `external<Kind>.default.*` instead; operators ship
+    the CRDs their release `provides`; bk-cmdb emits bk-monitor's `---apiVersion` separator.
     """
     from bkgen.overlay.layers import release_values
     from bkgen.overlay.load import load_environment
@@ -379,6 +450,7 @@ def build_env_charts(project: Path, env_name: str, workdir: Path) -> dict[str, P
     for release in env.plan.releases:
         if release.source != "chart" or release.chart is None:
             continue
+        values = release_values(env, release).values
         build_chart(
             workdir / "src",
             release.chart.name,
@@ -386,7 +458,8 @@ def build_env_charts(project: Path, env_name: str, workdir: Path) -> dict[str, P
             statefulset=release.chart.repo == "bitnami",
             crds=release.provides or OPERATOR_CRDS.get(release.chart.name, ()),
             quirky=release.name == "bk-cmdb",
-            secret_switch=_switch(release_values(env, release).values),
+            secret_switch=_switch(values),
+            bundled=() if release.chart.repo == "bitnami" else _bundled(values),
         )
         served.setdefault(release.chart.repo, workdir / release.chart.repo)
         package(workdir / "src" / release.chart.name, served[release.chart.repo])

@@ -94,7 +94,9 @@ def test_findings_are_exit_1_and_clean_is_exit_0(repo_root: Path, tmp_path: Path
         (["graph", "default"], ["mermaid", "dot"]),
         (["hosts", "default"], ["hosts", "coredns", "list"]),
         (["validate", "default"], ["text", "json", "junit", "sarif", "tap"]),
-        (["diff", "default"], ["terminal", "markdown", "json"]),
+        # Explicit refs: against the default base (the merge base with main) a branch that
+        # changes rendered/ has differences, and diff exits 1 by design.
+        (["diff", "default", "--base", "HEAD", "--head", "HEAD"], ["terminal", "markdown", "json"]),
     ],
 )
 def test_every_data_command_takes_dash_o(

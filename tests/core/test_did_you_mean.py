@@ -86,10 +86,11 @@ def test_release_names_in_explain(repo_root: Path) -> None:
         out.strip()
         == "bkgen: usage error: unknown release 'bk-cmbd' (hint: did you mean 'bk-cmdb'?)"
     )
-    code, out = run(repo_root, "explain", "prod", "bk-cmdb", "replicaCont")
+    code, out = run(repo_root, "explain", "prod", "bk-cmdb", "serviceMonitr")
     assert code == 2
     assert out.strip() == (
-        "bkgen: usage error: bk-cmdb: no value at 'replicaCont' (hint: did you mean 'replicaCount'?)"
+        "bkgen: usage error: bk-cmdb: no value at 'serviceMonitr' "
+        "(hint: did you mean 'serviceMonitor'?)"
     )
     code, out = run(repo_root, "explain", "prod", "global", "bkMainSiteDomain")
     assert "did you mean 'domain.bkMainSiteDomain'?" in out

@@ -124,7 +124,7 @@ def test_explain_json_has_the_chain(repo_root: Path) -> None:
 
 
 def test_explain_lists_every_reference_of_a_composed_value(repo_root: Path) -> None:
-    code, out = run(repo_root, "explain", "default", "bk-cmdb", "zookeeper.hosts")
+    code, out = run(repo_root, "explain", "default", "bk-cmdb", "configAndServiceCenter.addr")
     assert code == 0, out
     assert "    values.zookeeper.host set by overlays/base/values.yaml:" in out
     assert "    values.zookeeper.port set by overlays/base/values.yaml:" in out

@@ -26,8 +26,8 @@ def test_bump_is_the_runbooks_sed_and_nothing_else(project: Path) -> None:
     before = path.read_text()
     _, previous = bump(project, "bk-nodeman", "2.4.4")
     after = path.read_text()
-    assert previous == "2.3.5"
-    assert after == before.replace('bk-nodeman: "2.3.5"', 'bk-nodeman: "2.4.4"')
+    assert previous == "2.2.27"
+    assert after == before.replace('bk-nodeman: "2.2.27"', 'bk-nodeman: "2.4.4"')
     assert load_environment(project, "default").versions["bk-nodeman"] == "2.4.4"
 
 
@@ -78,6 +78,6 @@ def test_set_restores_the_file_when_the_result_is_invalid(project: Path) -> None
 def test_cli_exit_codes(project: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(cli, ["bump", "bk-nodeman", "2.4.4", "--root", str(project)])
-    assert ok.exit_code == 0 and "bk-nodeman 2.3.5 -> 2.4.4" in ok.output
+    assert ok.exit_code == 0 and "bk-nodeman 2.2.27 -> 2.4.4" in ok.output
     bad = runner.invoke(cli, ["set", "prod", "noequals", "--root", str(project)])
     assert bad.exit_code == 2 and "expected KEY=VALUE" in bad.output

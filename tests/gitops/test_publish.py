@@ -147,7 +147,7 @@ def test_push_here_rebases_and_rerenders_when_sources_moved(project: Path, tmp_p
     git(other, "commit", "-qam", "someone else changes the domain (without rendering)")
     git(other, "push", "-q", "origin", "main")
     versions = project / "overlays/base/versions.yaml"
-    versions.write_text(versions.read_text().replace('bk-nodeman: "2.3.5"', 'bk-nodeman: "2.4.4"'))
+    versions.write_text(versions.read_text().replace('bk-nodeman: "2.2.27"', 'bk-nodeman: "2.4.4"'))
     git(project, "commit", "-qam", "bump nodeman")
     code, out = run("publish", "default", "--root", str(project), "--push")
     assert code == 0, out
