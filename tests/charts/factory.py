@@ -19,9 +19,12 @@ wiring.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import helm_python
+import yaml
 
 COMMON_HELPERS = """\
 {{- define "common.names.fullname" -}}
@@ -48,6 +51,7 @@ image:
   repository: blueking/{name}
   tag: "{version}"
 replicaCount: 1
+host: ""
 podAnnotations: {{}}
 resources: {{}}
 auth:
@@ -288,6 +292,17 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _with_keys(defined: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """`defined` plus every key of `values` it lacks, with an empty default."""
+    for key, value in values.items():
+        is_map = isinstance(value, Mapping) and value and set(value) != {"secretRef"}
+        if key not in defined:
+            defined[key] = _with_keys({}, value) if is_map else ""
+        elif is_map and isinstance(defined[key], dict) and defined[key]:
+            _with_keys(defined[key], value)
+    return defined
+
+
 def _switch_values(path: str) -> str:
     """`a.b.c` as nested YAML with an empty default, so templates can read it."""
     parts = path.split(".")
@@ -307,12 +322,16 @@ def build_chart(
     extra_templates: dict[str, str] | None = None,
     secret_switch: str | None = "existingSecret",
     bundled: tuple[str, ...] = (),
+    accepts: Mapping[str, Any] | None = None,
 ) -> Path:
     """A chart directory `directory/name`; `crds` are group/version/Kind strings.
 
     `secret_switch` is the value (dotted) that, when set, makes the chart use an existing
     Secret instead of rendering its own (None: the chart has no credentials Secret), whose
     password is `randAlphaNum` unless `auth.password` is given.
+
+    `accepts`: values the chart must define (a chart built to fit a catalog's release
+    values: bkgen checks every key a release sets against the chart's own).
 
     `bundled` names storage subcharts (keys of `EXTERNAL`) the chart ships under charts/,
     each switched by `<name>.enabled` (true by default) and replaced, when off, by
@@ -366,6 +385,8 @@ def build_chart(
         values = values.replace(
             'auth:\n  password: ""', 'auth:\n  password: ""\n  existingSecret: ""'
         )
+    if accepts:
+        values = yaml.safe_dump(_with_keys(yaml.safe_load(values) or {}, accepts), sort_keys=True)
     _write(chart / "values.yaml", values)
     _write(
         chart / "charts/common/Chart.yaml",
@@ -460,6 +481,7 @@ def build_env_charts(project: Path, env_name: str, workdir: Path) -> dict[str, P
             quirky=release.name == "bk-cmdb",
             secret_switch=_switch(values),
             bundled=() if release.chart.repo == "bitnami" else _bundled(values),
+            accepts=values,
         )
         served.setdefault(release.chart.repo, workdir / release.chart.repo)
         package(workdir / "src" / release.chart.name, served[release.chart.repo])

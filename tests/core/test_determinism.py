@@ -41,7 +41,9 @@ def _digest(root: Path, seed: str) -> str:
 def test_tree_is_identical_across_hash_seeds(make_project: Project) -> None:
     root = make_project(
         {
-            "overlays/base/releases/db-values.yaml.j2": "z: 1\na: {y: 2, b: [3, 1]}\nm: {{ values.domain | to_yaml | quote }}\n"
+            "overlays/base/releases/db-values.yaml.j2": "z: 1\na: {y: 2, b: [3, 1]}\nm: {{ values.domain | to_yaml | quote }}\n",
+            # `helm create`'s chart has no `host`: the base sets only what it defines
+            "overlays/base/releases/app-values.yaml.j2": "replicaCount: 1\n",
         }
     )
     make_chart(root / "overlays/dev/charts", "app", "2.0.0")

@@ -61,8 +61,10 @@ def installed(dest: Path) -> Path:
             for s, c in systems.items()
         )
     )
+    # as scripts/create_k8s_cluster_admin_for_paas3.sh writes it
     (env / "paas3_initial_cluster.yaml").write_text(
-        f"apiServer: https://10.0.0.1:6443\ncaData: Q0E=\ntoken: {CANARY}clustertoken\n"
+        'enabled: true\napiServers:\n- url: "https://kubernetes.default.svc.cluster.local"\n'
+        f'caData: "Q0E="\ntokenValue: "{CANARY}clustertoken"\n'
     )
     cert = env / "cert"
     cert.mkdir()

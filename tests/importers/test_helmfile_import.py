@@ -54,6 +54,31 @@ def project(dest: Path) -> Path:
     return root
 
 
+def drop_ignored(root: Path, decisions: list[str]) -> list[str]:
+    """Delete each value the report says its chart ignores (a key and what nests below it),
+    as the operator edits the values template; returns what was dropped."""
+    dropped: list[str] = []
+    places = [
+        (m.group(1), int(m.group(2)))
+        for d in decisions
+        if d.startswith("values the chart ignores:")
+        for m in re.finditer(r"(overlays/bkce70/[\w./-]+):(\d+)", d)
+    ]
+    for name, line in sorted(set(places), key=lambda p: (p[0], -p[1])):
+        path = root / name
+        lines = path.read_text().split("\n")
+        indent = len(lines[line - 1]) - len(lines[line - 1].lstrip())
+        end = line
+        while end < len(lines) and (
+            not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+        ):
+            end += 1
+        dropped.append(f"{name}:{line} {lines[line - 1].strip().split(':')[0]}")
+        del lines[line - 1 : end]
+        path.write_text("\n".join(lines))
+    return dropped
+
+
 def decide(root: Path) -> None:
     """The operator's answers to the report's decisions (docs/import.md, step 3)."""
     env = root / "overlays" / ENV
@@ -96,6 +121,8 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str,
     )  # fmt: skip
     imported_at = time.perf_counter()
     assert code == 0, report
+    dropped = drop_ignored(root, json.loads(report)["decisions"])
+    print("dropped:", dropped)
     decide(root)
     code, rendered = run("render", ENV, "--root", str(root))
     print(

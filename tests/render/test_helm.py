@@ -118,7 +118,8 @@ def test_absent_chart_goes_to_argocd_with_values_and_local_mode_refuses(
 
 
 def test_local_render_lands_in_release_dir_with_labels_and_namespace(make_project: Project) -> None:
-    root = make_project()
+    # `helm create`'s chart has no `host`: the base sets only what it defines
+    root = make_project({"overlays/base/releases/app-values.yaml.j2": "replicaCount: 1\n"})
     make_chart(root / "overlays/dev/charts", "app", "2.0.0")
     tree = build_tree(load_environment(root, "dev"))
     text = tree.files["releases/app/Deployment_app.yaml"].decode()

@@ -58,6 +58,19 @@ def check_release(
     if schema is not None:
         _check_schema(release, schema, merge_layers(layers))
         return []
+    if source is not None:
+        from bkgen.charts.value_paths import chart_paths
+
+        paths = chart_paths(env, source)
+        if paths is not None:
+            bcs = env.bcs.source if env.bcs is not None else None
+            found: list[tuple[Location, KeyPath]] = []
+            for layer in layers:
+                if layer.source != bcs and isinstance(layer.data, Mapping):
+                    found += _unknown_paths(layer, layer.data, paths, ())
+            if found:
+                raise _unknown_error(release, paths, found)
+            return []
     base_source = env.shown(env.base_dir / "releases" / f"{release.name}-values.yaml.j2")
     env_prefix = env.shown(env.env_dir) + "/"
     base = next((layer.data for layer in layers if layer.source == base_source), None)
@@ -67,6 +80,41 @@ def check_release(
         if ours and isinstance(layer.data, Mapping):
             _unknown(layer, layer.data, base, base, base_source, release, (), notices)
     return notices
+
+
+def _unknown_paths(
+    layer: Layer, node: Mapping[Any, Any], paths: Any, prefix: KeyPath
+) -> list[tuple[Location, KeyPath]]:
+    """Every key of `layer` the chart defines nowhere (not what lies below it), with where."""
+    out: list[tuple[Location, KeyPath]] = []
+    for key, value in node.items():
+        path = (*prefix, str(key))
+        if not paths.knows(path):
+            pos = position(node, key)
+            line = layer.line_of(pos[0]) if pos and layer.line_of else (pos[0] if pos else None)
+            out.append((Location(layer.source, line), path))
+        elif isinstance(value, Mapping) and set(value) != {"secretRef"}:
+            out += _unknown_paths(layer, value, paths, path)
+    return out
+
+
+def _unknown_error(
+    release: Release, paths: Any, found: Sequence[tuple[Location, KeyPath]]
+) -> OverlayError:
+    where, path = found[0]
+    meant = closest_key_path(path, paths.defaults)
+    if meant is not None and len(path) > 1 and meant[:-1] != path[:-1]:
+        meant = None  # `persistence.enabled` is not `bkLogConfig.enabled`: same leaf, no sense
+    more = "; ".join(f"'{format_key_path(p)}' ({w})" for w, p in found[1:])
+    return OverlayError(
+        f"{release.name}: chart {paths.name} {paths.version} has no value "
+        f"'{format_key_path(path)}' (not in its values.yaml, its subcharts' or its templates)"
+        + (f"; nor {more}" if more else ""),
+        location=where,
+        hint=f"did you mean '{format_key_path(meant)}'?"
+        if meant is not None
+        else "the chart would ignore it: remove it, or check the chart version",
+    )
 
 
 def _unknown(

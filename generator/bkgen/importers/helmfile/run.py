@@ -61,7 +61,33 @@ def import_helmfile(
     )
     if not dry_run:
         _write(root, target, result)
+        result.decisions.extend(_values_the_charts_ignore(root, env))
     return result
+
+
+def _values_the_charts_ignore(root: Path, env_name: str) -> list[str]:
+    """Each release whose values set a key its bundled chart defines nowhere: the render
+    refuses them (naming file and line), so the report lists them all at once."""
+    from bkgen.charts.lock import read_lock
+    from bkgen.charts.source import local_chart
+    from bkgen.errors import BkgenError
+    from bkgen.overlay.layers import release_layers, render_gotmpl_layers
+    from bkgen.overlay.release_keys import check_release
+
+    env = load_environment(root, env_name)
+    lock = read_lock(root, env.env_dir)
+    releases = [r for r in env.plan.releases if r.source == "chart"]
+    rendered = render_gotmpl_layers(env, releases)
+    found: list[str] = []
+    for release in releases:
+        source = local_chart(env, release, lock)
+        if source is None:
+            continue
+        try:
+            check_release(env, release, release_layers(env, release, rendered), source)
+        except BkgenError as err:
+            found.append(f"values the chart ignores: {err}")
+    return found
 
 
 def _env_yaml(root: Path, env: str, suites: Sequence[str], kube_version: str) -> dict[str, Any]:
