@@ -10,18 +10,19 @@ values file, whenever both copies agree on both sides.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bkgen.diff.lists import MISSING as _MISSING
+from bkgen.diff.lists import walk_list
 from bkgen.diff.model import VALUES_GROUP, Key, Resource, mapping, metadata
+from bkgen.diff.renames import pair_renames, renamed_with_name
 from bkgen.overlay.merge import lookup
-from bkgen.secrets.masking import child_sensitive, is_secret
+from bkgen.secrets.masking import child_sensitive, is_secret, is_secret_ref
 
-_MISSING: Any = object()
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 VALUES_PATH = ("spec", "source", "helm", "valuesObject")
 # Fields no reviewer needs: Helm's chart label and checksum annotations (counted, not shown).
@@ -43,8 +44,9 @@ class Change:
     path: str  # dotted; keys with dots etc. as ["k"], list items as [name] or [index]
     old: Any  # raw values: renderers mask them (bkgen.secrets.masking)
     new: Any
-    kind: str  # added | removed | changed
+    kind: str  # added | removed | changed | moved (old, new: the item's indexes)
     sensitive: bool = False
+    item: Any = None  # a moved list item (raw: renderers mask it)
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,6 @@ class TreeDiff:
         return out
 
 
-def _named(items: list[Any]) -> bool:
-    names = [i.get("name") if isinstance(i, Mapping) else None for i in items]
-    return all(isinstance(n, str) for n in names) and len(set(names)) == len(names)
-
-
 class _Walker:
     """Field-by-field comparison that tracks sensitivity on the way down."""
 
@@ -111,7 +108,12 @@ class _Walker:
         self.secret_top = secret_top
         self.out: list[Change] = []
 
-    def emit(self, segs: list[str], old: Any, new: Any, sensitive: bool) -> None:
+    def emit(
+        self, segs: list[str], old: Any, new: Any, sensitive: bool, moved: Any = _MISSING
+    ) -> None:
+        if moved is not _MISSING:
+            self.out.append(Change(join(segs), old, new, "moved", sensitive, moved))
+            return
         kind = "added" if old is _MISSING else "removed" if new is _MISSING else "changed"
         self.out.append(
             Change(
@@ -124,6 +126,8 @@ class _Walker:
         )
 
     def walk(self, old: Any, new: Any, segs: list[str], sensitive: bool) -> None:
+        if is_secret_ref(old) or is_secret_ref(new):
+            sensitive = False  # a reference, never a value: shown in full
         if isinstance(old, Mapping) and isinstance(new, Mapping):
             top = not segs and self.secret_top
             for key in sorted(set(old) | set(new), key=str):
@@ -135,37 +139,10 @@ class _Walker:
                 )
             return
         if isinstance(old, list) and isinstance(new, list):
-            self.walk_list(old, new, segs, sensitive)
+            walk_list(self, old, new, segs, sensitive)
             return
         if old is _MISSING or new is _MISSING or type(old) is not type(new) or old != new:
             self.emit(segs, old, new, sensitive)
-
-    def walk_list(self, old: list[Any], new: list[Any], segs: list[str], sensitive: bool) -> None:
-        if old and new and _named(old) and _named(new):
-            left = {i["name"]: i for i in old}
-            right = {i["name"]: i for i in new}
-            for name in [*left, *(k for k in right if k not in left)]:
-                self.walk(
-                    left.get(name, _MISSING),
-                    right.get(name, _MISSING),
-                    [*segs, f"[{name}]"],
-                    sensitive,
-                )
-            return
-        a = [json.dumps(i, sort_keys=True, default=str) for i in old]
-        b = [json.dumps(i, sort_keys=True, default=str) for i in new]
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "equal":
-                continue
-            if tag == "replace" and i2 - i1 == j2 - j1:
-                for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
-                    self.walk(old[i], new[j], [*segs, f"[{j}]"], sensitive)
-                continue
-            for i in range(i1, i2):
-                self.emit([*segs, f"[{i}]"], old[i], _MISSING, sensitive)
-            for j in range(j1, j2):
-                self.emit([*segs, f"[{j}]"], _MISSING, new[j], sensitive)
 
 
 def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
@@ -192,12 +169,6 @@ def ignored(path: str, patterns: Iterable[re.Pattern[str]]) -> bool:
             if match and (match.end() == len(form) or form[match.end()] in ".["):
                 return True
     return False
-
-
-def _without_name(body: Mapping[str, Any]) -> str:
-    meta = dict(metadata(body))
-    meta.pop("name", None)
-    return json.dumps({**body, "metadata": meta}, sort_keys=True, default=str)
 
 
 def _waves(tree: Mapping[Key, Resource]) -> dict[str, int]:
@@ -266,23 +237,22 @@ def diff_trees(
     result = TreeDiff(waves={**_waves(old), **_waves(new)}, folded=folded, env=env)
     removed = {k: v for k, v in old.items() if k not in new}
     added = {k: v for k, v in new.items() if k not in old}
-    # A rename: same group/kind/namespace and identical content apart from the name.
-    by_content = {(k[0], k[1], k[2], _without_name(v.body)): k for k, v in removed.items()}
-    for key, resource in sorted(added.items()):
-        match = by_content.pop((key[0], key[1], key[2], _without_name(resource.body)), None)
-        if match is not None:
-            gone = removed.pop(match)
-            result.resources.append(
-                ResourceDiff(
-                    "renamed",
-                    key,
-                    resource.label(),
-                    resource.release,
-                    resource.path,
-                    old_label=gone.label(),
-                )
+    for old_key, key in pair_renames(removed, added):
+        gone, resource = removed.pop(old_key), added.pop(key)
+        changes = compare(renamed_with_name(gone, key[3]), resource.body)
+        result.resources.append(
+            ResourceDiff(
+                "renamed",
+                key,
+                resource.label(),
+                resource.release,
+                resource.path,
+                tuple(c for c in changes if not ignored(c.path, patterns)),
+                tuple(c for c in changes if ignored(c.path, patterns)),
+                old_label=gone.label(),
             )
-            continue
+        )
+    for key, resource in sorted(added.items()):
         result.resources.append(
             ResourceDiff(
                 "added", key, resource.label(), resource.release, resource.path, body=resource.body

@@ -35,12 +35,43 @@ def _block(value: Any, sign: str) -> list[str]:
     return [f"{sign}{INDENT}  {line}" for line in text.split("\n")]
 
 
+_VISIBLE = {"\r": "\u240d", "\t": "\u2409"}  # ␍ ␉: a CR or tab made visible
+NO_NEWLINE = "\\ No newline at end of file"
+
+
+def visible(line: str) -> str:
+    """A changed line with what a reader cannot see made visible: CR as ␍, tab as ␉,
+    trailing spaces as ␠ (a CRLF or trailing-space edit is a real change to a config)."""
+    body = line.rstrip(" ")
+    shown = "".join(_VISIBLE.get(ch, ch) for ch in body)
+    return shown + "\u2420" * (len(line) - len(body))
+
+
+def _lines(text: str) -> tuple[list[str], bool]:
+    """The lines of a multi-line value and whether it ends with a newline."""
+    lines = text.split("\n")
+    final = lines[-1] == ""
+    return (lines[:-1] if final else lines), final
+
+
 def _text_diff(old: str, new: str) -> list[str]:
-    """Unified diff of two multi-line strings; raw lines are compared, masked lines shown."""
-    a, b = old.split("\n"), new.split("\n")
+    """Unified diff of two multi-line strings; raw lines are compared, masked lines shown.
+    A missing final newline is a difference of the last line, marked as git marks it."""
+    a, a_final = _lines(old)
+    b, b_final = _lines(new)
+    # The last line without a newline differs from the same line with one (as in git).
+    key_a = [*a[:-1], a[-1] + ("" if a_final else "\0")] if a else []
+    key_b = [*b[:-1], b[-1] + ("" if b_final else "\0")] if b else []
     shown_a, shown_b = mask_lines(a), mask_lines(b)
     out: list[str] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, key_a, key_b, autojunk=False)
+
+    def changed(sign: str, shown: list[str], lo: int, hi: int, final: bool, total: int) -> None:
+        for n in range(lo, hi):
+            out.append(f"{sign}{INDENT}  {visible(shown[n])}")
+            if n == total - 1 and not final:
+                out.append(f"{sign}{INDENT}  {NO_NEWLINE}")
+
     for group in matcher.get_grouped_opcodes(CONTEXT):
         first, last = group[0], group[-1]
         old_range = f"-{first[1] + 1},{last[2] - first[1]}"
@@ -49,14 +80,26 @@ def _text_diff(old: str, new: str) -> list[str]:
             if tag == "equal":
                 out += [f" {INDENT}  {line}" for line in shown_a[i1:i2]]
                 continue
-            out += [f"-{INDENT}  {line}" for line in shown_a[i1:i2]]
-            out += [f"+{INDENT}  {line}" for line in shown_b[j1:j2]]
+            changed("-", shown_a, i1, i2, a_final, len(a))
+            changed("+", shown_b, j1, j2, b_final, len(b))
     return out
+
+
+def _moved_lines(change: Change) -> list[str]:
+    """`...env[3] REDIS_HOST moved to env[0]`: the list path, the item, where it went."""
+    path = change.path.rpartition("[")[0]
+    leaf = path.replace("]", ".").rpartition(".")[2] or path
+    item = mask_value(change.item, change.sensitive)
+    name = item.get("name") if isinstance(item, Mapping) else None
+    what = str(name) if isinstance(name, str) else scalar(item)
+    return [f" {INDENT}{path}[{change.old}] {what} moved to {leaf}[{change.new}]"]
 
 
 def change_lines(change: Change, paired: bool = False) -> list[str]:
     """Lines for one change. `paired` shows a changed scalar as a -/+ pair (markdown's diff
     colouring) instead of `old -> new` on one line (terminal)."""
+    if change.kind == "moved":
+        return _moved_lines(change)
     old, new = mask_value(change.old, change.sensitive), mask_value(change.new, change.sensitive)
     head = f" {INDENT}{change.path}:"
     pair = [f"-{INDENT}{change.path}: {scalar(old)}", f"+{INDENT}{change.path}: {scalar(new)}"]
@@ -162,6 +205,16 @@ def plan_line(diff: TreeDiff) -> str:
 
 
 def change_json(change: Change, ignored: bool) -> dict[str, Any]:
+    if change.kind == "moved":
+        return {
+            "path": change.path,
+            "kind": "moved",
+            "from": change.old,
+            "to": change.new,
+            "item": mask_value(change.item, change.sensitive),
+            "sensitive": change.sensitive,
+            "ignored": ignored,
+        }
     return {
         "path": change.path,
         "kind": change.kind,
