@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bkgen.diff.data_risk import assess, rename_note
 from bkgen.diff.lists import MISSING as _MISSING
 from bkgen.diff.lists import walk_list
-from bkgen.diff.model import VALUES_GROUP, Key, Resource, mapping, metadata
+from bkgen.diff.model import VALUES_GROUP, Key, Resource, Risk, mapping, metadata
 from bkgen.diff.renames import pair_renames, renamed_with_name
 from bkgen.overlay.merge import lookup
 from bkgen.secrets.masking import child_sensitive, is_secret, is_secret_ref
@@ -59,6 +60,7 @@ class ResourceDiff:
     changes: tuple[Change, ...] = ()
     ignored: tuple[Change, ...] = ()  # changes in ignored fields: counted, shown only in json
     old_label: str = ""
+    old_key: Key | None = None  # a renamed resource's old identity
     body: Mapping[str, Any] | None = None  # the whole resource (added: new, removed: old)
     note: str = ""
 
@@ -73,6 +75,7 @@ class TreeDiff:
     waves: dict[str, int] = field(default_factory=dict)  # release -> sync-wave
     quiet: list[ResourceDiff] = field(default_factory=list)  # only ignored changes
     folded: tuple[str, ...] = ()  # releases whose valuesObject is reviewed as values.yaml
+    risks: list[Risk] = field(default_factory=list)  # shown first (`data_risk`)
     env: str = ""
 
     @property
@@ -250,6 +253,7 @@ def diff_trees(
                 tuple(c for c in changes if not ignored(c.path, patterns)),
                 tuple(c for c in changes if ignored(c.path, patterns)),
                 old_label=gone.label(),
+                old_key=old_key,
             )
         )
     for key, resource in sorted(added.items()):
@@ -290,5 +294,7 @@ def diff_trees(
             note=note,
         )
         (result.resources if shown else result.quiet).append(item)
+    result.resources = [replace(r, note=rename_note(r) or r.note) for r in result.resources]
     result.resources.sort(key=lambda r: (r.release, r.status != "changed", r.label, r.status))
+    result.risks = assess(result.resources, old)
     return result

@@ -93,6 +93,7 @@ def terminal(report: DiffReport, options: RenderOptions) -> str:
             out.append(f"== {_title(diff)}: no differences{tail}")
             continue
         out.append(f"== {_title(diff)}: {plan_line(diff)}")
+        out += [f"  !! {r.severity}: {r.message}" for r in diff.risks]
         rows = app_rows(diff)
         width = max(len("APPLICATION"), *(len(r.release) for r in rows))
         out.append(f"  {'APPLICATION':<{width}}  WAVE  ADDED / CHANGED / REMOVED")
@@ -129,10 +130,12 @@ def _markdown_units(report: DiffReport) -> list[_Unit]:
             tail = f" ({diff.ignored_count} change(s) in ignored fields)" if diff.differs else ""
             units.append(_Unit(f"#### {_title(diff)}: no differences{tail}\n\n"))
             continue
+        risks = "".join(f"- **{r.severity}**: {r.message}\n" for r in diff.risks)
         units.append(
             _Unit(
                 f"#### {_title(diff)}: {plan_line(diff)}\n\n"
-                "| Application | Wave | Added | Changed | Removed |\n|---|---:|---|---|---|\n"
+                + (f"{risks}\n" if risks else "")
+                + "| Application | Wave | Added | Changed | Removed |\n|---|---:|---|---|---|\n"
             )
         )
         for row in app_rows(diff):
@@ -223,6 +226,15 @@ def as_json(report: DiffReport, options: RenderOptions) -> str:
                 "env": diff.env or None,
                 "summary": {**counts, "ignored": diff.ignored_count},
                 "valuesReviewedAsValuesFile": list(diff.folded),
+                "risks": [
+                    {
+                        "severity": r.severity,
+                        "release": r.release,
+                        "resource": r.resource,
+                        "message": r.message,
+                    }
+                    for r in diff.risks
+                ],
                 "applications": [
                     {"release": release, "wave": diff.waves.get(release), "resources": items}
                     for release, items in sorted(
