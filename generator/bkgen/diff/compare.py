@@ -17,9 +17,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bkgen.diff.data_risk import assess, rename_note
+from bkgen.diff.labels import WaveMove, label, wave_moves, waves
 from bkgen.diff.lists import MISSING as _MISSING
 from bkgen.diff.lists import walk_list
-from bkgen.diff.model import VALUES_GROUP, Key, Resource, Risk, mapping, metadata
+from bkgen.diff.model import VALUES_GROUP, Key, Resource, Risk
 from bkgen.diff.renames import pair_renames, renamed_with_name
 from bkgen.overlay.merge import lookup
 from bkgen.secrets.masking import child_sensitive, is_secret, is_secret_ref
@@ -72,7 +73,10 @@ class ResourceDiff:
 @dataclass
 class TreeDiff:
     resources: list[ResourceDiff] = field(default_factory=list)
-    waves: dict[str, int] = field(default_factory=dict)  # release -> sync-wave
+    waves: dict[str, int] = field(default_factory=dict)  # release -> sync-wave (head, else base)
+    old_waves: dict[str, int] = field(default_factory=dict)  # release -> sync-wave at the base
+    wave_moves: list[WaveMove] = field(default_factory=list)  # causes first, then shifted
+    by_hand: tuple[str, ...] = ()  # commands to run after the merge (bootstrap objects)
     quiet: list[ResourceDiff] = field(default_factory=list)  # only ignored changes
     folded: tuple[str, ...] = ()  # releases whose valuesObject is reviewed as values.yaml
     risks: list[Risk] = field(default_factory=list)  # shown first (`data_risk`)
@@ -174,22 +178,6 @@ def ignored(path: str, patterns: Iterable[re.Pattern[str]]) -> bool:
     return False
 
 
-def _waves(tree: Mapping[Key, Resource]) -> dict[str, int]:
-    out = {}
-    for resource in tree.values():
-        if resource.key[1] != "Application":
-            continue
-        meta = metadata(resource.body)
-        wave = mapping(meta.get("annotations")).get("argocd.argoproj.io/sync-wave")
-        release = mapping(meta.get("labels")).get("bkgen.io/release")
-        if release and wave is not None:
-            try:
-                out[str(release)] = int(wave)
-            except (TypeError, ValueError):
-                continue
-    return out
-
-
 def _foldable(tree: Mapping[Key, Resource]) -> dict[Key, str]:
     """Applications whose valuesObject equals their release's values.yaml -> release."""
     out = {}
@@ -237,7 +225,13 @@ def diff_trees(
 ) -> TreeDiff:
     old, new, folded = _folded_trees(old, new)
     patterns = [_glob(p) for p in ignore]
-    result = TreeDiff(waves={**_waves(old), **_waves(new)}, folded=folded, env=env)
+    result = TreeDiff(
+        waves={**waves(old), **waves(new)},
+        old_waves=waves(old),
+        wave_moves=wave_moves(old, new),
+        folded=folded,
+        env=env,
+    )
     removed = {k: v for k, v in old.items() if k not in new}
     added = {k: v for k, v in new.items() if k not in old}
     for old_key, key in pair_renames(removed, added):
@@ -296,5 +290,6 @@ def diff_trees(
         (result.resources if shown else result.quiet).append(item)
     result.resources = [replace(r, note=rename_note(r) or r.note) for r in result.resources]
     result.resources.sort(key=lambda r: (r.release, r.status != "changed", r.label, r.status))
+    result.resources, result.by_hand = label(result.resources, old, new, env)
     result.risks = assess(result.resources, old)
     return result

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bkgen.diff.compare import TreeDiff
-from bkgen.diff.present import app_rows, change_json, plan_line, resource_lines
+from bkgen.diff.present import (
+    app_rows,
+    change_json,
+    plan_line,
+    resource_lines,
+    wave_cell,
+    wave_note,
+)
 from bkgen.secrets.masking import mask_resource
 
 MARKDOWN_LIMIT = 65_536  # GitHub refuses a comment beyond this (HTTP 422)
@@ -96,17 +103,21 @@ def terminal(report: DiffReport, options: RenderOptions) -> str:
         out += [f"  !! {r.severity}: {r.message}" for r in diff.risks]
         rows = app_rows(diff)
         width = max(len("APPLICATION"), *(len(r.release) for r in rows))
-        out.append(f"  {'APPLICATION':<{width}}  WAVE  ADDED / CHANGED / REMOVED")
+        waves = max(4, *(len(r.wave_cell) for r in rows))
+        out.append(f"  {'APPLICATION':<{width}}  {'WAVE':>{waves}}  ADDED / CHANGED / REMOVED")
         for row in rows:
-            shown_wave = "" if row.wave is None else str(row.wave)
+            shown_wave = row.wave_cell
             cells = " / ".join(c or "-" for c in (row.added, row.changed, row.removed))
-            out.append(f"  {row.release:<{width}}  {shown_wave:>4}  {cells}")
-        for note in (_ignored_note(diff), _folded_note(diff)):
+            out.append(f"  {row.release:<{width}}  {shown_wave:>{waves}}  {cells}")
+        for note in (_ignored_note(diff), _folded_note(diff), wave_note(diff)):
             if note:
                 out.append(f"  note: {note}")
+        if diff.by_hand:
+            out.append("  apply by hand after merge (not synced by Argo CD):")
+            out += [f"    {command}" for command in diff.by_hand]
         for release, items in diff.by_release().items():
-            wave = diff.waves.get(release)
-            suffix = f" (sync-wave {wave})" if wave is not None else ""
+            wave = wave_cell(diff, release)
+            suffix = f" (sync-wave {wave})" if wave else ""
             out.append(f"-- {_title(diff)} / {release or '(tree)'}{suffix}")
             for item in items:
                 out += [f"  {_paint(line, options.colour)}" for line in resource_lines(item)]
@@ -139,15 +150,22 @@ def _markdown_units(report: DiffReport) -> list[_Unit]:
             )
         )
         for row in app_rows(diff):
-            cell = "" if row.wave is None else str(row.wave)
+            cell = row.wave_cell
             units.append(
                 _Unit(f"| {row.release} | {cell} | {row.added} | {row.changed} | {row.removed} |\n")
             )
-        notes = [n for n in (_ignored_note(diff, "`"), _folded_note(diff, "`")) if n]
+        notes = [
+            n for n in (_ignored_note(diff, "`"), _folded_note(diff, "`"), wave_note(diff)) if n
+        ]
+        if diff.by_hand:
+            notes.append(
+                "**Apply by hand after merge** (not synced by Argo CD):\n"
+                + "\n".join(f"- `{command}`" for command in diff.by_hand)
+            )
         units.append(_Unit("\n" + "".join(f"{n}.\n\n" for n in notes)))
         for release, items in diff.by_release().items():
-            wave = diff.waves.get(release)
-            suffix = f" — sync-wave {wave}" if wave is not None else ""
+            wave = wave_cell(diff, release)
+            suffix = f" — sync-wave {wave}" if wave else ""
             counts: dict[str, int] = {}
             for item in items:
                 counts[item.status] = counts.get(item.status, 0) + 1
@@ -226,6 +244,11 @@ def as_json(report: DiffReport, options: RenderOptions) -> str:
                 "env": diff.env or None,
                 "summary": {**counts, "ignored": diff.ignored_count},
                 "valuesReviewedAsValuesFile": list(diff.folded),
+                "waveMoves": [
+                    {"release": m.release, "old": m.old, "new": m.new, "cause": m.cause}
+                    for m in diff.wave_moves
+                ],
+                "applyByHand": list(diff.by_hand),
                 "risks": [
                     {
                         "severity": r.severity,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bkgen.diff.compare import Change, ResourceDiff, TreeDiff
+from bkgen.diff.labels import WaveMove, wave_text
 from bkgen.diff.model import Resource
 from bkgen.secrets.masking import mask_lines, mask_resource, mask_value, worth_masking
 from bkgen.yamlio import dump
@@ -163,6 +164,7 @@ def kind_counts(items: list[ResourceDiff], status: str) -> str:
 class AppRow:
     release: str
     wave: int | None
+    wave_cell: str  # "3", or "3 → 5" when the release's sync-wave moved
     added: str
     changed: str
     removed: str
@@ -182,12 +184,40 @@ def app_rows(diff: TreeDiff) -> list[AppRow]:
             AppRow(
                 release or "(tree)",
                 diff.waves.get(release),
+                wave_cell(diff, release),
                 kind_counts(items, "added"),
                 kind_counts(changed, "changed"),
                 kind_counts(items, "removed"),
             )
         )
     return rows
+
+
+def wave_cell(diff: TreeDiff, release: str) -> str:
+    for move in diff.wave_moves:
+        if move.release == release:
+            return wave_text(move.old, move.new)
+    wave = diff.waves.get(release)
+    return "" if wave is None else str(wave)
+
+
+def wave_note(diff: TreeDiff) -> str:
+    """Which releases moved in the sync order by their own change, which only shifted."""
+    causes = [m for m in diff.wave_moves if m.cause]
+    shifted = [m for m in diff.wave_moves if not m.cause]
+    if not any(m.old is not None and m.new is not None for m in diff.wave_moves):
+        return ""  # only added or removed releases: nothing else moved
+
+    def listed(moves: list[WaveMove]) -> str:
+        return ", ".join(f"{m.release} {wave_text(m.old, m.new)}" for m in moves)
+
+    text = (
+        "sync-waves moved by their own change (added, removed or needs changed): "
+        f"{listed(causes) or 'none'}"
+    )
+    if shifted:
+        text += f"; shifted by them (needs unchanged): {listed(shifted)}"
+    return text
 
 
 def plan_line(diff: TreeDiff) -> str:
@@ -225,4 +255,12 @@ def change_json(change: Change, ignored: bool) -> dict[str, Any]:
     }
 
 
-__all__ = ["AppRow", "app_rows", "change_json", "plan_line", "resource_lines"]
+__all__ = [
+    "AppRow",
+    "app_rows",
+    "change_json",
+    "plan_line",
+    "resource_lines",
+    "wave_cell",
+    "wave_note",
+]
