@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bkgen.diff.compare import TreeDiff, diff_trees
-from bkgen.diff.config import ignore_patterns
+from bkgen.diff.config import (
+    ignore_patterns,
+    patterns_of,
+    settings_at,
+    settings_in_tree,
+    trust_risk,
+)
 from bkgen.diff.formats import DiffReport
 from bkgen.diff.model import Key, Resource, load_tree
 from bkgen.gitops.git import default_base, resolve_ref, tree_at
@@ -65,10 +71,17 @@ def compare_refs(
         results = []
         every: dict[str, None] = {}  # each env's ignore list, all of them in the report
         for env in names:
-            patterns = ignore_patterns(repo, env, ignore, defaults=defaults)
+            # The ignore list hides changes: it is taken from the base, never from the head.
+            trusted = settings_at(repo, base_sha, env)
+            proposed = settings_at(repo, head_sha, env) if head_sha else settings_in_tree(repo, env)
+            patterns = patterns_of(trusted, ignore, defaults=defaults)
             every.update(dict.fromkeys(patterns))
             new_dir = (new_root or repo / "rendered") / env
-            results.append(diff_trees(_load(old_root / env), _load(new_dir), patterns, env=env))
+            result = diff_trees(_load(old_root / env), _load(new_dir), patterns, env=env)
+            risk = trust_risk(env, trusted, proposed)
+            if risk is not None:
+                result.risks.insert(0, risk)
+            results.append(result)
     shown_base = base if base else base_sha[:12]
     title = (
         f"base {shown_base} ({base_sha[:12] if base else why}), "
