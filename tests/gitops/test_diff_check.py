@@ -113,7 +113,9 @@ def test_secret_rename_shows_the_new_reference_in_every_application(project: Pat
     }
     assert shown == set(MYSQL_USERS)
     code, text = run("diff", "default", "--root", str(project))
-    assert text.count('existingSecret: "bk-mysql" -> "bk-mysql-v2"') == len(MYSQL_USERS)
+    # The same change in ten Applications is shown once (bk-mysql's own path differs).
+    assert text.count('existingSecret: "bk-mysql" -> "bk-mysql-v2"') == 2
+    assert "  = in 10 applications: bk-auth, bk-apigateway, " in text
     # Each change once: the Application's valuesObject is folded into values.yaml, and said so.
     assert "valuesObject" not in "".join(line for line in text.splitlines() if "->" in line)
     assert "Helm values are reviewed once, as releases/RELEASE/values.yaml" in text

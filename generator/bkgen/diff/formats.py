@@ -13,10 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bkgen.diff import repeats
 from bkgen.diff.compare import TreeDiff
 from bkgen.diff.present import (
     app_rows,
     change_json,
+    change_lines,
     plan_line,
     resource_lines,
     wave_cell,
@@ -115,15 +117,42 @@ def terminal(report: DiffReport, options: RenderOptions) -> str:
         if diff.by_hand:
             out.append("  apply by hand after merge (not synced by Argo CD):")
             out += [f"    {command}" for command in diff.by_hand]
+        shared = repeats.find(diff)
+        if shared:
+            out.append(f"-- {_title(diff)}: repeated changes, shown once")
+            for repeat in shared:
+                out.append(f"  {_repeat_head(repeat)}")
+                out += [f"  {_paint(line, options.colour)}" for line in change_lines(repeat.change)]
         for release, items in diff.by_release().items():
             wave = wave_cell(diff, release)
             suffix = f" (sync-wave {wave})" if wave else ""
             out.append(f"-- {_title(diff)} / {release or '(tree)'}{suffix}")
             for item in items:
-                out += [f"  {_paint(line, options.colour)}" for line in resource_lines(item)]
+                lines = resource_lines(repeats.without(item, shared))
+                out += [f"  {_paint(line, options.colour)}" for line in lines]
     if not report.envs:
         out.append("no environments compared")
     return "\n".join(out) + "\n"
+
+
+def _repeat_head(repeat: repeats.Repeat) -> str:
+    return f"= in {len(repeat.releases)} applications: {', '.join(repeat.releases)}"
+
+
+def summary_line(diff: TreeDiff) -> str:
+    """One line per environment, first in a comment so that a cut never hides it."""
+    if diff.empty:
+        tail = f" ({diff.ignored_count} change(s) in ignored fields)" if diff.differs else ""
+        return f"no differences{tail}"
+    text = plan_line(diff)
+    if diff.risks:
+        counts: dict[str, int] = {}
+        for risk in diff.risks:
+            counts[risk.severity] = counts.get(risk.severity, 0) + 1
+        text += f"; {len(diff.risks)} warning(s): " + ", ".join(
+            f"{n} {severity}" for severity, n in counts.items()
+        )
+    return text
 
 
 @dataclass
@@ -163,6 +192,15 @@ def _markdown_units(report: DiffReport) -> list[_Unit]:
                 + "\n".join(f"- `{command}`" for command in diff.by_hand)
             )
         units.append(_Unit("\n" + "".join(f"{n}.\n\n" for n in notes)))
+        shared = repeats.find(diff)
+        if shared:
+            block = "".join(
+                f"{_repeat_head(r)}\n"
+                + "".join(f"{line}\n" for line in change_lines(r.change, True))
+                for r in shared
+            )
+            block = block.replace("```", "`\u200b``")
+            units.append(_Unit(f"Repeated changes, shown once:\n\n```diff\n{block}```\n\n"))
         for release, items in diff.by_release().items():
             wave = wave_cell(diff, release)
             suffix = f" — sync-wave {wave}" if wave else ""
@@ -181,7 +219,8 @@ def _markdown_units(report: DiffReport) -> list[_Unit]:
                 )
             )
             for item in items:
-                text = "".join(f"{line}\n" for line in resource_lines(item, paired=True))
+                lines = resource_lines(repeats.without(item, shared), paired=True)
+                text = "".join(f"{line}\n" for line in lines)
                 units.append(_Unit(text.replace("```", "`\u200b``"), closer, 1, app))
             units.append(_Unit(closer, app=app))
     return units
@@ -193,6 +232,7 @@ def markdown(report: DiffReport, options: RenderOptions) -> str:
     if report.empty and not any(d.differs for d in report.envs):
         return head + "No differences in the rendered manifests.\n"
     units = _markdown_units(report)
+    head += "".join(f"- **{_title(d)}**: {summary_line(d)}\n" for d in report.envs) + "\n"
     text, closer = head, ""
     opened = -1  # where the text stood before an application's (still empty) section opened
     for index, unit in enumerate(units):

@@ -259,6 +259,7 @@ __all__ = [
     "AppRow",
     "app_rows",
     "change_json",
+    "change_lines",
     "plan_line",
     "resource_lines",
     "wave_cell",
