@@ -186,12 +186,13 @@ def _markdown_units(report: DiffReport) -> list[_Unit]:
         notes = [
             n for n in (_ignored_note(diff, "`"), _folded_note(diff, "`"), wave_note(diff)) if n
         ]
+        text = "\n" + "".join(f"{n}.\n\n" for n in notes)
         if diff.by_hand:
-            notes.append(
-                "**Apply by hand after merge** (not synced by Argo CD):\n"
-                + "\n".join(f"- `{command}`" for command in diff.by_hand)
+            text += "**Apply by hand after merge** (not synced by Argo CD):\n" + "".join(
+                f"- `{command}`\n" for command in diff.by_hand
             )
-        units.append(_Unit("\n" + "".join(f"{n}.\n\n" for n in notes)))
+            text += "\n"
+        units.append(_Unit(text))
         shared = repeats.find(diff)
         if shared:
             block = "".join(
