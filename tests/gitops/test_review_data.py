@@ -101,3 +101,48 @@ def test_statefulset_claim_templates_will_fail_to_sync(shipped: Path) -> None:
             "changed; the field is immutable, the sync fails (delete the StatefulSet with "
             "--cascade=orphan, then sync; its claims stay)"
         ) in top
+
+
+def test_renamed_or_removed_statefulset_puts_data_at_risk(shipped: Path) -> None:
+    sts = shipped / "overlays/bcs-demo/templatesets/web-nginx/manifests/statefulset-rumpetroll.yaml"
+    edit(
+        sts,
+        "  replicas: {{ROOM_NUM}}\n",
+        "  replicas: {{ROOM_NUM}}\n  volumeClaimTemplates:\n    - metadata: {name: rooms}\n"
+        "      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n",
+    )
+    render_envs(shipped, ["bcs-demo"])
+    git(shipped, "add", "-A")
+    git(shipped, "commit", "-qm", "rooms keep their state")
+    edit(
+        sts,
+        "kind: StatefulSet\nmetadata:\n  name: rumpetroll\n",
+        "kind: StatefulSet\nmetadata:\n  name: rumpetroll-v2\n",
+    )
+    render_envs(shipped, ["bcs-demo"])
+    code, out = run("diff", "bcs-demo", "--root", str(shipped))
+    assert code == 1, out
+    assert (
+        "  !! data at risk: StatefulSet.apps dev/rumpetroll renamed to rumpetroll-v2: the new "
+        "StatefulSet creates new, empty claims (<template>-rumpetroll-v2-N); the old pods stop "
+        "and their claims stay in the cluster; move the data, then delete the old claims by hand"
+    ) in _top(out)
+    assert "will fail to sync" not in out  # a new object: nothing immutable changes in place
+    sts.unlink()
+    render_envs(shipped, ["bcs-demo"])
+    code, out = run("diff", "bcs-demo", "--root", str(shipped))
+    assert code == 1, out
+    assert (
+        "  !! data at risk: StatefulSet.apps prod/rumpetroll removed: Argo CD deletes it and its "
+        "pods (its claims stay in the cluster)"
+    ) in _top(out)
+
+
+def test_a_malformed_ignore_list_is_one_line(shipped: Path) -> None:
+    env_yaml = shipped / "overlays/prod/env.yaml"
+    env_yaml.write_text(env_yaml.read_text() + "diff: [oops\n")
+    git(shipped, "commit", "-qam", "broken env.yaml")
+    code, out = run("diff", "prod", "--root", str(shipped), "--base", "HEAD", "--head", "HEAD")
+    assert code == 2, out
+    assert len(out.strip().splitlines()) == 1 and "Traceback" not in out
+    assert ":overlays/prod/env.yaml:" in out

@@ -1,5 +1,9 @@
 """Compare two trees: added, removed, renamed, changed (field by field), raw values.
 
+Lists are compared in order (`lists`: a reordering is a change, shown as moves); renames,
+with or without edits, are paired by similarity (`renames`); what a change means for data and
+how each object reaches the cluster are added last (`data_risk`, `labels`).
+
 Values are compared as they are, never masked: a sensitive change is a change, it is only
 *shown* without its value (each `Change` says whether it is sensitive; renderers mask). Fields
 a reviewer does not need can be ignored by path, but an ignored change is kept and counted, so

@@ -66,8 +66,23 @@ def _prune_off(release: str, tree: Mapping[Key, Resource]) -> bool:
     return False
 
 
+def _renamed_statefulset(item: ResourceDiff, gone: Resource) -> list[Risk]:
+    """Claims of a StatefulSet are named after it: under a new name it starts empty."""
+    templates = mapping(gone.body.get("spec")).get("volumeClaimTemplates") or []
+    if not templates:
+        return []
+    text = (
+        f"{item.old_label} renamed to {item.key[3]}: the new StatefulSet creates new, empty "
+        f"claims (<template>-{item.key[3]}-N); the old pods stop and their claims stay in the "
+        "cluster; move the data, then delete the old claims by hand"
+    )
+    return [Risk(DATA, item.release, item.label, text)]
+
+
 def _renamed(item: ResourceDiff, old: Mapping[Key, Resource]) -> list[Risk]:
     gone = old.get(item.old_key) if item.old_key else None
+    if gone is not None and item.key[1] == "StatefulSet":
+        return _renamed_statefulset(item, gone)
     if gone is None or item.key[1] not in KEPT:
         return []
     kind = item.key[1]
@@ -170,9 +185,8 @@ def assess(resources: Sequence[ResourceDiff], old: Mapping[Key, Resource]) -> li
     """Every warning of a diff, most urgent first, then by release and resource."""
     out: list[Risk] = []
     for item in resources:
-        if item.status == "renamed":
+        if item.status == "renamed":  # a new object: no immutable field is changed in place
             out += _renamed(item, old)
-            out += _changed(item)
         elif item.status == "changed":
             out += _changed(item)
         elif item.status == "removed":
