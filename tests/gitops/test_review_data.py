@@ -146,3 +146,19 @@ def test_a_malformed_ignore_list_is_one_line(shipped: Path) -> None:
     assert code == 2, out
     assert len(out.strip().splitlines()) == 1 and "Traceback" not in out
     assert ":overlays/prod/env.yaml:" in out
+
+
+def test_claim_storage_class_change_will_fail_to_sync(shipped: Path) -> None:
+    edit(
+        shipped / "overlays/base/templates/registry-cache/registry.yaml.j2",
+        "  storageClassName: local-storage\n",
+        "  storageClassName: ceph-rbd\n",
+    )
+    render_envs(shipped, ["prod"])
+    code, out = run("diff", "prod", "--root", str(shipped), "-o", "markdown")
+    assert code == 1, out
+    assert (
+        "- **will fail to sync**: PersistentVolumeClaim bk-registry-cache/bk-registry-cache-data: "
+        "spec.storageClassName changed; a claim's spec is immutable\n"
+    ) in out
+    assert out.index("- **prod**: 1 application(s)") < out.index("- **will fail to sync**")
