@@ -48,3 +48,23 @@ def project(tmp_path: Path, repo_root: Path) -> Path:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "initial render")
     return repo
+
+
+@pytest.fixture
+def shipped(tmp_path: Path, repo_root: Path) -> Path:
+    """The project with every shipped environment (default, prod, bcs-demo) and its committed
+    rendered tree, in a git repo: a test edits overlays/, renders one env and diffs."""
+    repo = tmp_path / "shipped"
+    for part in ("overlays", "schemas", "argo", "rendered"):
+        shutil.copytree(repo_root / part, repo / part, ignore=shutil.ignore_patterns("__pycache__"))
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "shipped environments")
+    return repo
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace `old` (which must be there) in a file of the test's repo."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= count, f"{old!r} not in {path}"
+    path.write_bytes(text.replace(old, new).encode("utf-8"))

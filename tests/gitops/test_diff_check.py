@@ -276,6 +276,7 @@ def test_env_config_ignores_paths_but_counts_them(project: Path) -> None:
     env_yaml.write_text(
         env_yaml.read_text() + "diff:\n  ignore: ['metadata.annotations[\"bkgen.io/version\"]']\n"
     )
+    git(project, "commit", "-qam", "ignore list")  # trusted once on the base side
     versions = project / "overlays/base/versions.yaml"
     versions.write_text(versions.read_text().replace('bk-nodeman: "2.2.27"', 'bk-nodeman: "2.4.4"'))
     render_envs(project, ["default"])
@@ -324,6 +325,8 @@ def test_the_json_report_lists_every_environments_ignored_fields(project: Path) 
             env_yaml.read_text().replace("rendered/default", f"rendered/{env}")
             + f"diff:\n  ignore: [{field}]\n"
         )
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "ignore lists (trusted from the base side)")
     render_envs(project, ["default", "stage"])
     code, out = run("diff", "--base", "HEAD", "-o", "json", "--root", str(project))
     assert code == 1, out

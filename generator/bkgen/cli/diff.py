@@ -18,7 +18,7 @@ from bkgen.cli._common import (
     root_option,
 )
 from bkgen.diff.formats import MARKDOWN_LIMIT, RENDERERS, DiffReport, RenderOptions
-from bkgen.diff.sources import compare_dirs, compare_refs, freshness, strays
+from bkgen.diff.sources import compare_dirs, compare_envs, compare_refs, freshness, strays
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError, display_path
 from bkgen.overlay.load import list_environments
 from bkgen.workflows.trusted import steps_at
@@ -45,6 +45,14 @@ def _emit(report: DiffReport, output: str, output_file: str | None, limit: int) 
 @click.command()
 @click.argument("args", nargs=-1)
 @click.option("--all", "all_envs", is_flag=True, help="Every environment (the default).")
+@click.option(
+    "--envs",
+    "pair",
+    nargs=2,
+    default=None,
+    metavar="A B",
+    help="Compare two environments' rendered trees, Applications matched by release.",
+)
 @click.option("--base", default=None, help="Base git ref (default: merge base, as a PR would).")
 @click.option("--head", default=None, help="Head git ref (default: the working tree).")
 @output_option(sorted(RENDERERS), "terminal")
@@ -72,6 +80,7 @@ def _emit(report: DiffReport, output: str, output_file: str | None, limit: int) 
 def diff(
     args: tuple[str, ...],
     all_envs: bool,
+    pair: tuple[str, str] | None,
     base: str | None,
     head: str | None,
     output: str,
@@ -85,9 +94,16 @@ def diff(
 
     `bkgen diff [ENV...]` compares rendered/ENV between --base and --head (git refs; head
     defaults to the working tree; default: every environment). `bkgen diff DIR_A DIR_B`
-    compares two directories of manifests. Exit 0: no diff, 1: diff, 2: error.
+    compares two directories of manifests; `bkgen diff --envs A B` two environments.
+    Exit 0: no diff, 1: diff, 2: error.
     """
-    if len(args) == 2 and all(Path(a).is_dir() for a in args):
+    if pair:
+        if args or base or all_envs:
+            raise UsageError("--envs A B compares two environments: no other ENV, --base or --all")
+        repo = project_root(root)
+        first, second = check_envs(repo, pair)
+        report = compare_envs(repo, first, second, head, ignore, not no_default_ignore)
+    elif len(args) == 2 and all(Path(a).is_dir() for a in args):
         if base or head or all_envs:
             raise UsageError("--base/--head/--all compare environments, not directories")
         report = compare_dirs(Path(args[0]), Path(args[1]), ignore, not no_default_ignore)

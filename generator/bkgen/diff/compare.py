@@ -1,5 +1,9 @@
 """Compare two trees: added, removed, renamed, changed (field by field), raw values.
 
+Lists are compared in order (`lists`: a reordering is a change, shown as moves); renames,
+with or without edits, are paired by similarity (`renames`); what a change means for data and
+how each object reaches the cluster are added last (`data_risk`, `labels`).
+
 Values are compared as they are, never masked: a sensitive change is a change, it is only
 *shown* without its value (each `Change` says whether it is sensitive; renderers mask). Fields
 a reviewer does not need can be ignored by path, but an ignored change is kept and counted, so
@@ -10,18 +14,21 @@ values file, whenever both copies agree on both sides.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bkgen.diff.model import VALUES_GROUP, Key, Resource, mapping, metadata
+from bkgen.diff.data_risk import assess, rename_note
+from bkgen.diff.labels import WaveMove, label, wave_moves, waves
+from bkgen.diff.lists import MISSING as _MISSING
+from bkgen.diff.lists import walk_list
+from bkgen.diff.model import VALUES_GROUP, Key, Resource, Risk
+from bkgen.diff.renames import pair_renames, renamed_with_name
 from bkgen.overlay.merge import lookup
-from bkgen.secrets.masking import child_sensitive, is_secret
+from bkgen.secrets.masking import child_sensitive, is_secret, is_secret_ref
 
-_MISSING: Any = object()
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 VALUES_PATH = ("spec", "source", "helm", "valuesObject")
 # Fields no reviewer needs: Helm's chart label and checksum annotations (counted, not shown).
@@ -43,8 +50,9 @@ class Change:
     path: str  # dotted; keys with dots etc. as ["k"], list items as [name] or [index]
     old: Any  # raw values: renderers mask them (bkgen.secrets.masking)
     new: Any
-    kind: str  # added | removed | changed
+    kind: str  # added | removed | changed | moved (old, new: the item's indexes)
     sensitive: bool = False
+    item: Any = None  # a moved list item (raw: renderers mask it)
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class ResourceDiff:
     changes: tuple[Change, ...] = ()
     ignored: tuple[Change, ...] = ()  # changes in ignored fields: counted, shown only in json
     old_label: str = ""
+    old_key: Key | None = None  # a renamed resource's old identity
     body: Mapping[str, Any] | None = None  # the whole resource (added: new, removed: old)
     note: str = ""
 
@@ -68,9 +77,13 @@ class ResourceDiff:
 @dataclass
 class TreeDiff:
     resources: list[ResourceDiff] = field(default_factory=list)
-    waves: dict[str, int] = field(default_factory=dict)  # release -> sync-wave
+    waves: dict[str, int] = field(default_factory=dict)  # release -> sync-wave (head, else base)
+    old_waves: dict[str, int] = field(default_factory=dict)  # release -> sync-wave at the base
+    wave_moves: list[WaveMove] = field(default_factory=list)  # causes first, then shifted
+    by_hand: tuple[str, ...] = ()  # commands to run after the merge (bootstrap objects)
     quiet: list[ResourceDiff] = field(default_factory=list)  # only ignored changes
     folded: tuple[str, ...] = ()  # releases whose valuesObject is reviewed as values.yaml
+    risks: list[Risk] = field(default_factory=list)  # shown first (`data_risk`)
     env: str = ""
 
     @property
@@ -99,11 +112,6 @@ class TreeDiff:
         return out
 
 
-def _named(items: list[Any]) -> bool:
-    names = [i.get("name") if isinstance(i, Mapping) else None for i in items]
-    return all(isinstance(n, str) for n in names) and len(set(names)) == len(names)
-
-
 class _Walker:
     """Field-by-field comparison that tracks sensitivity on the way down."""
 
@@ -111,7 +119,12 @@ class _Walker:
         self.secret_top = secret_top
         self.out: list[Change] = []
 
-    def emit(self, segs: list[str], old: Any, new: Any, sensitive: bool) -> None:
+    def emit(
+        self, segs: list[str], old: Any, new: Any, sensitive: bool, moved: Any = _MISSING
+    ) -> None:
+        if moved is not _MISSING:
+            self.out.append(Change(join(segs), old, new, "moved", sensitive, moved))
+            return
         kind = "added" if old is _MISSING else "removed" if new is _MISSING else "changed"
         self.out.append(
             Change(
@@ -124,6 +137,8 @@ class _Walker:
         )
 
     def walk(self, old: Any, new: Any, segs: list[str], sensitive: bool) -> None:
+        if is_secret_ref(old) or is_secret_ref(new):
+            sensitive = False  # a reference, never a value: shown in full
         if isinstance(old, Mapping) and isinstance(new, Mapping):
             top = not segs and self.secret_top
             for key in sorted(set(old) | set(new), key=str):
@@ -135,37 +150,10 @@ class _Walker:
                 )
             return
         if isinstance(old, list) and isinstance(new, list):
-            self.walk_list(old, new, segs, sensitive)
+            walk_list(self, old, new, segs, sensitive)
             return
         if old is _MISSING or new is _MISSING or type(old) is not type(new) or old != new:
             self.emit(segs, old, new, sensitive)
-
-    def walk_list(self, old: list[Any], new: list[Any], segs: list[str], sensitive: bool) -> None:
-        if old and new and _named(old) and _named(new):
-            left = {i["name"]: i for i in old}
-            right = {i["name"]: i for i in new}
-            for name in [*left, *(k for k in right if k not in left)]:
-                self.walk(
-                    left.get(name, _MISSING),
-                    right.get(name, _MISSING),
-                    [*segs, f"[{name}]"],
-                    sensitive,
-                )
-            return
-        a = [json.dumps(i, sort_keys=True, default=str) for i in old]
-        b = [json.dumps(i, sort_keys=True, default=str) for i in new]
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "equal":
-                continue
-            if tag == "replace" and i2 - i1 == j2 - j1:
-                for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
-                    self.walk(old[i], new[j], [*segs, f"[{j}]"], sensitive)
-                continue
-            for i in range(i1, i2):
-                self.emit([*segs, f"[{i}]"], old[i], _MISSING, sensitive)
-            for j in range(j1, j2):
-                self.emit([*segs, f"[{j}]"], _MISSING, new[j], sensitive)
 
 
 def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
@@ -192,28 +180,6 @@ def ignored(path: str, patterns: Iterable[re.Pattern[str]]) -> bool:
             if match and (match.end() == len(form) or form[match.end()] in ".["):
                 return True
     return False
-
-
-def _without_name(body: Mapping[str, Any]) -> str:
-    meta = dict(metadata(body))
-    meta.pop("name", None)
-    return json.dumps({**body, "metadata": meta}, sort_keys=True, default=str)
-
-
-def _waves(tree: Mapping[Key, Resource]) -> dict[str, int]:
-    out = {}
-    for resource in tree.values():
-        if resource.key[1] != "Application":
-            continue
-        meta = metadata(resource.body)
-        wave = mapping(meta.get("annotations")).get("argocd.argoproj.io/sync-wave")
-        release = mapping(meta.get("labels")).get("bkgen.io/release")
-        if release and wave is not None:
-            try:
-                out[str(release)] = int(wave)
-            except (TypeError, ValueError):
-                continue
-    return out
 
 
 def _foldable(tree: Mapping[Key, Resource]) -> dict[Key, str]:
@@ -263,26 +229,32 @@ def diff_trees(
 ) -> TreeDiff:
     old, new, folded = _folded_trees(old, new)
     patterns = [_glob(p) for p in ignore]
-    result = TreeDiff(waves={**_waves(old), **_waves(new)}, folded=folded, env=env)
+    result = TreeDiff(
+        waves={**waves(old), **waves(new)},
+        old_waves=waves(old),
+        wave_moves=wave_moves(old, new),
+        folded=folded,
+        env=env,
+    )
     removed = {k: v for k, v in old.items() if k not in new}
     added = {k: v for k, v in new.items() if k not in old}
-    # A rename: same group/kind/namespace and identical content apart from the name.
-    by_content = {(k[0], k[1], k[2], _without_name(v.body)): k for k, v in removed.items()}
-    for key, resource in sorted(added.items()):
-        match = by_content.pop((key[0], key[1], key[2], _without_name(resource.body)), None)
-        if match is not None:
-            gone = removed.pop(match)
-            result.resources.append(
-                ResourceDiff(
-                    "renamed",
-                    key,
-                    resource.label(),
-                    resource.release,
-                    resource.path,
-                    old_label=gone.label(),
-                )
+    for old_key, key in pair_renames(removed, added):
+        gone, resource = removed.pop(old_key), added.pop(key)
+        changes = compare(renamed_with_name(gone, key[3]), resource.body)
+        result.resources.append(
+            ResourceDiff(
+                "renamed",
+                key,
+                resource.label(),
+                resource.release,
+                resource.path,
+                tuple(c for c in changes if not ignored(c.path, patterns)),
+                tuple(c for c in changes if ignored(c.path, patterns)),
+                old_label=gone.label(),
+                old_key=old_key,
             )
-            continue
+        )
+    for key, resource in sorted(added.items()):
         result.resources.append(
             ResourceDiff(
                 "added", key, resource.label(), resource.release, resource.path, body=resource.body
@@ -320,5 +292,8 @@ def diff_trees(
             note=note,
         )
         (result.resources if shown else result.quiet).append(item)
+    result.resources = [replace(r, note=rename_note(r) or r.note) for r in result.resources]
     result.resources.sort(key=lambda r: (r.release, r.status != "changed", r.label, r.status))
+    result.resources, result.by_hand = label(result.resources, old, new, env)
+    result.risks = assess(result.resources, old)
     return result

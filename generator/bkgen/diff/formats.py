@@ -13,8 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bkgen.diff import repeats
 from bkgen.diff.compare import TreeDiff
-from bkgen.diff.present import app_rows, change_json, plan_line, resource_lines
+from bkgen.diff.present import (
+    app_rows,
+    change_json,
+    change_lines,
+    plan_line,
+    resource_lines,
+    wave_cell,
+    wave_note,
+)
 from bkgen.secrets.masking import mask_resource
 
 MARKDOWN_LIMIT = 65_536  # GitHub refuses a comment beyond this (HTTP 422)
@@ -93,25 +102,57 @@ def terminal(report: DiffReport, options: RenderOptions) -> str:
             out.append(f"== {_title(diff)}: no differences{tail}")
             continue
         out.append(f"== {_title(diff)}: {plan_line(diff)}")
+        out += [f"  !! {r.severity}: {r.message}" for r in diff.risks]
         rows = app_rows(diff)
         width = max(len("APPLICATION"), *(len(r.release) for r in rows))
-        out.append(f"  {'APPLICATION':<{width}}  WAVE  ADDED / CHANGED / REMOVED")
+        waves = max(4, *(len(r.wave_cell) for r in rows))
+        out.append(f"  {'APPLICATION':<{width}}  {'WAVE':>{waves}}  ADDED / CHANGED / REMOVED")
         for row in rows:
-            shown_wave = "" if row.wave is None else str(row.wave)
+            shown_wave = row.wave_cell
             cells = " / ".join(c or "-" for c in (row.added, row.changed, row.removed))
-            out.append(f"  {row.release:<{width}}  {shown_wave:>4}  {cells}")
-        for note in (_ignored_note(diff), _folded_note(diff)):
+            out.append(f"  {row.release:<{width}}  {shown_wave:>{waves}}  {cells}")
+        for note in (_ignored_note(diff), _folded_note(diff), wave_note(diff)):
             if note:
                 out.append(f"  note: {note}")
+        if diff.by_hand:
+            out.append("  apply by hand after merge (not synced by Argo CD):")
+            out += [f"    {command}" for command in diff.by_hand]
+        shared = repeats.find(diff)
+        if shared:
+            out.append(f"-- {_title(diff)}: repeated changes, shown once")
+            for repeat in shared:
+                out.append(f"  {_repeat_head(repeat)}")
+                out += [f"  {_paint(line, options.colour)}" for line in change_lines(repeat.change)]
         for release, items in diff.by_release().items():
-            wave = diff.waves.get(release)
-            suffix = f" (sync-wave {wave})" if wave is not None else ""
+            wave = wave_cell(diff, release)
+            suffix = f" (sync-wave {wave})" if wave else ""
             out.append(f"-- {_title(diff)} / {release or '(tree)'}{suffix}")
             for item in items:
-                out += [f"  {_paint(line, options.colour)}" for line in resource_lines(item)]
+                lines = resource_lines(repeats.without(item, shared))
+                out += [f"  {_paint(line, options.colour)}" for line in lines]
     if not report.envs:
         out.append("no environments compared")
     return "\n".join(out) + "\n"
+
+
+def _repeat_head(repeat: repeats.Repeat) -> str:
+    return f"= in {len(repeat.releases)} applications: {', '.join(repeat.releases)}"
+
+
+def summary_line(diff: TreeDiff) -> str:
+    """One line per environment, first in a comment so that a cut never hides it."""
+    if diff.empty:
+        tail = f" ({diff.ignored_count} change(s) in ignored fields)" if diff.differs else ""
+        return f"no differences{tail}"
+    text = plan_line(diff)
+    if diff.risks:
+        counts: dict[str, int] = {}
+        for risk in diff.risks:
+            counts[risk.severity] = counts.get(risk.severity, 0) + 1
+        text += f"; {len(diff.risks)} warning(s): " + ", ".join(
+            f"{n} {severity}" for severity, n in counts.items()
+        )
+    return text
 
 
 @dataclass
@@ -129,22 +170,41 @@ def _markdown_units(report: DiffReport) -> list[_Unit]:
             tail = f" ({diff.ignored_count} change(s) in ignored fields)" if diff.differs else ""
             units.append(_Unit(f"#### {_title(diff)}: no differences{tail}\n\n"))
             continue
+        risks = "".join(f"- **{r.severity}**: {r.message}\n" for r in diff.risks)
         units.append(
             _Unit(
                 f"#### {_title(diff)}: {plan_line(diff)}\n\n"
-                "| Application | Wave | Added | Changed | Removed |\n|---|---:|---|---|---|\n"
+                + (f"{risks}\n" if risks else "")
+                + "| Application | Wave | Added | Changed | Removed |\n|---|---:|---|---|---|\n"
             )
         )
         for row in app_rows(diff):
-            cell = "" if row.wave is None else str(row.wave)
+            cell = row.wave_cell
             units.append(
                 _Unit(f"| {row.release} | {cell} | {row.added} | {row.changed} | {row.removed} |\n")
             )
-        notes = [n for n in (_ignored_note(diff, "`"), _folded_note(diff, "`")) if n]
-        units.append(_Unit("\n" + "".join(f"{n}.\n\n" for n in notes)))
+        notes = [
+            n for n in (_ignored_note(diff, "`"), _folded_note(diff, "`"), wave_note(diff)) if n
+        ]
+        text = "\n" + "".join(f"{n}.\n\n" for n in notes)
+        if diff.by_hand:
+            text += "**Apply by hand after merge** (not synced by Argo CD):\n" + "".join(
+                f"- `{command}`\n" for command in diff.by_hand
+            )
+            text += "\n"
+        units.append(_Unit(text))
+        shared = repeats.find(diff)
+        if shared:
+            block = "".join(
+                f"{_repeat_head(r)}\n"
+                + "".join(f"{line}\n" for line in change_lines(r.change, True))
+                for r in shared
+            )
+            block = block.replace("```", "`\u200b``")
+            units.append(_Unit(f"Repeated changes, shown once:\n\n```diff\n{block}```\n\n"))
         for release, items in diff.by_release().items():
-            wave = diff.waves.get(release)
-            suffix = f" — sync-wave {wave}" if wave is not None else ""
+            wave = wave_cell(diff, release)
+            suffix = f" — sync-wave {wave}" if wave else ""
             counts: dict[str, int] = {}
             for item in items:
                 counts[item.status] = counts.get(item.status, 0) + 1
@@ -160,7 +220,8 @@ def _markdown_units(report: DiffReport) -> list[_Unit]:
                 )
             )
             for item in items:
-                text = "".join(f"{line}\n" for line in resource_lines(item, paired=True))
+                lines = resource_lines(repeats.without(item, shared), paired=True)
+                text = "".join(f"{line}\n" for line in lines)
                 units.append(_Unit(text.replace("```", "`\u200b``"), closer, 1, app))
             units.append(_Unit(closer, app=app))
     return units
@@ -172,6 +233,7 @@ def markdown(report: DiffReport, options: RenderOptions) -> str:
     if report.empty and not any(d.differs for d in report.envs):
         return head + "No differences in the rendered manifests.\n"
     units = _markdown_units(report)
+    head += "".join(f"- **{_title(d)}**: {summary_line(d)}\n" for d in report.envs) + "\n"
     text, closer = head, ""
     opened = -1  # where the text stood before an application's (still empty) section opened
     for index, unit in enumerate(units):
@@ -223,6 +285,20 @@ def as_json(report: DiffReport, options: RenderOptions) -> str:
                 "env": diff.env or None,
                 "summary": {**counts, "ignored": diff.ignored_count},
                 "valuesReviewedAsValuesFile": list(diff.folded),
+                "waveMoves": [
+                    {"release": m.release, "old": m.old, "new": m.new, "cause": m.cause}
+                    for m in diff.wave_moves
+                ],
+                "applyByHand": list(diff.by_hand),
+                "risks": [
+                    {
+                        "severity": r.severity,
+                        "release": r.release,
+                        "resource": r.resource,
+                        "message": r.message,
+                    }
+                    for r in diff.risks
+                ],
                 "applications": [
                     {"release": release, "wave": diff.waves.get(release), "resources": items}
                     for release, items in sorted(

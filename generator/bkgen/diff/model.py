@@ -51,6 +51,16 @@ class Resource:
         return dump(dict(self.body)).count("\n")
 
 
+@dataclass(frozen=True)
+class Risk:
+    """What a sync does to data or whether it can succeed (`data_risk` finds them)."""
+
+    severity: str  # will fail to sync | data at risk | left behind in the cluster
+    release: str
+    resource: str  # the label of the resource (or Application) concerned
+    message: str
+
+
 def mapping(node: Any) -> Mapping[str, Any]:
     """`node` when it is a mapping, else an empty one: hand-edited trees may hold anything."""
     return node if isinstance(node, Mapping) else {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bkgen.diff.compare import Change, ResourceDiff, TreeDiff
+from bkgen.diff.labels import WaveMove, wave_text
 from bkgen.diff.model import Resource
 from bkgen.secrets.masking import mask_lines, mask_resource, mask_value, worth_masking
 from bkgen.yamlio import dump
@@ -35,12 +36,43 @@ def _block(value: Any, sign: str) -> list[str]:
     return [f"{sign}{INDENT}  {line}" for line in text.split("\n")]
 
 
+_VISIBLE = {"\r": "\u240d", "\t": "\u2409"}  # ␍ ␉: a CR or tab made visible
+NO_NEWLINE = "\\ No newline at end of file"
+
+
+def visible(line: str) -> str:
+    """A changed line with what a reader cannot see made visible: CR as ␍, tab as ␉,
+    trailing spaces as ␠ (a CRLF or trailing-space edit is a real change to a config)."""
+    body = line.rstrip(" ")
+    shown = "".join(_VISIBLE.get(ch, ch) for ch in body)
+    return shown + "\u2420" * (len(line) - len(body))
+
+
+def _lines(text: str) -> tuple[list[str], bool]:
+    """The lines of a multi-line value and whether it ends with a newline."""
+    lines = text.split("\n")
+    final = lines[-1] == ""
+    return (lines[:-1] if final else lines), final
+
+
 def _text_diff(old: str, new: str) -> list[str]:
-    """Unified diff of two multi-line strings; raw lines are compared, masked lines shown."""
-    a, b = old.split("\n"), new.split("\n")
+    """Unified diff of two multi-line strings; raw lines are compared, masked lines shown.
+    A missing final newline is a difference of the last line, marked as git marks it."""
+    a, a_final = _lines(old)
+    b, b_final = _lines(new)
+    # The last line without a newline differs from the same line with one (as in git).
+    key_a = [*a[:-1], a[-1] + ("" if a_final else "\0")] if a else []
+    key_b = [*b[:-1], b[-1] + ("" if b_final else "\0")] if b else []
     shown_a, shown_b = mask_lines(a), mask_lines(b)
     out: list[str] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, key_a, key_b, autojunk=False)
+
+    def changed(sign: str, shown: list[str], lo: int, hi: int, final: bool, total: int) -> None:
+        for n in range(lo, hi):
+            out.append(f"{sign}{INDENT}  {visible(shown[n])}")
+            if n == total - 1 and not final:
+                out.append(f"{sign}{INDENT}  {NO_NEWLINE}")
+
     for group in matcher.get_grouped_opcodes(CONTEXT):
         first, last = group[0], group[-1]
         old_range = f"-{first[1] + 1},{last[2] - first[1]}"
@@ -49,14 +81,26 @@ def _text_diff(old: str, new: str) -> list[str]:
             if tag == "equal":
                 out += [f" {INDENT}  {line}" for line in shown_a[i1:i2]]
                 continue
-            out += [f"-{INDENT}  {line}" for line in shown_a[i1:i2]]
-            out += [f"+{INDENT}  {line}" for line in shown_b[j1:j2]]
+            changed("-", shown_a, i1, i2, a_final, len(a))
+            changed("+", shown_b, j1, j2, b_final, len(b))
     return out
+
+
+def _moved_lines(change: Change) -> list[str]:
+    """`...env[3] REDIS_HOST moved to env[0]`: the list path, the item, where it went."""
+    path = change.path.rpartition("[")[0]
+    leaf = path.replace("]", ".").rpartition(".")[2] or path
+    item = mask_value(change.item, change.sensitive)
+    name = item.get("name") if isinstance(item, Mapping) else None
+    what = str(name) if isinstance(name, str) else scalar(item)
+    return [f" {INDENT}{path}[{change.old}] {what} moved to {leaf}[{change.new}]"]
 
 
 def change_lines(change: Change, paired: bool = False) -> list[str]:
     """Lines for one change. `paired` shows a changed scalar as a -/+ pair (markdown's diff
     colouring) instead of `old -> new` on one line (terminal)."""
+    if change.kind == "moved":
+        return _moved_lines(change)
     old, new = mask_value(change.old, change.sensitive), mask_value(change.new, change.sensitive)
     head = f" {INDENT}{change.path}:"
     pair = [f"-{INDENT}{change.path}: {scalar(old)}", f"+{INDENT}{change.path}: {scalar(new)}"]
@@ -120,6 +164,7 @@ def kind_counts(items: list[ResourceDiff], status: str) -> str:
 class AppRow:
     release: str
     wave: int | None
+    wave_cell: str  # "3", or "3 → 5" when the release's sync-wave moved
     added: str
     changed: str
     removed: str
@@ -139,12 +184,40 @@ def app_rows(diff: TreeDiff) -> list[AppRow]:
             AppRow(
                 release or "(tree)",
                 diff.waves.get(release),
+                wave_cell(diff, release),
                 kind_counts(items, "added"),
                 kind_counts(changed, "changed"),
                 kind_counts(items, "removed"),
             )
         )
     return rows
+
+
+def wave_cell(diff: TreeDiff, release: str) -> str:
+    for move in diff.wave_moves:
+        if move.release == release:
+            return wave_text(move.old, move.new)
+    wave = diff.waves.get(release)
+    return "" if wave is None else str(wave)
+
+
+def wave_note(diff: TreeDiff) -> str:
+    """Which releases moved in the sync order by their own change, which only shifted."""
+    causes = [m for m in diff.wave_moves if m.cause]
+    shifted = [m for m in diff.wave_moves if not m.cause]
+    if not any(m.old is not None and m.new is not None for m in diff.wave_moves):
+        return ""  # only added or removed releases: nothing else moved
+
+    def listed(moves: list[WaveMove]) -> str:
+        return ", ".join(f"{m.release} {wave_text(m.old, m.new)}" for m in moves)
+
+    text = (
+        "sync-waves moved by their own change (added, removed or needs changed): "
+        f"{listed(causes) or 'none'}"
+    )
+    if shifted:
+        text += f"; shifted by them (needs unchanged): {listed(shifted)}"
+    return text
 
 
 def plan_line(diff: TreeDiff) -> str:
@@ -162,6 +235,16 @@ def plan_line(diff: TreeDiff) -> str:
 
 
 def change_json(change: Change, ignored: bool) -> dict[str, Any]:
+    if change.kind == "moved":
+        return {
+            "path": change.path,
+            "kind": "moved",
+            "from": change.old,
+            "to": change.new,
+            "item": mask_value(change.item, change.sensitive),
+            "sensitive": change.sensitive,
+            "ignored": ignored,
+        }
     return {
         "path": change.path,
         "kind": change.kind,
@@ -172,4 +255,13 @@ def change_json(change: Change, ignored: bool) -> dict[str, Any]:
     }
 
 
-__all__ = ["AppRow", "app_rows", "change_json", "plan_line", "resource_lines"]
+__all__ = [
+    "AppRow",
+    "app_rows",
+    "change_json",
+    "change_lines",
+    "plan_line",
+    "resource_lines",
+    "wave_cell",
+    "wave_note",
+]

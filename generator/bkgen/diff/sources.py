@@ -14,9 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bkgen.diff.compare import TreeDiff, diff_trees
-from bkgen.diff.config import ignore_patterns
+from bkgen.diff.config import (
+    ignore_patterns,
+    patterns_of,
+    settings_at,
+    settings_in_tree,
+    trust_risk,
+)
+from bkgen.diff.envs import by_release
 from bkgen.diff.formats import DiffReport
 from bkgen.diff.model import Key, Resource, load_tree
+from bkgen.errors import UsageError
 from bkgen.gitops.git import default_base, resolve_ref, tree_at
 from bkgen.overlay.load import list_environments
 from bkgen.pipeline import render_env_to
@@ -65,16 +73,47 @@ def compare_refs(
         results = []
         every: dict[str, None] = {}  # each env's ignore list, all of them in the report
         for env in names:
-            patterns = ignore_patterns(repo, env, ignore, defaults=defaults)
+            # The ignore list hides changes: it is taken from the base, never from the head.
+            trusted = settings_at(repo, base_sha, env)
+            proposed = settings_at(repo, head_sha, env) if head_sha else settings_in_tree(repo, env)
+            patterns = patterns_of(trusted, ignore, defaults=defaults)
             every.update(dict.fromkeys(patterns))
             new_dir = (new_root or repo / "rendered") / env
-            results.append(diff_trees(_load(old_root / env), _load(new_dir), patterns, env=env))
+            result = diff_trees(_load(old_root / env), _load(new_dir), patterns, env=env)
+            risk = trust_risk(env, trusted, proposed)
+            if risk is not None:
+                result.risks.insert(0, risk)
+            results.append(result)
     shown_base = base if base else base_sha[:12]
     title = (
         f"base {shown_base} ({base_sha[:12] if base else why}), "
         f"head {head + ' (' + head_sha[:12] + ')' if head and head_sha else 'working tree'}"
     )
     return DiffReport(results, title, tuple(every))
+
+
+def compare_envs(
+    repo: Path, first: str, second: str, head: str | None, ignore: tuple[str, ...], defaults: bool
+) -> DiffReport:
+    """rendered/FIRST against rendered/SECOND (the working tree, or `head`), release by
+    release. The ignore list is FIRST's, read where the trees are read."""
+    with ExitStack() as stack:
+        head_sha = resolve_ref(repo, head) if head else None
+        root = stack.enter_context(tree_at(repo, head_sha, "rendered")) if head_sha else None
+        settings = settings_at(repo, head_sha, first) if head_sha else settings_in_tree(repo, first)
+        patterns = patterns_of(settings, ignore, defaults=defaults)
+        dirs = [(root or repo / "rendered") / env for env in (first, second)]
+        for env, path in zip((first, second), dirs, strict=True):
+            if not path.is_dir():
+                raise UsageError(f"rendered/{env} does not exist", hint=f"bkgen render {env}")
+        trees = [load_tree(path) for path in dirs]
+    result = diff_trees(
+        by_release(trees[0]), by_release(trees[1]), patterns, env=f"{first} -> {second}"
+    )
+    result.risks, result.by_hand = [], ()  # not a sync: nothing happens to data here
+    where = f"{head} ({head_sha[:12]})" if head and head_sha else "working tree"
+    title = f"environments {first} -> {second} ({where}), Applications matched by release"
+    return DiffReport([result], title, patterns)
 
 
 def strays(repo: Path) -> list[str]:

@@ -89,8 +89,16 @@ def worth_masking(value: Any) -> bool:
     return not (value is None or isinstance(value, bool) or value in ("", {}, []))
 
 
+def is_secret_ref(value: Any) -> bool:
+    """`{secretRef: "<key>#<property>"}`: a declaration naming a secret, never its value."""
+    return isinstance(value, Mapping) and set(value) == {"secretRef"}
+
+
 def mask_value(value: Any, sensitive: bool = False) -> Any:
-    """`value` as it may be shown: sensitive leaves replaced by `MASK`, strings scrubbed."""
+    """`value` as it may be shown: sensitive leaves replaced by `MASK`, strings scrubbed.
+    A secret reference is shown in full, even under a key that names a credential."""
+    if is_secret_ref(value) and isinstance(value["secretRef"], str):
+        return {"secretRef": mask_text(value["secretRef"])}
     if isinstance(value, Mapping):
         return {
             str(k): mask_value(v, child_sensitive(value, k, sensitive)) for k, v in value.items()
