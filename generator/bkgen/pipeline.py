@@ -45,6 +45,7 @@ from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_i
 from bkgen.secrets.diagnose import diagnose
 from bkgen.secrets.refs import restore, substitute
 from bkgen.secrets.scan import Diagnosis, Plaintext, process, refuse_for_argocd
+from bkgen.trusted import Policy, changes, env_validation, load_policy, trusted_root
 from bkgen.validate import ValidateSettings, env_policy, validate_files
 from bkgen.workflows import StepSpec, render_step
 
@@ -185,7 +186,10 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     checked = release_keys.check_environment(
         env, {name: (c.layers, c.source) for name, c in charts.items()}
     )
+    trusted = trusted_root(env.root, env.steps_root)
+    policy = load_policy(trusted)
     warnings = tuple(str(n) for n in (*env.settings.notices, *checked))
+    warnings += changes(env.root, trusted, env.name)
     apis = env_api_versions(env)
     for release in env.plan.releases:
         result = secure(env, release, render_release(env, release, apis, charts.get(release.name)))
@@ -221,7 +225,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     files = serialize({**{p: o.body for p, o in file_names(placed).items()}, **values_files})
     # Child Applications pin the bytes of their folder, so they are built after it.
     digests = pins.folder_digests(files, [argocd.folder(r) for r in rendered])
-    objects = argocd.build(env, rendered, sorted(scoped), digests)
+    objects = argocd.build(env, rendered, sorted(scoped), digests, policy)
     argo = [Placed("argocd/bootstrap", body, "bkgen.argocd") for body in objects.bootstrap]
     argo += [Placed("argocd/apps", body, "bkgen.argocd") for body in objects.apps]
     files.update(serialize({p: o.body for p, o in file_names(argo).items()}))
@@ -250,11 +254,24 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     return RenderedTree(files, summary, env)
 
 
+def governed(env: Environment) -> tuple[Policy, Mapping[str, Any]]:
+    """The trusted policy and the env's `validation:` block as the trusted root has them
+    (`bkgen.trusted`): a pull request's own env.yaml cannot loosen its checks."""
+    trusted = trusted_root(env.root, env.steps_root)
+    policy = load_policy(trusted)
+    if trusted == env.root:
+        return policy, env.settings.validation
+    return policy, env_validation(trusted, env.name) or {}
+
+
 def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
     """Refuse a tree with error findings; the message names the file the user will see."""
-    validation = env.settings.validation
+    policy, validation = governed(env)
     settings = ValidateSettings(
         **env_policy(env.settings.kube_version, validation),
+        allow=policy.allow,
+        trusted_suppressions=policy.for_env(env.name),
+        argocd_namespace=env.settings.argocd_namespace,
         strict=True,
         schema_locations=(),
         ignore_missing_schemas=False,

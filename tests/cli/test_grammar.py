@@ -94,7 +94,7 @@ def test_findings_are_exit_1_and_clean_is_exit_0(repo_root: Path, tmp_path: Path
         (["graph", "default"], ["mermaid", "dot"]),
         (["hosts", "default"], ["hosts", "coredns", "list"]),
         (["validate", "default"], ["text", "json", "junit", "sarif", "tap"]),
-        (["diff", "default"], ["terminal", "markdown", "json"]),
+        (["diff", "default", "--base", "HEAD"], ["terminal", "markdown", "json"]),
     ],
 )
 def test_every_data_command_takes_dash_o(
