@@ -44,7 +44,13 @@ from bkgen.render import manifest_templates as template_renderer
 from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_in, write_tree
 from bkgen.secrets.diagnose import diagnose
 from bkgen.secrets.refs import restore, substitute
-from bkgen.secrets.scan import Diagnosis, Plaintext, process, refuse_for_argocd
+from bkgen.secrets.scan import (
+    Diagnosis,
+    Plaintext,
+    process,
+    refuse_for_argocd,
+    refuse_literal_values,
+)
 from bkgen.trusted import Policy, changes, env_validation, load_policy, trusted_root
 from bkgen.validate import ValidateSettings, env_policy, validate_files
 from bkgen.workflows import StepSpec, render_step
@@ -118,6 +124,7 @@ def render_release(
     if result.mode == MODE_ARGOCD_HELM:
         where = Location(env.shown(env.env_dir))
         refuse_for_argocd(release.name, values, every, where, env.name)
+        refuse_literal_values(release.name, values, merged.location, where, env.name)
     return dataclasses.replace(result, secret_refs=every)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.test_hostile import Run, _env, assert_refused, snapshot
+from tests.security.test_hostile import CANARY, Run, _env, assert_refused, snapshot
 
 RELEASE = "overlays/base/templates/registry-cache"
 
@@ -202,6 +202,23 @@ def test_an_unknown_trusted_ref_is_a_usage_error(project: Path, run: Run, ref: s
         run("render", "default", "--trusted", ref),
         2,
         "unknown git ref",
+        before=before,
+        root=project,
+    )
+
+
+def test_a_literal_password_in_argocd_values_never_reaches_git(project: Path, run: Run) -> None:
+    """The issue's case: bk-cmdb is rendered by Argo CD (helm-argocd) from the values bkgen
+    commits, so `mongodb.password: <literal>` would be written into rendered/."""
+    before = snapshot(project)
+    (project / "overlays/default/bk-cmdb-custom-values.yaml.j2").write_text(
+        f"mongodb:\n  password: {CANARY}\n"
+    )
+    assert_refused(
+        run("render", "default"),
+        1,
+        "bk-cmdb-custom-values.yaml.j2:2",
+        "mongodb.password holds a literal credential",
         before=before,
         root=project,
     )
