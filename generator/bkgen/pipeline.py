@@ -51,7 +51,14 @@ from bkgen.secrets.scan import (
     refuse_for_argocd,
     refuse_literal_values,
 )
-from bkgen.trusted import Policy, changes, env_validation, load_policy, trusted_root
+from bkgen.trusted import (
+    Policy,
+    changes,
+    env_validation,
+    load_policy,
+    schema_root,
+    trusted_root,
+)
 from bkgen.validate import ValidateSettings, env_policy, validate_files
 from bkgen.workflows import StepSpec, render_step
 
@@ -282,7 +289,7 @@ def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
         strict=True,
         schema_locations=(),
         ignore_missing_schemas=False,
-        project_root=env.root,
+        project_root=schema_root(env.root, trusted_root(env.root, env.steps_root)),
         jobs=1,  # one env is a few hundred documents: a worker pool costs more than it saves
     )
     prefix = f"rendered/{env.name}/"

@@ -3,7 +3,8 @@
 A pull request must not be able to switch off the gate that checks it. So whatever decides
 what a check accepts — the `argo/` steps (Python run at render time), the policy allow-lists
 and security suppressions (`overlays/base/policy.yaml`), each environment's `validation:`
-block (suppressions, external references, registries) and what the AppProject may grant —
+block (suppressions, external references, registries), the CRD schemas the validator checks
+custom resources against (`schemas/crds/`) and what the AppProject may grant —
 is read from a *trusted root*: a private copy of those files at a trusted git ref
 (`--trusted REF`, formerly `--steps-from`), or the project itself when no ref is given (a
 developer's own machine). A pull request's change to any of them is reported as a
@@ -16,6 +17,7 @@ This module only reads and compares settings; the rules that use them live in
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from bkgen.gitops.git import git, resolve_ref, tree_at
 from bkgen.yamlio import load_file, position, to_plain
 
 POLICY_FILE = "overlays/base/policy.yaml"
+CRD_DIR = "schemas/crds"
 MARKER = ".bkgen-trusted-ref"  # written into a trusted copy: which ref it came from
 
 # Allow-list name -> what its entries match (docs/security.md has the same table).
@@ -146,6 +149,11 @@ def changes(project: Path, trusted: Path, env: str) -> tuple[str, ...]:
         found.append(
             f"{POLICY_FILE}: security-relevant change: differs from {ref}; {ref}'s is used"
         )
+    for folder in ("argo", CRD_DIR):
+        if _tree(project / folder) != _tree(trusted / folder):
+            found.append(
+                f"{folder}/: security-relevant change: differs from {ref}; {ref}'s is used"
+            )
     if (env_validation(project, env) or {}) != (env_validation(trusted, env) or {}):
         found.append(
             f"overlays/{env}/env.yaml: security-relevant change: validation differs from "
@@ -158,6 +166,22 @@ def _bytes(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
+def _tree(base: Path) -> dict[str, str]:
+    """rel path -> sha256 of the regular files below `base` (links are not followed)."""
+    if not base.is_dir() or base.is_symlink():
+        return {}
+    return {
+        p.relative_to(base).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(base.rglob("*"))
+        if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts
+    }
+
+
+def schema_root(project: Path, trusted: Path) -> Path:
+    """Where the validator reads `schemas/crds/`: the trusted copy when it has one."""
+    return trusted if (trusted / CRD_DIR).is_dir() else project
+
+
 def _show(commit: str, rel: str, top: Path) -> str | None:
     kind = git(["cat-file", "-t", f"{commit}:{rel}"], top, check=False).strip()
     return git(["show", f"{commit}:{rel}"], top) if kind == "blob" else None
@@ -165,8 +189,8 @@ def _show(commit: str, rel: str, top: Path) -> str | None:
 
 @contextmanager
 def trusted_at(repo: Path, ref: str) -> Iterator[Path]:
-    """A private directory holding, as they are at `ref`: `argo/`, the policy file and every
-    environment's `env.yaml`. Nothing else of the ref is extracted."""
+    """A private directory holding, as they are at `ref`: `argo/`, the policy file, every
+    environment's `env.yaml` and `schemas/crds/`. Nothing else of the ref is extracted."""
     commit = resolve_ref(repo, ref)
     top = Path(git(["rev-parse", "--show-toplevel"], repo).strip())
     prefix = repo.resolve().relative_to(top.resolve()).as_posix()
@@ -178,6 +202,8 @@ def trusted_at(repo: Path, ref: str) -> Iterator[Path]:
         envs = git(["ls-tree", "--name-only", commit, f"{prefix}overlays/"], top, check=False)
         wanted = [POLICY_FILE]
         wanted += [f"overlays/{Path(e).name}/env.yaml" for e in envs.split()]
+        crds = git(["ls-tree", "-r", "--name-only", commit, f"{prefix}{CRD_DIR}/"], top, False)
+        wanted += [line[len(prefix) :] for line in crds.splitlines() if line.endswith(".json")]
         for rel in wanted:
             text = _show(commit, prefix + rel, top)
             if text is not None:

@@ -222,3 +222,19 @@ def test_a_literal_password_in_argocd_values_never_reaches_git(project: Path, ru
         before=before,
         root=project,
     )
+
+
+def test_steps_and_crd_schemas_come_from_the_trusted_ref(project: Path, run: Run) -> None:
+    """A PR that loosens a CRD schema and changes a step: under `--trusted main` both come
+    from main, and both changes are named."""
+    subprocess.run(["git", "checkout", "-qb", "pr"], cwd=project, check=True, env=_env())
+    schema = project / "schemas/crds/argoproj.io/workflowtemplate-v1alpha1.json"
+    schema.write_text('{"type": "object"}\n')
+    step = project / "argo/coredns_hosts.py"
+    step.write_text(step.read_text() + f"\nLEAK = {CANARY!r}\n")
+    _commit(project)
+    result = run("render", "default", "--trusted", "main")
+    assert result.returncode == 0, result.stderr
+    assert "argo/: security-relevant change: differs from main" in result.stderr
+    assert "schemas/crds/: security-relevant change: differs from main" in result.stderr
+    assert CANARY not in result.stdout + result.stderr
