@@ -51,14 +51,7 @@ from bkgen.secrets.scan import (
     refuse_for_argocd,
     refuse_literal_values,
 )
-from bkgen.trusted import (
-    Policy,
-    changes,
-    env_validation,
-    load_policy,
-    schema_root,
-    trusted_root,
-)
+from bkgen.trusted import changes, governed, load_policy, schema_root, trusted_root
 from bkgen.validate import ValidateSettings, env_policy, validate_files
 from bkgen.workflows import StepSpec, render_step
 
@@ -268,19 +261,11 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     return RenderedTree(files, summary, env)
 
 
-def governed(env: Environment) -> tuple[Policy, Mapping[str, Any]]:
-    """The trusted policy and the env's `validation:` block as the trusted root has them
-    (`bkgen.trusted`): a pull request's own env.yaml cannot loosen its checks."""
-    trusted = trusted_root(env.root, env.steps_root)
-    policy = load_policy(trusted)
-    if trusted == env.root:
-        return policy, env.settings.validation
-    return policy, env_validation(trusted, env.name) or {}
-
-
 def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
-    """Refuse a tree with error findings; the message names the file the user will see."""
-    policy, validation = governed(env)
+    """Refuse a tree with error findings; the message names the file the user will see.
+    What it accepts is governed by the trusted root (`bkgen.trusted`), not the tree."""
+    trusted = trusted_root(env.root, env.steps_root)
+    policy, validation = governed(env.root, trusted, env.name, env.settings.validation)
     settings = ValidateSettings(
         **env_policy(env.settings.kube_version, validation),
         allow=policy.allow,
@@ -289,7 +274,7 @@ def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
         strict=True,
         schema_locations=(),
         ignore_missing_schemas=False,
-        project_root=schema_root(env.root, trusted_root(env.root, env.steps_root)),
+        project_root=schema_root(env.root, trusted),
         jobs=1,  # one env is a few hundred documents: a worker pool costs more than it saves
     )
     prefix = f"rendered/{env.name}/"

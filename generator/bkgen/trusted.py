@@ -138,6 +138,15 @@ def env_validation(root: Path, env: str) -> Mapping[str, Any] | None:
     return to_plain(doc.get("validation") or {}) if isinstance(doc, Mapping) else {}
 
 
+def governed(
+    project: Path, trusted: Path, env: str, own: Mapping[str, Any]
+) -> tuple[Policy, Mapping[str, Any]]:
+    """The policy and the env's `validation:` block as the trusted root has them; `own` is
+    the env.yaml block the project holds (used when the project is the trusted root)."""
+    policy = load_policy(trusted)
+    return policy, own if trusted == project else (env_validation(trusted, env) or {})
+
+
 def changes(project: Path, trusted: Path, env: str) -> tuple[str, ...]:
     """Security-relevant changes of the working tree against the trusted copy, one line each
     (none when `trusted` is the project itself)."""
