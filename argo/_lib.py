@@ -1,11 +1,19 @@
 """Shared pieces of the step modules: the shell prelude and response checks.
 
+Parameters reach a script as environment variables (`param_env`: `ingressNamespace` is
+`$P_INGRESS_NAMESPACE`), never spliced into its text: Argo substitutes `{{...}}` before
+bash parses the script, so a value such as `x$(id)` from custom.yaml would run as code.
+`bkgen.workflows.compile` refuses a step whose script text still holds a `{{...}}`.
+
 Every HTTP call goes through `bk_call`, which fails the step unless the HTTP
 status is 2xx *and* the BlueKing envelope says so (`result: true` or `code: 0`);
 no step may report success on an unchecked response.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Sequence
 
 from hera.workflows import Container, Parameter, RetryStrategy, models
 
@@ -31,6 +39,19 @@ bk_call() {
 """
 
 
+def param_var(name: str) -> str:
+    """The environment variable a parameter arrives in: `sourceURL` -> `P_SOURCE_URL`."""
+    return "P_" + re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).upper()
+
+
+def param_env(params: Sequence[str]) -> list[models.EnvVar]:
+    """Each input parameter as an environment variable: Argo substitutes the value into
+    the pod spec's env, which no shell parses."""
+    return [
+        models.EnvVar(name=param_var(p), value=f"{{{{inputs.parameters.{p}}}}}") for p in params
+    ]
+
+
 def script(
     name: str,
     image: str,
@@ -39,14 +60,15 @@ def script(
     env: list[models.EnvVar] | None = None,
     retries: int = 3,
 ) -> Container:
-    """A bash template: prelude + `source`, inputs as parameters, bounded retries."""
+    """A bash template: prelude + `source`, inputs as parameters (read as `$P_<NAME>`),
+    bounded retries."""
     return Container(
         name=name,
         image=image,
         command=["bash", "-c"],
         args=[PRELUDE + source],
         inputs=[Parameter(name=p) for p in (params or [])],
-        env=env,
+        env=[*param_env(params or []), *(env or [])] or None,
         retry_strategy=RetryStrategy(
             limit=str(retries),
             retry_policy="OnFailure",

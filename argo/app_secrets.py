@@ -88,20 +88,19 @@ def build(ctx: StepContext) -> WorkflowTemplate:
         app_secrets = script(
             "app-secrets",
             ctx.image,
-            'APPS="{{inputs.parameters.apps}}"\nNS="{{inputs.parameters.namespace}}"\n' + _APPS,
+            'APPS="${P_APPS}"\nNS="${P_NAMESPACE}"\n' + _APPS,
             params=["apps", "namespace"],
         )
         storage_secrets = script(
             "storage-secrets",
             ctx.image,
-            'STORAGE="{{inputs.parameters.storage}}"\nNS="{{inputs.parameters.namespace}}"\n'
-            + _STORAGE,
+            'STORAGE="${P_STORAGE}"\nNS="${P_NAMESPACE}"\n' + _STORAGE,
             params=["storage", "namespace"],
         )
         keypair = script(
             "apigateway-keypair",
             ctx.image,
-            'NS="{{inputs.parameters.namespace}}"\n' + _KEYPAIR,
+            'NS="${P_NAMESPACE}"\n' + _KEYPAIR,
             params=["namespace"],
         )
         with DAG(name="main"):

@@ -17,14 +17,14 @@ template 10001 back and fails unless it exists."""
 RULES: tuple[Rule, ...] = ()
 
 IMPORT = r"""
-curl -fsS "{{inputs.parameters.templateURL}}" -o /tmp/template.dat
+curl -fsS "${P_TEMPLATE_URL}" -o /tmp/template.dat
 auth=$(jq -nc --arg c "$BK_APP_CODE" --arg s "$BK_APP_SECRET" '{bk_app_code: $c, bk_app_secret: $s, bk_username: "admin"}')
 payload=$(jq -nc --rawfile d /tmp/template.dat '{template_data: $d, override: true}')
-bk_call POST "{{inputs.parameters.gateway}}/api/bk-sops/prod/import_common_template/" \
+bk_call POST "${P_GATEWAY}/api/bk-sops/prod/import_common_template/" \
   -H "X-Bkapi-Authorization: $auth" -H 'Content-Type: application/json' -d "$payload" >/dev/null
-bk_call GET "{{inputs.parameters.gateway}}/api/bk-sops/prod/get_common_template_info/?template_id={{inputs.parameters.templateId}}" \
-  -H "X-Bkapi-Authorization: $auth" | jq -e '.data.id == ({{inputs.parameters.templateId}} | tonumber)' >/dev/null
-echo "common template {{inputs.parameters.templateId}} present"
+bk_call GET "${P_GATEWAY}/api/bk-sops/prod/get_common_template_info/?template_id=${P_TEMPLATE_ID}" \
+  -H "X-Bkapi-Authorization: $auth" | jq -e --arg id "$P_TEMPLATE_ID" '.data.id == ($id | tonumber)' >/dev/null
+echo "common template ${P_TEMPLATE_ID} present"
 """
 
 

@@ -16,14 +16,14 @@ endpoint and payload are parameters, defaulting to bkrepo's repository API
 RULES: tuple[Rule, ...] = ()
 
 CREATE = r"""
-for bucket in $(echo "{{inputs.parameters.buckets}}" | tr ',' ' '); do
-  payload=$(jq -nc --arg p "{{inputs.parameters.project}}" --arg n "$bucket" \
+for bucket in $(echo "${P_BUCKETS}" | tr ',' ' '); do
+  payload=$(jq -nc --arg p "${P_PROJECT}" --arg n "$bucket" \
     '{projectId: $p, name: $n, type: "GENERIC", category: "LOCAL", public: false}')
-  if bk_call GET "{{inputs.parameters.endpoint}}/repository/api/repo/info/{{inputs.parameters.project}}/$bucket" \
+  if bk_call GET "${P_ENDPOINT}/repository/api/repo/info/${P_PROJECT}/$bucket" \
        -u "$BKREPO_USER:$BKREPO_PASSWORD" >/dev/null 2>&1; then
     echo "exists: $bucket"; continue
   fi
-  bk_call POST "{{inputs.parameters.endpoint}}/repository/api/repo/create" \
+  bk_call POST "${P_ENDPOINT}/repository/api/repo/create" \
     -u "$BKREPO_USER:$BKREPO_PASSWORD" -H 'Content-Type: application/json' -d "$payload" >/dev/null
   echo "created: $bucket"
 done

@@ -81,8 +81,7 @@ def build(ctx: StepContext) -> WorkflowTemplate:
         update = script(
             "update",
             str(ctx.value("workflows.image")),
-            'DOMAINS="{{inputs.parameters.domains}}"\n'
-            'INGRESS_NS="{{inputs.parameters.ingressNamespace}}"\n' + UPDATE,
+            'DOMAINS="${P_DOMAINS}"\nINGRESS_NS="${P_INGRESS_NAMESPACE}"\n' + UPDATE,
             params=["domains", "ingressNamespace"],
         )
         with DAG(name="main"):

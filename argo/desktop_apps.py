@@ -17,16 +17,16 @@ return result true."""
 RULES: tuple[Rule, ...] = ()
 
 ADD = r"""
-apps_json=$(echo "{{inputs.parameters.apps}}" | jq -Rc 'split(",")')
-bk_call POST "{{inputs.parameters.endpoint}}{{inputs.parameters.userAppPath}}" \
+apps_json=$(echo "${P_APPS}" | jq -Rc 'split(",")')
+bk_call POST "${P_ENDPOINT}${P_USER_APP_PATH}" \
   -H 'Content-Type: application/json' -H "X-Bk-App-Code: bk_console" \
-  -d "$(jq -nc --arg u '{{inputs.parameters.user}}' --argjson a "$apps_json" '{username: $u, app_codes: $a}')" >/dev/null
-echo "added for {{inputs.parameters.user}}: {{inputs.parameters.apps}}"
-if [ "{{inputs.parameters.setDefault}}" = "true" ]; then
-  bk_call POST "{{inputs.parameters.endpoint}}{{inputs.parameters.defaultAppPath}}" \
+  -d "$(jq -nc --arg u "${P_USER}" --argjson a "$apps_json" '{username: $u, app_codes: $a}')" >/dev/null
+echo "added for ${P_USER}: ${P_APPS}"
+if [ "${P_SET_DEFAULT}" = "true" ]; then
+  bk_call POST "${P_ENDPOINT}${P_DEFAULT_APP_PATH}" \
     -H 'Content-Type: application/json' -H "X-Bk-App-Code: bk_console" \
     -d "$(jq -nc --argjson a "$apps_json" '{app_codes: $a}')" >/dev/null
-  echo "default apps: {{inputs.parameters.apps}}"
+  echo "default apps: ${P_APPS}"
 fi
 """
 

@@ -17,9 +17,9 @@ RULES: tuple[Rule, ...] = ()
 SETTINGS = '{"persistent":{"action":{"auto_create_index":"-write_*,*"}}}'
 
 PUT = r"""
-ES="{{inputs.parameters.endpoint}}"
+ES="${P_ENDPOINT}"
 out=$(bk_call PUT "$ES/_cluster/settings" -u "elastic:$ES_PASSWORD" \
-      -H 'Content-Type: application/json' -d '{{inputs.parameters.settings}}')
+      -H 'Content-Type: application/json' -d "${P_SETTINGS}")
 echo "$out" | jq -e '.acknowledged == true' >/dev/null || { echo "not acknowledged: $out" >&2; exit 1; }
 bk_call GET "$ES/_cluster/settings" -u "elastic:$ES_PASSWORD" \
   | jq -e '.persistent.action.auto_create_index == "-write_*,*"' >/dev/null

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 from hera.workflows import DAG, Container, Parameter, RetryStrategy, Workflow, models
 
+from ._lib import param_env
+
 SCRIPT = r"""set -euo pipefail
-git clone -q "{{inputs.parameters.repo}}" /work && cd /work
-git checkout -q "{{inputs.parameters.revision}}"
+git clone -q "${P_REPO}" /work && cd /work
+git checkout -q "${P_REVISION}"
 python -m venv /tmp/venv && /tmp/venv/bin/pip install -q -e .
 """
 
@@ -44,6 +46,7 @@ def _task(name: str, image: str, command: str, params: Sequence[str], retries: i
         command=["bash", "-c"],
         args=[SCRIPT + command],
         inputs=[Parameter(name=p) for p in params],
+        env=param_env(params),  # values as data, never spliced into the script (argo._lib)
         retry_strategy=RetryStrategy(
             limit=str(retries),
             retry_policy="OnError",
@@ -78,16 +81,17 @@ def build_fleet(spec: FleetSpec) -> Workflow:
         render = _task(
             "render-validate",
             spec.image,
-            '/tmp/venv/bin/bkgen render "{{inputs.parameters.env}}" -q\n'
-            '/tmp/venv/bin/bkgen validate "{{inputs.parameters.env}}" --summary\n',
+            '/tmp/venv/bin/bkgen render "${P_ENV}" -q\n'
+            '/tmp/venv/bin/bkgen validate "${P_ENV}" --summary\n',
             ["repo", "revision", "env"],
             spec.retries,
         )
         publish = _task(
             "publish",
             spec.image,
-            "/tmp/venv/bin/bkgen publish {{inputs.parameters.envs}} "
-            '--repo "{{inputs.parameters.deployRepo}}" --branch "{{inputs.parameters.deployBranch}}" --push\n',
+            'read -ra envs <<< "$P_ENVS"\n'
+            '/tmp/venv/bin/bkgen publish "${envs[@]}" '
+            '--repo "${P_DEPLOY_REPO}" --branch "${P_DEPLOY_BRANCH}" --push\n',
             ["repo", "revision", "envs", "deployRepo", "deployBranch"],
             spec.retries,
         )

@@ -25,12 +25,12 @@ def RULES(ctx: StepContext) -> tuple[Rule, ...]:
 
 
 COPY = r"""
-token=$(kubectl get secret -n {{inputs.parameters.sourceNamespace}} {{inputs.parameters.sourceSecret}} \
-        -o jsonpath='{.data.{{inputs.parameters.sourceKey}}}' | base64 -d)
+token=$(kubectl get secret -n "$P_SOURCE_NAMESPACE" "$P_SOURCE_SECRET" \
+        -o jsonpath="{.data.${P_SOURCE_KEY}}" | base64 -d)
 [ -n "$token" ] || { echo "empty BCS token" >&2; exit 1; }
-kubectl create secret generic -n {{inputs.parameters.namespace}} bk-monitor-bcs-token \
+kubectl create secret generic -n "$P_NAMESPACE" bk-monitor-bcs-token \
   --from-literal=token="$token" --dry-run=client -o yaml | kubectl apply -f -
-test -n "$(kubectl get secret -n {{inputs.parameters.namespace}} bk-monitor-bcs-token -o jsonpath='{.data.token}')"
+test -n "$(kubectl get secret -n "$P_NAMESPACE" bk-monitor-bcs-token -o jsonpath='{.data.token}')"
 echo "bk-monitor-bcs-token configured"
 """
 

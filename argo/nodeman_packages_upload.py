@@ -17,13 +17,13 @@ RULES: tuple[Rule, ...] = ()
 KINDS = ("agent", "plugin", "proxy", "opentools")
 
 UPLOAD = r"""
-kind="{{inputs.parameters.kind}}"; src="{{inputs.parameters.sourceURL}}/$kind"
+kind="${P_KIND}"; src="${P_SOURCE_URL}/$kind"
 curl -fsS "$src/manifest.txt" -o /tmp/manifest.txt
 n=0
 while read -r file; do
   [ -n "$file" ] || continue
   curl -fsS "$src/$file" -o "/tmp/$(basename "$file")"
-  bk_call POST "{{inputs.parameters.endpoint}}{{inputs.parameters.uploadPath}}" \
+  bk_call POST "${P_ENDPOINT}${P_UPLOAD_PATH}" \
     -H "X-Bk-App-Code: bk_nodeman" -F "module=$kind" -F "package_file=@/tmp/$(basename "$file")" >/dev/null
   echo "uploaded $kind/$file"; n=$((n + 1))
 done < /tmp/manifest.txt

@@ -16,19 +16,20 @@ the admin API path is a parameter. Instances already registered are counted, not
 RULES: tuple[Rule, ...] = ()
 
 REGISTER = r"""
-base="{{inputs.parameters.endpoint}}{{inputs.parameters.apiPath}}"
-cred=$(jq -nc --arg h "{{inputs.parameters.host}}" --argjson p {{inputs.parameters.port}} \
+base="${P_ENDPOINT}${P_API_PATH}"
+cred=$(jq -nc --arg h "${P_HOST}" --argjson p "$P_PORT" \
   --arg pw "$REDIS_PASSWORD" '{host: $h, port: $p, password: $pw}')
-have=$(bk_call GET "$base?plan={{inputs.parameters.plan}}" -H "Authorization: Bearer $PAAS_TOKEN" \
-       | jq '[.results[]? | select(.credentials.host == "{{inputs.parameters.host}}")] | length')
-want={{inputs.parameters.count}}
+have=$(bk_call GET "$base?plan=${P_PLAN}" -H "Authorization: Bearer $PAAS_TOKEN" \
+       | jq --arg h "$P_HOST" '[.results[]? | select(.credentials.host == $h)] | length')
+want="$P_COUNT"
+case "$want" in ''|*[!0-9]*) echo "count must be a number: $want" >&2; exit 1;; esac
 while [ "$have" -lt "$want" ]; do
   bk_call POST "$base" -H "Authorization: Bearer $PAAS_TOKEN" -H 'Content-Type: application/json' \
-    -d "$(jq -nc --arg plan '{{inputs.parameters.plan}}' --argjson c "$cred" \
+    -d "$(jq -nc --arg plan "${P_PLAN}" --argjson c "$cred" \
           '{plan: $plan, credentials: $c, config: {recyclable: true}}')" >/dev/null
   have=$((have + 1))
 done
-echo "{{inputs.parameters.plan}}: $have instances of {{inputs.parameters.host}}"
+echo "${P_PLAN}: $have instances of ${P_HOST}"
 """
 
 

@@ -18,7 +18,7 @@ RULES: tuple[Rule, ...] = ()
 
 UPLOAD = r"""
 eval "$(echo "$BLOBSTORE_BKREPO_CONFIG" | tr ',' '\n' | tr -d ' ' | grep -E '^(ENDPOINT|PROJECT|USERNAME|PASSWORD)=')"
-src="{{inputs.parameters.sourceURL}}"
+src="${P_SOURCE_URL}"
 curl -fsS "$src/manifest.txt" -o /tmp/manifest.txt
 count=0
 while read -r item; do

@@ -19,18 +19,18 @@ the step. The PaaS3 API paths are parameters (the seeds describe the console flo
 RULES: tuple[Rule, ...] = ()
 
 IMPORT = r"""
-code="{{inputs.parameters.code}}"; version="{{inputs.parameters.version}}"
-curl -fsS "{{inputs.parameters.packageURL}}/$code/$code-V$version.tar.gz" -o /tmp/pkg.tgz
-bk_call POST "{{inputs.parameters.endpoint}}/backend/api/bkapps/s-mart/" \
+code="${P_CODE}"; version="${P_VERSION}"
+curl -fsS "${P_PACKAGE_URL}/$code/$code-V$version.tar.gz" -o /tmp/pkg.tgz
+bk_call POST "${P_ENDPOINT}/backend/api/bkapps/s-mart/" \
   -H "Authorization: Bearer $PAAS_TOKEN" -F "package=@/tmp/pkg.tgz" >/dev/null
 echo "imported $code $version"
 """
 
 DEPLOY = r"""
-code="{{inputs.parameters.code}}"; module="{{inputs.parameters.module}}"
-base="{{inputs.parameters.endpoint}}/backend/api/bkapps/applications/$code/modules/$module/envs/prod"
+code="${P_CODE}"; module="${P_MODULE}"
+base="${P_ENDPOINT}/backend/api/bkapps/applications/$code/modules/$module/envs/prod"
 id=$(bk_call POST "$base/deployments/" -H "Authorization: Bearer $PAAS_TOKEN" \
-     -H 'Content-Type: application/json' -d '{"version_type": "image", "version_name": "{{inputs.parameters.version}}"}' \
+     -H 'Content-Type: application/json' -d "$(jq -nc --arg v "$P_VERSION" '{version_type: "image", version_name: $v}')" \
      | jq -r '.deployment_id')
 [ -n "$id" ] && [ "$id" != null ] || { echo "no deployment id for $code/$module" >&2; exit 1; }
 for _ in $(seq 1 120); do

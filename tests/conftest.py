@@ -73,6 +73,15 @@ git:
 """
 
 
+# The trusted policy of the minimal world (bkgen.trusted): its namespace and the BCS
+# template-set instances' (tests/importers), core kinds.
+MINIMAL_POLICY = """\
+argocd:
+  namespaces: [demo, dev, preprod, prod]
+  clusterKinds: [/Namespace, /PersistentVolume, storage.k8s.io/StorageClass]
+"""
+
+
 @pytest.fixture
 def make_project(tmp_path: Path) -> Callable[..., Path]:
     """A minimal project under tmp_path; `files` overrides or adds any file by relative path."""
@@ -96,6 +105,7 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
                 "replicaCount: {{ values.replicas }}\nhost: app.{{ values.domain.bkDomain }}\n"
             ),
             "overlays/dev/env.yaml": MINIMAL_ENV,
+            "overlays/base/policy.yaml": MINIMAL_POLICY,
         }
         defaults.update(files or {})
         for rel, text in defaults.items():

@@ -36,12 +36,14 @@ from bkgen.overlay.merge import Layer, merge_layers
 from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
 from bkgen.render import manifest_templates as template_renderer
+from bkgen.render.secrets_out import secure
 from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_in, write_tree
-from bkgen.secrets import literals
-from bkgen.secrets.diagnose import diagnose, probe_line
 from bkgen.secrets.refs import restore, substitute
-from bkgen.secrets.relocate import relocate
-from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process, refuse_for_argocd
+from bkgen.secrets.scan import (
+    refuse_for_argocd,
+    refuse_literal_values,
+)
+from bkgen.trusted import changes, governed, load_policy, schema_root, trusted_root
 from bkgen.validate import ValidateSettings, env_policy, validate_files
 from bkgen.workflows import StepSpec, render_step
 
@@ -120,60 +122,8 @@ def render_release(
     if result.mode == MODE_ARGOCD_HELM:
         where = Location(env.shown(env.env_dir))
         refuse_for_argocd(release.name, values, every, where, env.name)
+        refuse_literal_values(release.name, values, merged.location, where, env.name)
     return dataclasses.replace(result, secret_refs=every)
-
-
-def secure(env: Environment, release: Release, result: RenderedRelease) -> RenderedRelease:
-    """Secrets out of the tree: sentinels to ExternalSecrets, plain values refused."""
-    if not result.manifests:
-        return result
-    refs = {**env.secret_refs, **result.secret_refs}  # templates releases carry none
-
-    def explain(problems: Sequence[Plaintext]) -> Mapping[tuple[str, str], Diagnosis]:
-        if result.replay is None or result.values is None:
-            return {}
-        objects = [m.body for m in result.manifests]
-        merged = result.replay.merged_values(result.values)
-        return diagnose(problems, objects, result.values, merged, result.replay.render)
-
-    moved = relocate(result.manifests)  # ConfigMaps and env values carrying declared secrets
-    declare_in = (
-        f"a values file of '{release.name}' listed in {env.shown(env.env_dir)}/catalog.yaml"
-        if release.values_files is not None
-        else f"{env.shown(env.env_dir)}/{release.name}-custom-values.yaml.j2"
-    )
-    manifests = process(release.name, moved, refs, env.settings.secrets, explain, declare_in)
-    _refuse_literals(release, result, manifests, declare_in)
-    return dataclasses.replace(result, manifests=manifests)
-
-
-def _refuse_literals(
-    release: Release, result: RenderedRelease, manifests: Sequence[Manifest], declare_in: str
-) -> None:
-    """A credential the chart writes as text (a default key, a generated password): the
-    error names the chart value to declare when its text is one of the chart's values."""
-    if not any(literals.findings(manifests)):
-        return
-    merged = (
-        result.replay.merged_values(result.values)
-        if result.replay is not None and result.values is not None
-        else None
-    )
-    problem = literals.first_problem(release.name, manifests, merged)
-    assert problem is not None
-    message, where, count, source = problem
-    probe = literals.first_line_key(manifests)
-    if source is None and probe is not None and merged is not None and result.replay:
-        assert result.values is not None
-        source = probe_line(*probe, result.values, merged, result.replay.render)
-    value = f"declare {source}" if source else "declare the chart value behind it"
-    raise SecretError(
-        message + (f" (and {count - 1} more)" if count > 1 else ""),
-        location=where,
-        hint=f"in {declare_in} {value} as "
-        '{secretRef: "<store key>#<property>"} (a value the chart generates, or ships as a '
-        "default, too)",
-    )
 
 
 def env_api_versions(env: Environment) -> tuple[str, ...]:
@@ -226,7 +176,10 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     checked = release_keys.check_environment(
         env, {name: (c.layers, c.source) for name, c in charts.items()}
     )
+    trusted = trusted_root(env.root, env.steps_root)
+    policy = load_policy(trusted)
     warnings = tuple(str(n) for n in (*env.settings.notices, *checked))
+    warnings += changes(env.root, trusted, env.name)
     apis = env_api_versions(env)
     for release in env.plan.releases:
         result = secure(env, release, render_release(env, release, apis, charts.get(release.name)))
@@ -262,7 +215,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     files = serialize({**{p: o.body for p, o in file_names(placed).items()}, **values_files})
     # Child Applications pin the bytes of their folder, so they are built after it.
     digests = pins.folder_digests(files, [argocd.folder(r) for r in rendered])
-    objects = argocd.build(env, rendered, sorted(scoped), digests)
+    objects = argocd.build(env, rendered, sorted(scoped), digests, policy)
     argo = [Placed("argocd/bootstrap", body, "bkgen.argocd") for body in objects.bootstrap]
     argo += [Placed("argocd/apps", body, "bkgen.argocd") for body in objects.apps]
     files.update(serialize({p: o.body for p, o in file_names(argo).items()}))
@@ -292,14 +245,19 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
 
 
 def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
-    """Refuse a tree with error findings; the message names the file the user will see."""
-    validation = env.settings.validation
+    """Refuse a tree with error findings; the message names the file the user will see.
+    What it accepts is governed by the trusted root (`bkgen.trusted`), not the tree."""
+    trusted = trusted_root(env.root, env.steps_root)
+    policy, validation = governed(env.root, trusted, env.name, env.settings.validation)
     settings = ValidateSettings(
         **env_policy(env.settings.kube_version, validation),
+        allow=policy.allow,
+        trusted_suppressions=policy.for_env(env.name),
+        argocd_namespace=env.settings.argocd_namespace,
         strict=True,
         schema_locations=(),
         ignore_missing_schemas=False,
-        project_root=env.root,
+        project_root=schema_root(env.root, trusted),
         jobs=1,  # one env is a few hundred documents: a worker pool costs more than it saves
     )
     prefix = f"rendered/{env.name}/"

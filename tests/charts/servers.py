@@ -24,6 +24,8 @@ class _Server:
         self.requests: list[tuple[str, str]] = []
         self.auth: str | None = None  # "user:password" required when set
         self.overrides: dict[str, bytes | int] = {}  # path -> body, or HTTP status
+        self.redirects: dict[str, str] = {}  # path -> Location of a 302
+        self.authorization: list[tuple[str, str | None]] = []  # (path, Authorization header)
         self.httpd: ThreadingHTTPServer | None = None
 
     @property
@@ -40,11 +42,15 @@ class _Server:
         class Handler(BaseHTTPRequestHandler):
             def _reply(self) -> None:
                 server.requests.append((self.command, self.path))
+                server.authorization.append((self.path, self.headers.get("Authorization")))
                 if server.auth is not None:
                     expected = "Basic " + base64.b64encode(server.auth.encode()).decode()
                     if self.headers.get("Authorization") != expected:
                         self._send(401, b"unauthorized", {"WWW-Authenticate": 'Basic realm="x"'})
                         return
+                if self.path in server.redirects:
+                    self._send(302, b"", {"Location": server.redirects[self.path]})
+                    return
                 override = server.overrides.get(self.path)
                 if isinstance(override, int):
                     self._send(override, b"")

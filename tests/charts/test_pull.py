@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import tarfile
@@ -9,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from bkgen.cli import cli
@@ -159,11 +161,23 @@ def test_digest_mismatch_between_index_and_archive(
 def test_corrupt_archive_and_archive_without_chart_yaml(
     make_project: Project, helm_repo: HelmRepository, chart_cache: Path, repo_dir: Path
 ) -> None:
-    # Index entries without a digest (older repositories): the archive check must catch it.
+    # Index entries without a digest (older repositories) are refused before any download.
     index = repo_dir / "index.yaml"
-    index.write_text("".join(x for x in index.read_text().splitlines(True) if "digest:" not in x))
-    helm_repo.overrides["/charts/app-2.0.0.tgz"] = b"\x1f\x8b not really gzip"
+    original = index.read_text()
+    index.write_text("".join(x for x in original.splitlines(True) if "digest:" not in x))
     root = project_for(make_project, helm_repo.url)
+    code, out = run("charts", "pull", "dev", "--root", str(root))
+    _assert_failed_cleanly(root, chart_cache, code, out, "release 'db'", "has no digest")
+
+    # A repository whose index vouches for bad bytes: the archive check must catch it.
+    def vouch_for(data: bytes) -> None:
+        doc = yaml.safe_load(original)
+        for entry in doc["entries"]["app"]:
+            entry["digest"] = hashlib.sha256(data).hexdigest()
+        index.write_text(yaml.safe_dump(doc))
+        helm_repo.overrides["/charts/app-2.0.0.tgz"] = data
+
+    vouch_for(b"\x1f\x8b not really gzip")
     code, out = run("charts", "pull", "dev", "--root", str(root))
     _assert_failed_cleanly(root, chart_cache, code, out, "release 'app'", "corrupt chart archive")
 
@@ -172,7 +186,7 @@ def test_corrupt_archive_and_archive_without_chart_yaml(
         info = tarfile.TarInfo("app/values.yaml")
         info.size = 3
         archive.addfile(info, io.BytesIO(b"a: 1"))
-    helm_repo.overrides["/charts/app-2.0.0.tgz"] = buffer.getvalue()
+    vouch_for(buffer.getvalue())
     code, out = run("charts", "pull", "dev", "--root", str(root))
     _assert_failed_cleanly(root, chart_cache, code, out, "release 'app'", "no app/Chart.yaml")
 
@@ -236,12 +250,12 @@ def test_credentials_come_from_the_environment_and_never_show(
 ) -> None:
     helm_repo.auth = "reader:s3cret-canary"
     root = project_for(make_project, helm_repo.url)
-    refused = _pull_with_credentials(root, monkeypatch, "reader", "s3cret-canary")
+    refused = _pull_with_credentials(root, monkeypatch, "reader", "s3cret-canary", helm_repo.url)
     assert "HTTP 401" in refused and "BKGEN_REPO_" in refused
 
 
 def _pull_with_credentials(
-    root: Path, monkeypatch: pytest.MonkeyPatch, user: str, password: str
+    root: Path, monkeypatch: pytest.MonkeyPatch, user: str, password: str, url: str
 ) -> str:
     """Pull refused without credentials, then pulled with them from the environment, the
     password in neither output nor charts.lock; returns what the refusal printed."""
@@ -249,6 +263,7 @@ def _pull_with_credentials(
     assert code != 0 and "Traceback" not in refused
     monkeypatch.setenv("BKGEN_REPO_DEMO_USERNAME", user)
     monkeypatch.setenv("BKGEN_REPO_DEMO_PASSWORD", password)
+    monkeypatch.setenv("BKGEN_REPO_DEMO_URL", url)  # where the CI lets them go
     code, out = run("charts", "pull", "dev", "--root", str(root))
     assert code == 0, out
     assert password not in out
@@ -298,5 +313,7 @@ def test_oci_registry_with_credentials_from_the_environment(
         for archive in sorted(repo_dir.glob("*.tgz")):
             registry.push(archive)
         root = project_for(make_project, registry.url())
-        refused = _pull_with_credentials(root, monkeypatch, "puller", "oci-canary-pw")
+        refused = _pull_with_credentials(
+            root, monkeypatch, "puller", "oci-canary-pw", registry.url()
+        )
         assert "release 'db'" in refused

@@ -48,7 +48,7 @@ def test_publish_to_deploy_repo_with_trailers_then_noop(project: Path, tmp_path:
     assert code == 0, out
     assert "bkgen publish default:" in out and "pushed after 1 attempt(s)" in out
     log = git(remote, "log", "-1", "--format=%B", "main")
-    assert log.startswith("bkgen publish default: 41 app(s) changed (+148 -0 ~0 resources)")
+    assert log.startswith("bkgen publish default: 41 app(s) changed (+149 -0 ~0 resources)")
     assert "Bkgen-Source-Commit: " in log and "Bkgen-Version: " in log
     assert "Bkgen-Input-Digest: default=" in log
     files = git(remote, "ls-tree", "-r", "--name-only", "main").split()

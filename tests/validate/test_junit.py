@@ -74,7 +74,7 @@ def test_environment_is_one_suite_with_a_case_per_resource(repo_root: Path) -> N
     (suite,) = root.findall("testsuite")
     assert suite.attrib["name"] == "rendered/default"
     names = {c.attrib["name"] for c in suite.findall("testcase")}
-    assert "Application/argocd/default-bk-mysql" in names and len(names) == 121
+    assert "Application/argocd/default-bk-mysql" in names and len(names) == 122
     assert root.attrib["failures"] == "0"
 
 

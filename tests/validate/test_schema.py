@@ -105,7 +105,7 @@ spec:
   destination: {server: https://kubernetes.default.svc, namespace: x}
   source: {repoURL: https://git.example.com/r.git, path: p, targetRevision: main, bogus: 1}
 """
-    report = check(app)
+    report = check(app, "argocd/apps/a.yaml")
     assert rules(report) == ["schema"] and "bogus" in report.findings[0].message
 
 

@@ -15,10 +15,11 @@ from typing import Any
 
 from bkgen.argocd.apps import app_name, application, folder, root, root_name
 from bkgen.argocd.health import APPLICATION_HEALTH_LUA, argocd_cm
-from bkgen.argocd.project import API, project
+from bkgen.argocd.project import API, project, root_project
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment
 from bkgen.render import RenderedRelease
+from bkgen.trusted import Policy
 
 __all__ = [
     "API",
@@ -43,9 +44,15 @@ def build(
     rendered: Sequence[RenderedRelease],
     cluster_kinds: Sequence[tuple[str, str]],
     digests: Mapping[str, str],
+    policy: Policy | None = None,
 ) -> ArgoObjects:
     """`digests`: content digest per tree folder (`releases/<r>`, `workflows/<r>`)."""
     by_name: Mapping[str, Release] = {r.name: r for r in env.plan.releases}
     apps = tuple(application(env, by_name[r.name], r, digests) for r in rendered)
-    bootstrap = (project(env, rendered, cluster_kinds), root(env), argocd_cm(env))
+    bootstrap = (
+        project(env, rendered, cluster_kinds, policy),
+        root_project(env),
+        root(env),
+        argocd_cm(env),
+    )
     return ArgoObjects(bootstrap, apps)

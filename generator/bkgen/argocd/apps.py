@@ -177,7 +177,7 @@ def root(env: Environment) -> dict[str, Any]:
             "labels": project_labels(env),
         },
         "spec": {
-            "project": settings.project,
+            "project": f"{settings.project}-root",  # argocd.project.root_project_name
             "source": {
                 "repoURL": settings.repo_url,
                 "targetRevision": settings.target_revision,

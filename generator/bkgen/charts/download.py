@@ -5,20 +5,22 @@ index entry gives the archive URL and its sha256, which the download must match.
 registries (`oci://host/path`) go through helm-python-sdk's `pull` (Helm's own registry
 client: manifest, layer media types, auth flows). Credentials never come from overlays:
 
+    BKGEN_REPO_<NAME>_URL                                     where they may be sent (required)
     BKGEN_REPO_<NAME>_USERNAME / BKGEN_REPO_<NAME>_PASSWORD   basic auth, either kind
     BKGEN_REPO_<NAME>_TOKEN                                   bearer token (classic repos)
     Helm's registry config / Docker's config.json             OCI logins (`helm registry login`)
 
-where <NAME> is the catalog's repository name, upper-cased, `-` as `_`. Plain HTTP to an
-OCI registry is used only for loopback hosts. Every failure is a `ChartFetchError` whose
+where <NAME> is the catalog's repository name, upper-cased, `-` as `_`. Credentials go only
+to URLs under `_URL` (same scheme, host, port; `charts/credentials.py`), never to another,
+not even after a redirect. An index's archive URLs must be http(s) on the repository's own
+host, and every index entry must carry the digest the download is checked against. Plain
+HTTP to an OCI registry is used only for loopback hosts. Every failure is a `ChartFetchError` whose
 message names the release and the repository, with any credentials removed.
 """
 
 from __future__ import annotations
 
-import base64
 import io
-import os
 import tarfile
 import tempfile
 import urllib.error
@@ -31,6 +33,7 @@ from typing import Any
 import yaml
 
 from bkgen.charts.cache import MAX_ARCHIVE_BYTES, sha256_digest
+from bkgen.charts.credentials import Credentials, for_repository, same_origin
 from bkgen.errors import BkgenError
 from bkgen.yamlio import SAFE_LOADER
 
@@ -66,14 +69,28 @@ def _fail(request: Request, message: str, hint: str | None = None) -> ChartFetch
     return ChartFetchError(f"{where}: {message}", hint=hint)
 
 
-def _credentials(repo_name: str) -> dict[str, str]:
-    prefix = "BKGEN_REPO_" + repo_name.upper().replace("-", "_") + "_"
-    found = {}
-    for key in ("USERNAME", "PASSWORD", "TOKEN"):
-        value = os.environ.get(prefix + key)
-        if value:
-            found[key.lower()] = value
-    return found
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to http(s), and drop the credentials unless the new URL is
+    still under the prefix they are bound to (urllib would copy the header to any host)."""
+
+    def __init__(self, credentials: Credentials | None) -> None:
+        self.credentials = credentials
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
+            raise urllib.error.URLError(f"redirect to a non-HTTP URL refused: {newurl}")
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and not (self.credentials and self.credentials.allows(newurl)):
+            new.remove_header("Authorization")
+        return new
 
 
 def fetch(request: Request) -> Fetched:
@@ -88,18 +105,18 @@ def fetch(request: Request) -> Fetched:
 
 def _get(request: Request, url: str, limit: int) -> bytes:
     headers = {"User-Agent": "bkgen", "Accept": "*/*"}
-    creds = _credentials(request.repo_name)
-    if "token" in creds:
-        headers["Authorization"] = f"Bearer {creds['token']}"
-    elif "username" in creds:
-        pair = f"{creds['username']}:{creds.get('password', '')}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    creds = for_repository(request.repo_name)
+    if creds is not None and creds.allows(url):
+        headers["Authorization"] = creds.header()
+    opener = urllib.request.build_opener(_Redirects(creds))
     try:
         http_request = urllib.request.Request(url, headers=headers)
-        with urllib.request.urlopen(http_request, timeout=TIMEOUT) as response:
+        with opener.open(http_request, timeout=TIMEOUT) as response:
             data: bytes = response.read(limit + 1)
     except urllib.error.HTTPError as err:
-        hint = "set BKGEN_REPO_<NAME>_USERNAME/PASSWORD" if err.code in (401, 403) else None
+        hint = (
+            "set BKGEN_REPO_<NAME>_URL and _USERNAME/_PASSWORD" if err.code in (401, 403) else None
+        )
         raise _fail(request, f"GET {url}: HTTP {err.code}", hint) from None
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)
@@ -145,16 +162,29 @@ def _fetch_classic(request: Request) -> bytes:
     if not urls:
         raise _fail(request, f"index entry {request.chart} {request.version} has no urls")
     url = urllib.parse.urljoin(request.repo_url.rstrip("/") + "/", str(urls[0]))
-    data = _get(request, url, MAX_ARCHIVE_BYTES)
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https") or not same_origin(
+        url, request.repo_url
+    ):
+        raise _fail(
+            request,
+            f"index entry {request.chart} {request.version} points at {url}, not an http(s) "
+            "URL on the repository's own host",
+        )
     expected = entry.get("digest")
-    if expected:
-        actual = sha256_digest(data).removeprefix("sha256:")
-        if str(expected).removeprefix("sha256:") != actual:
-            raise _fail(
-                request,
-                f"digest mismatch for {request.chart}-{request.version}.tgz: index says "
-                f"{expected}, download is sha256:{actual}",
-            )
+    if not expected:  # checked before downloading: nothing unverifiable enters the cache
+        raise _fail(
+            request,
+            f"index entry {request.chart} {request.version} has no digest",
+            "a repository must publish the sha256 of every archive (helm repo index does)",
+        )
+    data = _get(request, url, MAX_ARCHIVE_BYTES)
+    actual = sha256_digest(data).removeprefix("sha256:")
+    if str(expected).removeprefix("sha256:") != actual:
+        raise _fail(
+            request,
+            f"digest mismatch for {request.chart}-{request.version}.tgz: index says "
+            f"{expected}, download is sha256:{actual}",
+        )
     return data
 
 
@@ -168,19 +198,19 @@ def _fetch_oci(request: Request) -> bytes:
     parts = urllib.parse.urlsplit(base.replace("oci://", "https://", 1))
     host = parts.hostname or ""
     plain = host in _LOOPBACK
-    creds = _credentials(request.repo_name)
+    creds = for_repository(request.repo_name)
+    if creds is not None and not creds.allows(base):
+        creds = None  # bound elsewhere: this registry gets no login
     ref = f"{base}/{request.chart}"
     with tempfile.TemporaryDirectory(prefix="bkgen-pull-") as scratch:
         try:
             client = None
-            if "username" in creds:
+            if creds is not None and creds.username:
                 # A private credentials file: the login is not written to the user's Helm config.
                 client = helm_python.RegistryClient(
                     plain_http=plain, credentials_file=str(Path(scratch) / "auth.json")
                 )
-                client.login(
-                    parts.netloc, creds["username"], creds.get("password", ""), plain_http=plain
-                )
+                client.login(parts.netloc, creds.username, creds.password, plain_http=plain)
             try:
                 helm_python.pull(
                     ref,

@@ -121,11 +121,13 @@ def diff(
 @click.argument("envs", nargs=-1)
 @output_option(sorted(RENDERERS), "terminal")
 @click.option(
+    "--trusted",
     "--steps-from",
     "steps_ref",
     default=None,
     metavar="REF",
-    help="Import the argo/ workflow steps from this trusted git ref (see bkgen render).",
+    help="Take everything that governs the checks (argo/ steps, policy, env.yaml "
+    "validation) from this trusted git ref (see bkgen render).",
 )
 @root_option
 @handle_errors

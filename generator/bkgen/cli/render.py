@@ -32,12 +32,14 @@ def _progress(env: str, release: str, mode: str) -> None:
 @output_option(["text", "json"], "text", "Summary format on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No per-release progress.")
 @click.option(
+    "--trusted",
     "--steps-from",
     "steps_ref",
     default=None,
     metavar="REF",
-    help="Import the argo/ workflow steps from this trusted git ref, not the working tree "
-    "(render a pull request without running the Python it brings).",
+    help="Take everything that governs the checks from this trusted git ref, not the "
+    "working tree: the argo/ steps (no Python a pull request brings is run), "
+    "overlays/base/policy.yaml and each env.yaml's validation block.",
 )
 @root_option
 @handle_errors

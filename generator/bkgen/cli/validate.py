@@ -13,6 +13,7 @@ from bkgen.cli._common import exit_with, handle_errors, output_option, project_r
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from bkgen.overlay.load import list_environments
 from bkgen.suggest import did_you_mean
+from bkgen.trusted import load_policy
 from bkgen.validate import (
     SCHEMA_ONLY,
     ValidateSettings,
@@ -29,7 +30,18 @@ from bkgen.yamlio import load_file
 def _env_settings(root: Path, env: str) -> dict[str, Any]:
     """Read lightly (no catalog, no values): validating a committed tree must not need them."""
     doc = load_file(root / "overlays" / env / "env.yaml", root=root) or {}
-    return env_policy(str(doc.get("kubeVersion", "1.23")), doc.get("validation") or {})
+    policy = load_policy(root)
+    return {
+        **env_policy(str(doc.get("kubeVersion", "1.23")), doc.get("validation") or {}),
+        "allow": policy.allow,
+        "trusted_suppressions": policy.for_env(env),
+        "argocd_namespace": str((doc.get("argocd") or {}).get("namespace", "argocd")),
+    }
+
+
+def _loose_policy(base: Path | None) -> dict[str, Any]:
+    """The project's allow-lists for loose files; a file outside any project gets none."""
+    return {"allow": load_policy(base).allow} if base is not None else {}
 
 
 def _env_of(path: Path, base: Path) -> str | None:
@@ -170,7 +182,7 @@ def validate(
             options["kube_version"] = kube_version
         runs.append(([tree], ValidateSettings(**common, **options)))
     if loose or stdin or not runs:
-        extra: dict[str, Any] = {"kube_version": kube_version} if kube_version else {}
+        extra = _loose_policy(base) | ({"kube_version": kube_version} if kube_version else {})
         runs.append((loose, ValidateSettings(**common, **extra)))
     report = Report()
     for paths, settings in runs:

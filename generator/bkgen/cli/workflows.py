@@ -12,6 +12,7 @@ from bkgen.overlay.load import Environment, load_environment, release_namespace
 from bkgen.pipeline import step_facts
 from bkgen.workflows import StepSpec, list_steps, load_step, render_step
 from bkgen.workflows.compile import load_module
+from bkgen.workflows.script_text import refuse_spliced
 from bkgen.yamlio import dump
 
 # bkgen.workflows.submit pulls in Hera's service client (~0.3 s, ~80 MB of models); it is
@@ -212,6 +213,7 @@ def fleet(
         namespace=namespace,
     )
     docs = [*module.rbac(spec), module.build_fleet(spec).to_dict()]
+    refuse_spliced(docs[-1], "fleet")  # values reach its scripts as env vars, never as text
     text = "".join(f"---\n{dump(doc)}" for doc in docs)
     if output:
         Path(output).write_text(text, encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from bkgen.kube.versions import normalize_version
 from bkgen.suggest import did_you_mean
 from bkgen.validate import engine, loader
 from bkgen.validate.findings import SEVERITIES, Finding, Report
-from bkgen.validate.rules import BY_ID, TREE_RULES, Facts, RuleContext
+from bkgen.validate.rules import BY_ID, SECURITY_RULES, TREE_RULES, Facts, RuleContext
 from bkgen.yamlio import YAML_SUFFIXES, yaml_files
 
 __all__ = [
@@ -46,6 +46,10 @@ class ValidateSettings:
     jobs: int = 0  # 0: one per core
     select: tuple[str, ...] = ()  # only these checks (rule IDs, or schema/yaml/input)
     ignore: tuple[str, ...] = ()  # all but these
+    # From the trusted policy (bkgen.trusted), never from the tree being checked:
+    allow: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    trusted_suppressions: tuple[Mapping[str, Any], ...] = ()  # may name security rules
+    argocd_namespace: str = "argocd"
 
 
 def env_policy(kube_version: str, validation: Mapping[str, Any]) -> dict[str, Any]:
@@ -155,15 +159,21 @@ def _chunks(paths: Sequence[Path], report: Report, stdin: bool) -> Iterator[load
 
 
 def _suppression(finding: Finding, settings: ValidateSettings) -> str | None:
+    """Why a finding is suppressed, if it is. A security rule's finding only by the trusted
+    policy: env.yaml is part of the change being checked."""
+    lists = [("policy", settings.trusted_suppressions)]
+    if finding.rule not in SECURITY_RULES:
+        lists.append(("env.yaml", settings.suppressions))
     resource = f"{finding.kind}/{finding.namespace}/{finding.name}"
-    for entry in settings.suppressions:
-        if entry.get("rule") not in (finding.rule, "*"):
-            continue
-        pattern = str(entry.get("resource", "*"))
-        if fnmatch.fnmatch(resource, pattern) or fnmatch.fnmatch(
-            f"{finding.kind}/{finding.name}", pattern
-        ):
-            return f"env.yaml: {entry.get('reason', 'suppressed')}"
+    for origin, entries in lists:
+        for entry in entries:
+            if entry.get("rule") not in (finding.rule, "*"):
+                continue
+            pattern = str(entry.get("resource", "*"))
+            if fnmatch.fnmatch(resource, pattern) or fnmatch.fnmatch(
+                f"{finding.kind}/{finding.name}", pattern
+            ):
+                return f"{origin}: {entry.get('reason', 'suppressed')}"
     return None
 
 
@@ -216,7 +226,13 @@ def _validate(
     chunks: Callable[[Report], Iterator[loader.Chunk]], settings: ValidateSettings, crds: bool
 ) -> Report:
     minor = int(normalize_version(settings.kube_version).split(".")[1])
-    ctx = RuleContext(minor, tuple(settings.allowed_registries), tuple(settings.external_refs))
+    ctx = RuleContext(
+        minor,
+        tuple(settings.allowed_registries),
+        tuple(settings.external_refs),
+        dict(settings.allow),
+        settings.argocd_namespace,
+    )
     wanted = checked_ids(settings.select, settings.ignore)
     config = engine.EngineConfig(
         settings.kube_version,

@@ -25,7 +25,7 @@ from bkgen.secrets.masking import mask_message, path_sensitive
 from bkgen.validate import loader
 from bkgen.validate.findings import Finding
 from bkgen.validate.object_schemas import SchemaStore, crd_schemas
-from bkgen.validate.rules import RuleContext, run_resource_rules
+from bkgen.validate.rules import SECURITY_RULES, RuleContext, run_resource_rules
 from bkgen.validate.rules._facts import extract
 
 MAX_SCHEMA_ERRORS = 20  # per document: the first few say what is wrong
@@ -179,9 +179,12 @@ def _check_resource(
 
 
 def _ignored(doc: Mapping[str, Any]) -> set[str]:
-    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    """Rules a `bkgen.io/ignore` annotation switches off: never a security rule, since the
+    annotation is part of the change being checked."""
+    meta = doc.get("metadata") or {}
+    annotations = meta.get("annotations") or {} if isinstance(meta, Mapping) else {}
     value = annotations.get("bkgen.io/ignore", "") if isinstance(annotations, Mapping) else ""
-    return {p.strip() for p in str(value).split(",") if p.strip()}
+    return {p.strip() for p in str(value).split(",") if p.strip()} - SECURITY_RULES
 
 
 BatchResult = tuple[list[Finding], list[tuple[Finding, str]], list[Any], int]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import UsageError, display_path
+from bkgen.kube.api_groups import builtin, protected
 from bkgen.kube.compile_schema import compile_native
 from bkgen.kube.versions import (
     BUNDLED,
@@ -97,10 +98,11 @@ class SchemaStore:
 
     def _find(self, api_version: str, kind: str) -> tuple[dict[str, Any], str] | None:
         """The schema and the name to show when it is refused."""
-        if key := self.tree_crds.get((api_version, kind)):
-            return dict(key), f"CRD {kind}.{split_api(api_version)[0]} in the validated tree"
         group, version = split_api(api_version)
-        for directory in self.crd_dirs:
+        # A CRD never replaces a built-in or Argo CD schema (rule `crd-override` reports it).
+        if not protected(group) and (key := self.tree_crds.get((api_version, kind))):
+            return dict(key), f"CRD {kind}.{group} in the validated tree"
+        for directory in () if builtin(group) else self.crd_dirs:
             candidate = directory / (group or "core") / f"{kind.lower()}-{version}.json"
             if candidate.is_file():
                 return _read(candidate), display_path(candidate)

@@ -20,6 +20,7 @@ from typing import Any
 
 from bkgen.errors import Location, RenderError, UsageError
 from bkgen.workflows.api import EXECUTOR_RULE, Rule, StepContext, StepSpec
+from bkgen.workflows.script_text import refuse_spliced
 
 PACKAGE = "bkgen_argo"
 NOT_STEPS = frozenset({"fleet"})  # argo/ modules that are not runbook steps
@@ -163,6 +164,7 @@ def compile_template(root: Path, ctx: StepContext) -> tuple[dict[str, Any], Modu
             f"building the workflow failed: {type(err).__name__}: {err}",
             location=Location(f"argo/{ctx.step.module}.py"),
         ) from None
+    refuse_spliced(body, ctx.step.module)
     body["metadata"] = {**body.get("metadata", {}), "name": ctx.name, "namespace": ctx.namespace}
     annotations = body["metadata"].setdefault("annotations", {})
     annotations["workflows.argoproj.io/description"] = " ".join(str(module.DESCRIPTION).split())

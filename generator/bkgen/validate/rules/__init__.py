@@ -1,6 +1,8 @@
 """The policy rules: one module per rule, discovered here.
 
-A rule module defines `ID`, `SEVERITY`, `RATIONALE` (one line) and either
+A rule module defines `ID`, `SEVERITY`, `RATIONALE` (one line), optionally `SECURITY = True`
+(its findings can be excepted only by the trusted policy, never by an annotation or an
+env.yaml suppression: the change being checked must not switch its own check off), and either
 `check(doc, ctx)` — one resource at a time, run where the document is parsed —
 or `check_tree(facts, ctx)` — across the whole tree, over compact `Facts`
 records so no parse tree is kept. Both yield `Hit`s.
@@ -8,6 +10,7 @@ records so no parse tree is kept. Both yield `Hit`s.
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import pkgutil
 from collections.abc import Iterable, Mapping
@@ -30,6 +33,14 @@ class RuleContext:
     kube_minor: int
     allowed_registries: tuple[str, ...] = ()
     external_refs: tuple[str, ...] = ()  # globs on "Kind/namespace/name" or "Kind/name"
+    # The trusted policy's allow-lists (bkgen.trusted.ALLOW_LISTS): list name -> globs.
+    allow: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    argocd_namespace: str = "argocd"
+
+    def allowed(self, name: str, *subjects: str) -> bool:
+        """Does allow-list `name` hold any of `subjects` (glob match)?"""
+        patterns = self.allow.get(name, ())
+        return any(fnmatch.fnmatchcase(s, p) for s in subjects for p in patterns)
 
 
 @dataclass(slots=True)
@@ -55,6 +66,22 @@ class Facts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def subjects(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """How allow-lists name an object: "Kind/namespace/name" and "Kind/name"."""
+    meta = doc.get("metadata") or {}
+    meta = meta if isinstance(meta, Mapping) else {}
+    kind, name = str(doc.get("kind", "")), str(meta.get("name", ""))
+    return f"{kind}/{meta.get('namespace') or ''}/{name}", f"{kind}/{name}"
+
+
+def run_resource_rules(
+    doc: Mapping[str, Any], ctx: RuleContext
+) -> Iterable[tuple[ModuleType, Hit]]:
+    for rule in RESOURCE_RULES:
+        for hit in rule.check(doc, ctx):
+            yield rule, hit
+
+
 def _modules() -> list[ModuleType]:
     out = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
@@ -67,11 +94,4 @@ RULES: tuple[ModuleType, ...] = tuple(_modules())
 RESOURCE_RULES = tuple(r for r in RULES if hasattr(r, "check"))
 TREE_RULES = tuple(r for r in RULES if hasattr(r, "check_tree"))
 BY_ID = {r.ID: r for r in RULES}
-
-
-def run_resource_rules(
-    doc: Mapping[str, Any], ctx: RuleContext
-) -> Iterable[tuple[ModuleType, Hit]]:
-    for rule in RESOURCE_RULES:
-        for hit in rule.check(doc, ctx):
-            yield rule, hit
+SECURITY_RULES = frozenset(r.ID for r in RULES if getattr(r, "SECURITY", False))

@@ -8,6 +8,7 @@ from bkgen.validate.rules import Facts, Hit, RuleContext
 
 ID = "duplicates"
 SEVERITY = "error"
+SECURITY = True
 RATIONALE = "Two releases owning one object fight over it on every sync."
 
 

@@ -9,6 +9,7 @@ from bkgen.validate.rules import Hit, RuleContext
 
 ID = "plaintext-secret"
 SEVERITY = "error"
+SECURITY = True
 RATIONALE = "Anything committed to the GitOps repo is readable by everyone who can clone it."
 
 

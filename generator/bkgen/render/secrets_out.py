@@ -1,0 +1,75 @@
+"""Secrets out of one rendered release: the step between rendering and post-processing.
+
+Declared secrets a chart put in ConfigMaps, env values or args move into Secrets
+(`secrets/relocate.py`); every Secret carrying sentinels becomes an ExternalSecret and any
+other Secret value is refused (`secrets/scan.py`, with `secrets/diagnose.py` naming the chart
+value to declare); a literal credential left in rendered text is refused
+(`secrets/literals.py`). Nothing reaches the tree or an output with a value in it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+from bkgen.overlay.catalog import Release
+from bkgen.overlay.load import Environment
+from bkgen.render import Manifest, RenderedRelease
+from bkgen.secrets import literals
+from bkgen.secrets.diagnose import diagnose, literal_source, probe_line
+from bkgen.secrets.relocate import relocate
+from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process
+
+
+def secure(env: Environment, release: Release, result: RenderedRelease) -> RenderedRelease:
+    """Secrets out of the tree: sentinels to ExternalSecrets, plain values refused."""
+    if not result.manifests:
+        return result
+    refs = {**env.secret_refs, **result.secret_refs}  # templates releases carry none
+
+    def explain(problems: Sequence[Plaintext]) -> Mapping[tuple[str, str], Diagnosis]:
+        if result.replay is None or result.values is None:
+            return {}
+        objects = [m.body for m in result.manifests]
+        merged = result.replay.merged_values(result.values)
+        return diagnose(problems, objects, result.values, merged, result.replay.render)
+
+    moved = relocate(result.manifests)  # ConfigMaps and env values carrying declared secrets
+    declare_in = (
+        f"a values file of '{release.name}' listed in {env.shown(env.env_dir)}/catalog.yaml"
+        if release.values_files is not None
+        else f"{env.shown(env.env_dir)}/{release.name}-custom-values.yaml.j2"
+    )
+    manifests = process(release.name, moved, refs, env.settings.secrets, explain, declare_in)
+    _refuse_literals(release, result, manifests, declare_in)
+    return dataclasses.replace(result, manifests=manifests)
+
+
+def _refuse_literals(
+    release: Release, result: RenderedRelease, manifests: Sequence[Manifest], declare_in: str
+) -> None:
+    """A credential the chart writes as text (a default key, a generated password): the
+    error names the chart value to declare when its text is one of the chart's values."""
+    if not any(literals.findings(manifests)):
+        return
+    merged = (
+        result.replay.merged_values(result.values)
+        if result.replay is not None and result.values is not None
+        else None
+    )
+    source_of = (lambda text: literal_source(text, merged)) if merged is not None else None
+    problem = literals.first_problem(release.name, manifests, source_of)
+    assert problem is not None
+    message, where, count, source = problem
+    probe = literals.first_line_key(manifests)
+    if source is None and probe is not None and merged is not None and result.replay:
+        assert result.values is not None
+        source = probe_line(*probe, result.values, merged, result.replay.render)
+    value = f"declare {source}" if source else "declare the chart value behind it"
+    raise SecretError(
+        message + (f" (and {count - 1} more)" if count > 1 else ""),
+        location=where,
+        hint=f"in {declare_in} {value} as "
+        '{secretRef: "<store key>#<property>"} (a value the chart generates, or ships as a '
+        "default, too)",
+    )
