@@ -42,10 +42,13 @@ def test_root_application_and_project_are_applied_by_hand(shipped: Path) -> None
     assert code == 1, out
     lines = out.splitlines()
     start = lines.index("  apply by hand after merge (not synced by Argo CD):")
-    assert lines[start + 1 : start + 4] == [
+    # The root app lives in its own project (`<project>-root`), applied first.
+    assert lines[start + 1 : start + 6] == [
+        "    kubectl apply -f rendered/prod/argocd/bootstrap/AppProject_bkce7-production-root.yaml",
         "    kubectl apply -f rendered/prod/argocd/bootstrap/AppProject_bkce7-production.yaml",
         "    kubectl apply -f rendered/prod/argocd/bootstrap/Application_prod-root.yaml",
         "    kubectl delete appproject -n argocd bkce7-prod",
+        "    kubectl delete appproject -n argocd bkce7-prod-root",
     ]
     assert any(
         line.startswith(

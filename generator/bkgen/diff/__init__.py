@@ -9,7 +9,7 @@ Values are compared raw; sensitive ones are masked only when printed
 
 from __future__ import annotations
 
-from bkgen.diff.compare import Change, ResourceDiff, TreeDiff, diff_trees
-from bkgen.diff.model import load_tree
+from bkgen.diff.compare import TreeDiff, diff_trees
+from bkgen.diff.model import Change, ResourceDiff, load_tree
 
 __all__ = ["Change", "ResourceDiff", "TreeDiff", "diff_trees", "load_tree"]

@@ -24,7 +24,7 @@ from bkgen.diff.data_risk import assess, rename_note
 from bkgen.diff.labels import WaveMove, label, wave_moves, waves
 from bkgen.diff.lists import MISSING as _MISSING
 from bkgen.diff.lists import walk_list
-from bkgen.diff.model import VALUES_GROUP, Key, Resource, Risk
+from bkgen.diff.model import VALUES_GROUP, Change, Key, Resource, ResourceDiff, Risk
 from bkgen.diff.renames import pair_renames, renamed_with_name
 from bkgen.overlay.merge import lookup
 from bkgen.secrets.masking import child_sensitive, is_secret, is_secret_ref
@@ -43,35 +43,6 @@ def segment(key: object) -> str:
 
 def join(segments: Sequence[str]) -> str:
     return "".join(s if s.startswith("[") or i == 0 else f".{s}" for i, s in enumerate(segments))
-
-
-@dataclass(frozen=True)
-class Change:
-    path: str  # dotted; keys with dots etc. as ["k"], list items as [name] or [index]
-    old: Any  # raw values: renderers mask them (bkgen.secrets.masking)
-    new: Any
-    kind: str  # added | removed | changed | moved (old, new: the item's indexes)
-    sensitive: bool = False
-    item: Any = None  # a moved list item (raw: renderers mask it)
-
-
-@dataclass(frozen=True)
-class ResourceDiff:
-    status: str  # added | removed | changed | renamed
-    key: Key
-    label: str
-    release: str
-    path: str
-    changes: tuple[Change, ...] = ()
-    ignored: tuple[Change, ...] = ()  # changes in ignored fields: counted, shown only in json
-    old_label: str = ""
-    old_key: Key | None = None  # a renamed resource's old identity
-    body: Mapping[str, Any] | None = None  # the whole resource (added: new, removed: old)
-    note: str = ""
-
-    @property
-    def kind(self) -> str:
-        return "Values" if self.key[0] == VALUES_GROUP else self.key[1]
 
 
 @dataclass

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bkgen.diff.model import Key, Resource, Risk, mapping, metadata
+from bkgen.diff.model import Key, Resource, ResourceDiff, Risk, mapping, metadata
 from bkgen.overlay.merge import lookup
-
-if TYPE_CHECKING:  # compare calls this module: the types only, no import cycle at run time
-    from bkgen.diff.compare import ResourceDiff
 
 FAIL, DATA, LEFT = "will fail to sync", "data at risk", "left behind in the cluster"
 SEVERITIES = (FAIL, DATA, LEFT)

@@ -17,12 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bkgen.diff.model import Key, Resource, mapping, metadata
-
-if TYPE_CHECKING:  # compare calls this module: the types only, no import cycle at run time
-    from bkgen.diff.compare import ResourceDiff
+from bkgen.diff.model import Key, Resource, ResourceDiff, mapping, metadata
 
 BOOTSTRAP = "argocd/bootstrap/"
 _WAVE = "argocd.argoproj.io/sync-wave"

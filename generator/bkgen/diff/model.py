@@ -120,3 +120,32 @@ def load_tree(root: Path) -> dict[Key, Resource]:
             key = _key(doc)
             out[key] = Resource(key, rel, doc)
     return out
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str  # dotted; keys with dots etc. as ["k"], list items as [name] or [index]
+    old: Any  # raw values: renderers mask them (bkgen.secrets.masking)
+    new: Any
+    kind: str  # added | removed | changed | moved (old, new: the item's indexes)
+    sensitive: bool = False
+    item: Any = None  # a moved list item (raw: renderers mask it)
+
+
+@dataclass(frozen=True)
+class ResourceDiff:
+    status: str  # added | removed | changed | renamed
+    key: Key
+    label: str
+    release: str
+    path: str
+    changes: tuple[Change, ...] = ()
+    ignored: tuple[Change, ...] = ()  # changes in ignored fields: counted, shown only in json
+    old_label: str = ""
+    old_key: Key | None = None  # a renamed resource's old identity
+    body: Mapping[str, Any] | None = None  # the whole resource (added: new, removed: old)
+    note: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "Values" if self.key[0] == VALUES_GROUP else self.key[1]

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bkgen.diff.compare import Change, ResourceDiff, TreeDiff
+from bkgen.diff.compare import TreeDiff
 from bkgen.diff.labels import WaveMove, wave_text
-from bkgen.diff.model import Resource
+from bkgen.diff.model import Change, Resource, ResourceDiff
 from bkgen.secrets.masking import mask_lines, mask_resource, mask_value, worth_masking
 from bkgen.yamlio import dump
 

@@ -16,7 +16,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bkgen.diff.compare import Change, ResourceDiff, TreeDiff
+from bkgen.diff.compare import TreeDiff
+from bkgen.diff.model import Change, ResourceDiff
 
 MIN_APPLICATIONS = 3
 

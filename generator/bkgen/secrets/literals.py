@@ -41,7 +41,7 @@ _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b")
 _URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/@:]*:(?P<pw>[^\s/@]+)@", re.IGNORECASE)
 # `key: value` / `key = value` of a config file, the value without quotes or comment
 _LINE = re.compile(
-    r"^\s*(?:export\s+|-\s+)?[\"']?(?P<key>[\w.\-]+)[\"']?\s*(?:=|:(?!//))\s*"
+    r"^\s*(?:export\s+|-\s+)?[\"']?(?P<key>[\w.\-]+)[\"']?\s*(?:=>|=|:(?!//))\s*"
     r"[\"']?(?P<value>[^\"'\s#]*)"
 )
 # A value that refers to a secret kept elsewhere, or holds nothing to keep.
