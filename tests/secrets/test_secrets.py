@@ -76,6 +76,27 @@ def test_plain_value_from_values_is_refused_naming_the_value(project: Path) -> N
     assert "hunter2-canary" not in text
 
 
+def test_a_value_that_only_looks_like_the_secret_is_not_named(project: Path) -> None:
+    # The chart writes a fixed default password that happens to equal a database name
+    # in the values: text equality is no proof, so the hint names no value and lists the
+    # chart's Secret switches instead (bkhelmfile 7.0's mariadb-password / database case).
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: fixed\n"
+        'stringData:\n  db-password: "bkdatabase"\n'
+    )
+    build_chart(project / "overlays/dev/charts", "db", "1.0.0", statefulset=True,
+                extra_templates={"fixed.yaml": secret})  # fmt: skip
+    (project / "overlays/dev/db-custom-values.yaml.j2").write_text(
+        'auth:\n  password: {secretRef: "bkce7/db#root"}\nhost: bkdatabase\n'
+    )
+    with pytest.raises(SecretError) as err:
+        build_tree(load_environment(project, "dev"))
+    text = str(err.value)
+    assert "Secret fixed key 'db-password' holds a plain value; no chart value was proved" in text
+    assert "declare host" not in text
+    assert "Secret switches: existingSecret" in text
+
+
 def test_declared_secret_becomes_an_external_secret(project: Path) -> None:
     (project / "overlays/dev/db-custom-values.yaml.j2").write_text(
         'auth:\n  password: {secretRef: "bkce7/db#root-password"}\n'

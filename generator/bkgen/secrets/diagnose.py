@@ -79,9 +79,32 @@ def diagnose(
         if match and match.group(0) in probes:
             found = ".".join(probes[match.group(0)])
         elif not generated and len(text) >= MIN_MATCH:
-            found = literal_source(text, merged)
-        out[key] = Diagnosis(generated, found)
+            candidate = literal_source(text, merged)
+            # A value whose text is in the key is a guess (a database name can equal its
+            # password): named only when a probe in that value reaches the key.
+            if candidate is not None and _feeds(candidate, key, values, render):
+                found = candidate
+        out[key] = Diagnosis(generated, found, () if found else switches(merged))
     return out
+
+
+def _feeds(path: str, key: tuple[str, str], values: dict[str, Any], render: Render) -> bool:
+    probed = copy.deepcopy(values)
+    _set(probed, tuple(path.split(".")), "bkgenprobe0x")
+    try:
+        return "bkgenprobe0x" in _secret_texts(render(probed)).get(key, "")
+    except Exception:
+        return False
+
+
+_SWITCH = re.compile(r"^existing.*secret|secretname$|^existingsecret", re.IGNORECASE)
+
+
+def switches(merged: Mapping[str, Any]) -> tuple[str, ...]:
+    """The chart's existingSecret-style values: where an in-cluster Secret can stand in."""
+    return tuple(
+        sorted(".".join(path) for path, _ in _leaves(merged) if path and _SWITCH.search(path[-1]))
+    )
 
 
 def literal_source(text: str, merged: Mapping[str, Any]) -> str | None:

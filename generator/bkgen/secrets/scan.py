@@ -60,7 +60,8 @@ class Plaintext:
 @dataclass(frozen=True)
 class Diagnosis:
     generated: bool
-    value_path: str | None  # the chart value (dotted) that feeds the key, when found
+    value_path: str | None  # the chart value (dotted) a probe proved feeds the key
+    switches: tuple[str, ...] = ()  # else: the chart's existingSecret-style values
 
 
 Diagnose = Callable[[Sequence[Plaintext]], Mapping[tuple[str, str], Diagnosis]]
@@ -224,6 +225,11 @@ def _plaintext_error(
             text += " holds a plain value"
         if diagnosis is not None and diagnosis.value_path:
             text += f"; declare {diagnosis.value_path}"
+        elif diagnosis is not None and diagnosis.switches:
+            text += (
+                "; no chart value was proved to feed it (the chart's Secret switches: "
+                f"{', '.join(diagnosis.switches[:6])})"
+            )
         parts.append(text)
     default_place = f"the env's {release}-custom-values.yaml.j2"
     first = parts[0]
