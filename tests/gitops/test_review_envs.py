@@ -60,3 +60,15 @@ def test_env_comparison_formats_and_errors(shipped: Path) -> None:
     )
     code, out = run("diff", "--envs", "default", "prod", "--base", "HEAD", "--root", str(shipped))
     assert code == 2 and "Traceback" not in out
+
+
+def test_env_comparison_says_the_environments_differ_not_that_they_sync(shipped: Path) -> None:
+    """Comparing two environments is not a sync: the plan line says what differs."""
+    code, out = run("diff", "--envs", "default", "prod", "--root", str(shipped))
+    assert code == 1
+    plan = out.splitlines()[1]
+    assert plan.startswith("== default -> prod: 55 application(s) differ: "), plan
+    assert "will sync" not in out
+    md = run("diff", "--envs", "default", "prod", "--root", str(shipped), "-o", "markdown")[1]
+    assert "- **default -> prod**: 55 application(s) differ: " in md
+    assert "will sync" not in md

@@ -56,6 +56,7 @@ class TreeDiff:
     folded: tuple[str, ...] = ()  # releases whose valuesObject is reviewed as values.yaml
     risks: list[Risk] = field(default_factory=list)  # shown first (`data_risk`)
     env: str = ""
+    sync: bool = True  # False when two environments are compared: nothing will sync
 
     @property
     def empty(self) -> bool:

@@ -224,8 +224,9 @@ def plan_line(diff: TreeDiff) -> str:
     counts = diff.counts()
     apps = len(diff.by_release())
     renamed = f" ({counts['renamed']} renamed)" if counts["renamed"] else ""
+    verb = "will sync" if diff.sync else "differ"
     text = (
-        f"{apps} application(s) will sync: {counts['added']} to add, "
+        f"{apps} application(s) {verb}: {counts['added']} to add, "
         f"{counts['changed'] + counts['renamed']} to change{renamed}, "
         f"{counts['removed']} to remove"
     )

@@ -111,6 +111,7 @@ def compare_envs(
         by_release(trees[0]), by_release(trees[1]), patterns, env=f"{first} -> {second}"
     )
     result.risks, result.by_hand = [], ()  # not a sync: nothing happens to data here
+    result.sync = False
     where = f"{head} ({head_sha[:12]})" if head and head_sha else "working tree"
     title = f"environments {first} -> {second} ({where}), Applications matched by release"
     return DiffReport([result], title, patterns)
