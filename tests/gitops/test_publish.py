@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bkgen.cli import cli
@@ -56,6 +57,18 @@ def test_publish_to_deploy_repo_with_trailers_then_noop(project: Path, tmp_path:
     code, out = publish_to_deploy_repo(project, remote)
     assert code == 0 and out.startswith("nothing to publish")
     assert git(remote, "rev-list", "--count", "main").strip() == "1"
+
+
+def test_a_relative_deploy_repo_is_where_the_user_stands(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    remote = bare(tmp_path)
+    monkeypatch.chdir(tmp_path)  # publish clones elsewhere: the path is still the user's
+    code, out = publish_to_deploy_repo(project, Path(remote.name))
+    assert code == 0, out
+    assert "envs/default/argocd/apps/Application_default-bk-job.yaml" in git(
+        remote, "ls-tree", "-r", "--name-only", "main"
+    )
 
 
 def test_publish_here_commits_only_rendered(project: Path) -> None:

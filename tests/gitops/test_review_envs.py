@@ -72,3 +72,11 @@ def test_env_comparison_says_the_environments_differ_not_that_they_sync(shipped:
     md = run("diff", "--envs", "default", "prod", "--root", str(shipped), "-o", "markdown")[1]
     assert "- **default -> prod**: 55 application(s) differ: " in md
     assert "will sync" not in md
+
+
+def test_both_appprojects_of_each_environment_are_compared(shipped: Path) -> None:
+    # Each env has the children's project and the root app's `<project>-root`: both are
+    # matched by role, neither hides the other.
+    code, out = run("diff", "--envs", "default", "prod", "--root", str(shipped), "-o", "json")
+    assert code == 1, out
+    assert "argocd/<project>-root" in out and 'argocd/<project>"' in out, out[-3000:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from bkgen.cli._common import check_envs, handle_errors, project_root, root_option
@@ -48,6 +50,9 @@ def publish(
     base = project_root(root)
     names = list(envs) or ["default"]
     check_envs(base, names)
+    if repo is not None and "://" not in repo and not repo.startswith("git@"):
+        # a path is the user's, relative to where they stand, not to publish's clone
+        repo = str(Path(repo).absolute())
     result = publish_envs(
         base,
         names,

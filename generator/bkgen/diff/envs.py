@@ -32,6 +32,8 @@ def by_release(tree: Mapping[Key, Resource]) -> dict[Key, Resource]:
             if role:
                 key = (group, kind, namespace, f"{ENV_NAME}-{role}")
         elif kind == "AppProject" and group.startswith("argoproj.io"):
-            key = (group, kind, namespace, "<project>")
+            # two per environment: the children's and the root app's (`<project>-root`)
+            root = key[3].endswith("-root")
+            key = (group, kind, namespace, "<project>-root" if root else "<project>")
         out[key] = Resource(key, resource.path, resource.body)
     return out
