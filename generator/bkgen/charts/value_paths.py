@@ -25,6 +25,10 @@ from bkgen.charts.source import ChartSource, confined_copy
 from bkgen.overlay.load import Environment
 
 _READ = re.compile(r"\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+# `$e := .Values.externalConsul` … `$e.host` (bk-monitor 3.7.0), also `$root.Values.x`:
+# a variable standing for a values path, in the same template file.
+_ALIAS = re.compile(r"\$(\w+)\s*:=\s*\$?\w*\.Values(?:\.([A-Za-z0-9_.]+))?(?![\w.])")
+_USE = re.compile(r"\$(\w+)\.([A-Za-z0-9_.]+)")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,26 @@ class ChartPaths:
         return True
 
 
+def template_reads(text: str) -> set[str]:
+    """The dotted values paths a template file reads, through `$var := .Values.x` too."""
+    found = set(_READ.findall(text))
+    aliases = dict(_ALIAS.findall(text))
+    for var, rest in _USE.findall(text):
+        if var in aliases and not rest.startswith("Values"):
+            found.add(f"{aliases[var]}.{rest}" if aliases[var] else rest)
+    return found
+
+
+def archive_paths(data: bytes) -> ChartPaths | None:
+    """What the chart archive `data` defines (None when the engine cannot load it)."""
+    import helm_python
+
+    try:
+        return _paths(helm_python.Chart.load_archive(data))
+    except helm_python.HelmError:
+        return None
+
+
 def chart_paths(env: Environment, source: ChartSource) -> ChartPaths | None:
     """What the chart at `source` defines, or None when it cannot be loaded here (the
     render then reports that with its own message)."""
@@ -59,7 +83,7 @@ def chart_paths(env: Environment, source: ChartSource) -> ChartPaths | None:
 
     try:
         if source.archive is not None:
-            return _paths(helm_python.Chart.load_archive(source.archive))
+            return archive_paths(source.archive)
         assert source.directory is not None
         with tempfile.TemporaryDirectory(prefix="bkgen-chart-") as scratch:
             copy = confined_copy(env, source.directory, Path(scratch))
@@ -71,9 +95,9 @@ def chart_paths(env: Environment, source: ChartSource) -> ChartPaths | None:
 def _paths(chart: Any) -> ChartPaths:
     try:
         reads = {
-            match
+            path
             for template in _templates(chart)
-            for match in _READ.findall(str(template.get("data", "")))
+            for path in template_reads(str(template.get("data", "")))
         }
         return ChartPaths(
             name=str(chart.name),
