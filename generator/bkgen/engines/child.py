@@ -117,6 +117,8 @@ class Child:
         start-up for the first job) or stops. A dead child is not asked again."""
         if self._process.poll() is not None:
             raise ChildDied(self._death(), timed_out=False)
+        # The child writes its stderr at the offset it shares with us: the end, always.
+        self._stderr.seek(0, os.SEEK_END)
         self._send(job)
         extra = 0.0 if self._started else START_SECONDS
         self._started = True
