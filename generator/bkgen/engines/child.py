@@ -154,10 +154,7 @@ class Child:
         said = self.stderr_since(max(0, self.stderr_mark() - MAX_STDERR))
         # Only the Go runtime's one-line reason: its stack trace names paths of this machine.
         reason = next((m.group(1) for m in _GO_FATAL.finditer(said)), "a crash")
-        return (
-            f"stopped (exit {self._process.returncode}): {reason} "
-            f"(memory ceiling {self.memory // 2**20} MiB)"
-        )
+        return f"stopped (exit {self._process.returncode}): {reason}"
 
 
 def serve(handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:

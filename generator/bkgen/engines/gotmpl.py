@@ -201,4 +201,4 @@ def _run_child(
 def _death(died: ChildDied, bound: limits.Limits) -> str:
     if died.timed_out:
         return f"template ran longer than {bound.template_seconds} s (BKGEN_TEMPLATE_SECONDS)"
-    return f"the Go template engine {died.reason}"
+    return f"the Go template engine {died.reason} (memory ceiling {MEMORY_CEILING // 2**20} MiB)"

@@ -134,7 +134,8 @@ class ChartEngine:
             why = (
                 f"rendering ran longer than {self.bound.chart_seconds} s (BKGEN_CHART_SECONDS)"
                 if died.timed_out
-                else f"the Helm engine {died.reason} (BKGEN_CHART_MEMORY_MIB)"
+                else f"the Helm engine {died.reason} (memory ceiling "
+                f"{self.bound.chart_memory // 2**20} MiB, BKGEN_CHART_MEMORY_MIB)"
             )
             raise RenderError(f"release '{release}': {why}", location=Location(shown)) from None
         return answer, child.stderr_since(mark)
