@@ -26,7 +26,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -104,11 +104,13 @@ class ChartEngine:
     def __init__(self) -> None:
         self.bound = limits.current()
         self._child: Child | None = None
+        self.open = True  # False once its `with` block ended: replays then start their own
 
     def __enter__(self) -> ChartEngine:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.open = False
         self.close()
 
     def close(self) -> None:
@@ -159,23 +161,26 @@ def _chart_job(
 
 
 def _engine(engine: ChartEngine | None) -> contextlib.AbstractContextManager[ChartEngine]:
-    return contextlib.nullcontext(engine) if engine is not None else ChartEngine()
+    if engine is not None and engine.open:
+        return contextlib.nullcontext(engine)
+    return ChartEngine()
 
 
 @dataclass(frozen=True)
 class ChartReplay:
     """The chart again, from the same bytes: only a refused Secret asks for it (what the
     chart generates, which value feeds a key), so nothing here runs on a clean render.
-    It gets an engine of its own, bounded like the render's."""
+    It asks the render's engine while that is open, else a bounded engine of its own."""
 
     env: Environment
     release: str
     source: ChartSource
     options: Mapping[str, Any]
+    engine: ChartEngine | None = field(default=None, compare=False, repr=False)
 
     def _ask(self, job: dict[str, Any]) -> dict[str, Any]:
         shown = self.source.shown
-        with ChartEngine() as engine, _chart_job(self.env, self.source) as (chart, quoted):
+        with _engine(self.engine) as engine, _chart_job(self.env, self.source) as (chart, quoted):
             answer, _said = engine.ask({**job, **chart}, self.release, shown)
         if "error" in answer:
             raise RenderError(
@@ -243,7 +248,7 @@ def _render_local(
         tuple(manifests),
         values,
         tuple(notes),
-        replay=ChartReplay(env, release.name, source, options),
+        replay=ChartReplay(env, release.name, source, options, engine),
     )
 
 
