@@ -94,6 +94,7 @@ def render_release(
     release: Release,
     apis: Sequence[str] | None = None,
     inputs: ChartInputs | None = None,
+    engine: helm_renderer.ChartEngine | None = None,
 ) -> RenderedRelease:
     if release.source == "templates":
         return template_renderer.render(env, release)
@@ -116,7 +117,7 @@ def render_release(
     merged = merge_layers(inputs.layers)
     values, refs = substitute(merged.values, locate=merged.location)
     result = helm_renderer.render(
-        env, release, values, env_api_versions(env) if apis is None else apis, inputs.source
+        env, release, values, env_api_versions(env) if apis is None else apis, inputs.source, engine
     )
     every = {**env.secret_refs, **refs}  # the env's declarations and this release's
     if result.mode == MODE_ARGOCD_HELM:
@@ -181,11 +182,13 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     warnings = tuple(str(n) for n in (*env.settings.notices, *checked))
     warnings += changes(env.root, trusted, env.name)
     apis = env_api_versions(env)
-    for release in env.plan.releases:
-        result = secure(env, release, render_release(env, release, apis, charts.get(release.name)))
-        rendered.append(result)
-        if progress is not None:
-            progress(env.name, release.name, result.mode)
+    with helm_renderer.ChartEngine() as engine:  # one Helm child for all charts of the env
+        for release in env.plan.releases:
+            made = render_release(env, release, apis, charts.get(release.name), engine)
+            result = secure(env, release, made)
+            rendered.append(result)
+            if progress is not None:
+                progress(env.name, release.name, result.mode)
     by_name = {r.name: r for r in env.plan.releases}
     all_bodies = [m.body for r in rendered for m in r.manifests]
     cluster_kinds = postprocess.cluster_scoped_kinds(all_bodies)

@@ -1,16 +1,10 @@
 """The child process that runs Helm's Go template engine on prepared `.gotmpl` jobs.
 
-Why a child: the Go runtime inside helm_python aborts the whole process on a goroutine
-stack overflow (deep `tpl` recursion) or when it runs out of memory, and a Go template loop
-cannot be interrupted from Python. Here a crash, an address-space ceiling
-(`RLIMIT_AS`, set before the library loads) or a kill on timeout costs only this child.
-
-Protocol: one JSON document on stdin, `{"memory": bytes, "max_output": chars, "jobs": [...]}`,
-each job `{"template": text, "values": {...}, "name": str, "namespace": str,
-"environment": str, "files": {"files/N": base64}}`. One JSON line per job
-on stdout, in order and flushed as each finishes (`{"text": …}` or `{"error": …}`), so the
-parent knows which job a crash or a timeout hit. It must not read the process environment
-or any file: everything it renders arrives on stdin.
+Why a child, and the line protocol: `engines/child.py`. Each job is
+`{"template": text, "values": {...}, "name": str, "namespace": str, "environment": str,
+"files": {"files/N": base64}, "max_output": chars}`; each answer `{"text": …}` or
+`{"error": …}`. It must not read the process environment or any file: everything it renders
+arrives on stdin.
 """
 
 from __future__ import annotations
@@ -18,12 +12,11 @@ from __future__ import annotations
 import base64
 import io
 import json
-import resource
-import sys
 import tarfile
 from typing import Any
 
 from bkgen.engines._gotmpl_source import ENV_ANNOTATION
+from bkgen.engines.child import serve
 
 CHART = "bkgen-gotmpl"
 TEMPLATE = "templates/values.gotmpl"
@@ -78,15 +71,9 @@ def _render(job: dict[str, Any], max_output: int) -> dict[str, str]:
     return {"text": text}
 
 
-def main() -> None:
-    request = json.loads(sys.stdin.read())
-    memory = int(request["memory"])
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    for job in request["jobs"]:
-        result = _render(job, int(request["max_output"]))
-        sys.stdout.write(json.dumps(result) + "\n")
-        sys.stdout.flush()
+def _answer(job: dict[str, Any]) -> dict[str, str]:
+    return _render(job, int(job["max_output"]))
 
 
 if __name__ == "__main__":
-    main()
+    serve(_answer)

@@ -37,22 +37,16 @@ never reaches the child: env/requiredEnv see only `allowed_env`; Helm has no spr
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
 import re
-import selectors
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from bkgen import confine, limits
 from bkgen.engines._gotmpl_source import Resolver, SourceError, rewrite
+from bkgen.engines.child import Child, ChildDied
 from bkgen.errors import BkgenError, Location, TemplateError
 
 # A fixed bound beside the code it protects: the Go runtime reserves ~0.7 GiB of address
@@ -64,7 +58,6 @@ _HELM_PREFIX = re.compile(
     r"^(?:(?:parse|execution) error at \([^)]*\):\s*|template:\s*|[\w./-]*values\.gotmpl:[\d:]+\s*"
     r"|error calling \w+:\s*)+"
 )
-_GO_FATAL = re.compile(r"^(?:fatal error|runtime): ([^\n/]{1,200})$", re.M)
 MAX_MESSAGE = 400  # a recursion error repeats its chain a thousand times
 
 
@@ -186,86 +179,26 @@ def _helm_message(shown: str, message: str) -> TemplateError:
     return _error(shown, line, text)
 
 
-def _child_env() -> dict[str, str]:
-    """Only what the interpreter needs to import bkgen; nothing of the caller's environment."""
-    package_parent = Path(__file__).resolve().parents[2]
-    return {"PYTHONPATH": str(package_parent), "GOMEMLIMIT": str(MEMORY_CEILING // 2)}
-
-
 def _run_child(
     jobs: Sequence[GoTemplateJob], prepared: Sequence[dict[str, Any]], bound: limits.Limits
 ) -> list[str]:
     """Texts of `jobs`, in order; raises for the first failure."""
-    request = {"memory": MEMORY_CEILING, "max_output": bound.max_template_output, "jobs": prepared}
-    # stderr: the Go runtime's last words when it aborts
-    with (
-        tempfile.TemporaryFile() as stderr,
-        subprocess.Popen(
-            [sys.executable, "-s", "-P", "-m", "bkgen.engines._gotmpl_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            env=_child_env(),
-            cwd=str(Path(__file__).resolve().parent),
-        ) as child,
-    ):
-        texts: list[str] = []
-        try:
-            assert child.stdin is not None
+    texts: list[str] = []
+    with Child("bkgen.engines._gotmpl_worker", MEMORY_CEILING) as child:
+        for job, request in zip(jobs, prepared, strict=True):
             try:
-                child.stdin.write(json.dumps(request).encode())
-                child.stdin.close()
-            except BrokenPipeError:
-                pass
-            for result in _results(child, len(jobs), bound):
-                job = jobs[len(texts)]
-                if result is None:
-                    raise _error(job.shown, None, _death(child, bound, stderr))
-                if "error" in result:
-                    raise _helm_message(job.shown, str(result["error"]))
-                texts.append(str(result["text"]))
-            return texts
-        finally:
-            if child.poll() is None:
-                child.kill()
+                result = child.ask(
+                    {**request, "max_output": bound.max_template_output}, bound.template_seconds
+                )
+            except ChildDied as died:
+                raise _error(job.shown, None, _death(died, bound)) from None
+            if "error" in result:
+                raise _helm_message(job.shown, str(result["error"]))
+            texts.append(str(result["text"]))
+    return texts
 
 
-def _death(child: subprocess.Popen[bytes], bound: limits.Limits, stderr: IO[bytes]) -> str:
-    if child.poll() is None:
+def _death(died: ChildDied, bound: limits.Limits) -> str:
+    if died.timed_out:
         return f"template ran longer than {bound.template_seconds} s (BKGEN_TEMPLATE_SECONDS)"
-    stderr.seek(0)
-    said = stderr.read(64 * 1024).decode("utf-8", errors="replace")
-    # Only the Go runtime's one-line reason: its stack trace names paths of this machine.
-    reason = next((m.group(1) for m in _GO_FATAL.finditer(said)), "a crash")
-    return (
-        f"the Go template engine stopped (exit {child.returncode}): {reason} "
-        f"(memory ceiling {MEMORY_CEILING // 2**20} MiB)"
-    )
-
-
-def _results(
-    child: subprocess.Popen[bytes], count: int, bound: limits.Limits
-) -> list[dict[str, Any] | None]:
-    """Parsed result lines; a final None when the child died or ran out of time."""
-    assert child.stdout is not None
-    fd = child.stdout.fileno()
-    # One second more for the child's own start-up (the interpreter and the Go runtime).
-    deadline = time.monotonic() + bound.template_seconds + 1.0
-    buffer = b""
-    results: list[dict[str, Any] | None] = []
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        while len(results) < count:
-            if not selector.select(max(0.0, deadline - time.monotonic())):
-                return [*results, None]
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:  # it closed its output: let it finish dying, to tell why
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    child.wait(timeout=5)
-                return [*results, None]
-            buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
-                results.append(json.loads(line))
-                deadline = time.monotonic() + bound.template_seconds
-    return results
+    return f"the Go template engine {died.reason} (memory ceiling {MEMORY_CEILING // 2**20} MiB)"
