@@ -142,8 +142,14 @@ def test_env_yaml_cannot_suppress_a_security_rule(project: Path, run: Run) -> No
         + "validation:\n  suppress:\n    - {rule: host-escape, resource: '*', reason: trust me}\n"
         + "    - {rule: '*', resource: '*', reason: everything}\n"
     )
+    # Said, not silently ignored: the suppression is an error at its line (exit 2).
     assert_refused(
-        run("render", "default"), 1, "[host-escape]", "hostNetwork", before=before, root=project
+        run("render", "default"),
+        2,
+        "overlays/default/env.yaml:",
+        "cannot suppress security rule 'host-escape' from the tree",
+        before=before,
+        root=project,
     )
 
 

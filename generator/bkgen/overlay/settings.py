@@ -139,6 +139,7 @@ def _check_rule_ids(shown: str, validation: Any) -> None:
     if not entries:
         return
     from bkgen.validate import check_ids  # only envs that suppress pay for the import
+    from bkgen.validate.rules import SECURITY_RULES
 
     known = [*check_ids(), "*"]
     for entry in entries:
@@ -148,4 +149,11 @@ def _check_rule_ids(shown: str, validation: Any) -> None:
                 f"validation.suppress names unknown rule '{rule}'",
                 location=_at(shown, entry, "rule"),
                 hint=did_you_mean(rule, known, f"rules: {one_of(known, limit=30)}"),
+            )
+        if rule in SECURITY_RULES:  # it would be ignored: say so instead
+            raise OverlayError(
+                f"validation.suppress cannot suppress security rule '{rule}' from the tree",
+                location=_at(shown, entry, "rule"),
+                hint="the trusted policy's suppress: list (overlays/base/policy.yaml at the "
+                "trusted ref) is the only place for it (docs/security.md)",
             )
