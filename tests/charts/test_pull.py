@@ -209,6 +209,25 @@ def test_lock_pins_bytes_a_repository_cannot_swap(
     assert cache_files(chart_cache) == []
 
 
+def test_a_warm_cache_renders_nothing_under_a_repository_that_never_served_it(
+    make_project: Project, helm_repo: HelmRepository, chart_cache: Path
+) -> None:
+    root = project_for(make_project, helm_repo.url)
+    assert run("charts", "pull", "dev", "--root", str(root))[0] == 0
+    # A pull request points the mirror elsewhere and re-labels the lock to match, keeping
+    # the digests of bytes the CI's cache holds from the trusted repository.
+    other = "https://charts.attacker.example/demo"
+    env_yaml = root / "overlays/dev/env.yaml"
+    env_yaml.write_text(env_yaml.read_text().replace(helm_repo.url, other))
+    lock = root / "overlays/dev/charts.lock"
+    lock.write_text(lock.read_text().replace(helm_repo.url, other))
+    code, out = run("render", "dev", "--root", str(root))
+    assert code == 1, out
+    assert re.search(r"^bkgen: overlays/dev/charts\.lock:\d+: render error: cached chart", out)
+    assert f"was never pulled from {other}" in out
+    assert not (root / "rendered/dev").exists()
+
+
 def test_tampered_cache_is_refused_at_render(
     make_project: Project, helm_repo: HelmRepository, chart_cache: Path
 ) -> None:

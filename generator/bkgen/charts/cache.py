@@ -4,12 +4,18 @@ Default location: `$BKGEN_CHART_CACHE`, else `$XDG_CACHE_HOME/bkgen/charts`, els
 `~/.cache/bkgen/charts`. Content addressing makes the cache shareable between projects,
 environments and CI jobs: the same bytes are stored once, and a tampered or truncated file
 is detected by its name.
+
+Beside each archive, `<hex>.origins` lists the repositories that served those bytes to
+`charts pull`. A lock entry naming another repository is refused at render: a warm cache
+must not render an archive under the name of a repository that never served it (a pull
+request's charts.lock could otherwise pair a trusted repository with any cached bytes).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from bkgen.atomic_file import replace_file
@@ -71,12 +77,33 @@ def read(digest: str, where: Location | None = None) -> bytes | None:
     return data
 
 
-def store(data: bytes, directory: Path | None = None) -> str:
-    """Write `data` atomically under its digest; returns the digest."""
+def store(data: bytes, origins: Iterable[str] = (), directory: Path | None = None) -> str:
+    """Write `data` atomically under its digest, and the repositories that served it;
+    returns the digest."""
     digest = sha256_digest(data)
     path = _path(directory or cache_dir(), digest)
-    if path.is_file():
-        return digest
-    path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(path, data, durable=True)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(path, data, durable=True)
+    known = served_by(digest, directory)
+    wanted = known | {_url(o) for o in origins}
+    if wanted != known:
+        text = "".join(f"{o}\n" for o in sorted(wanted))
+        replace_file(path.with_suffix(".origins"), text.encode(), durable=True)
     return digest
+
+
+def served_by(digest: str, directory: Path | None = None) -> set[str]:
+    """The repositories `charts pull` downloaded these bytes from (empty: unknown)."""
+    path = _path(directory or cache_dir(), digest).with_suffix(".origins")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return set()
+    except OSError as err:
+        raise RenderError(f"cannot read the chart cache: {err.strerror}") from None
+    return {line.strip() for line in text.splitlines() if line.strip()}
+
+
+def _url(url: str) -> str:
+    return url.rstrip("/")

@@ -59,7 +59,7 @@ def _vendored(env: Environment, chart: str, version: str) -> bool:
 def _plan_env(
     env: Environment,
     relock: bool,
-    fetched: dict[str, bytes],
+    fetched: dict[str, tuple[bytes, set[str]]],
     progress: Progress | None,
 ) -> EnvPull:
     lock = read_lock(env.root, env.env_dir)
@@ -90,7 +90,11 @@ def _plan_env(
                 )
             if reason:
                 entry = None
-        if entry is not None and (entry.digest in fetched or cache.has(entry.digest)):
+        served = entry is not None and (
+            (entry.digest in fetched and repo.rstrip("/") in fetched[entry.digest][1])
+            or (cache.has(entry.digest) and repo.rstrip("/") in cache.served_by(entry.digest))
+        )
+        if entry is not None and served:
             results.append(Pulled(release.name, chart, version, entry.digest, CACHED))
             continue
         request = Request(release.name, release.chart.repo, repo, chart, version)
@@ -103,7 +107,7 @@ def _plan_env(
                 hint="the repository changed a published version; do not re-lock unless you "
                 "trust the new archive",
             )
-        fetched[got.digest] = got.data
+        fetched.setdefault(got.digest, (got.data, set()))[1].add(repo.rstrip("/"))
         entries[release.name] = LockEntry(release.name, chart, version, repo, got.digest)
         results.append(Pulled(release.name, chart, version, got.digest, DOWNLOADED))
         if progress is not None:
@@ -135,10 +139,10 @@ def pull(
     root: Path, env_names: Sequence[str], relock: bool = False, progress: Progress | None = None
 ) -> list[EnvPull]:
     envs = [load_environment(root, name) for name in env_names]
-    fetched: dict[str, bytes] = {}
+    fetched: dict[str, tuple[bytes, set[str]]] = {}
     planned = [_plan_env(env, relock, fetched, progress) for env in envs]
-    for digest, data in sorted(fetched.items()):
-        stored = cache.store(data)
+    for digest, (data, origins) in sorted(fetched.items()):
+        stored = cache.store(data, origins)
         assert stored == digest
     for item in planned:
         if item.lock_changed:

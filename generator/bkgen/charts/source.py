@@ -91,6 +91,13 @@ def locate(env: Environment, release: Release, lock: ChartLock | None = None) ->
             location=lock.at(release.name),
             hint=f"bkgen charts pull {env.name} (BKGEN_CHART_CACHE moves the cache)",
         )
+    if entry.repository.rstrip("/") not in cache.served_by(entry.digest):
+        raise RenderError(
+            f"cached chart {entry.digest[:19]} was never pulled from {entry.repository}, "
+            f"the repository charts.lock names for '{release.name}'",
+            location=lock.at(release.name),
+            hint=f"bkgen charts pull {env.name} fetches it from there (and verifies it)",
+        )
     return ChartSource(f"{release.chart.name}-{version}.tgz ({entry.digest[:19]})", archive=cached)
 
 
