@@ -24,7 +24,7 @@ from typing import Any
 from bkgen import confine
 from bkgen.errors import Location, OverlayError
 from bkgen.importers.helmfile.tree_model import ValuesEntry
-from bkgen.importers.helmfile.tree_yaml import Loaded, load_yaml, merge_values
+from bkgen.importers.helmfile.tree_yaml import Loaded, load_yaml, merge_values, plain_copy
 
 QUIET_HANDLERS = ("Warn", "Info", "Debug")  # missingFileHandler values that let a file miss
 STATE_KEYS = (
@@ -65,7 +65,7 @@ class Environment:
 
     def copy(self) -> Environment:
         return Environment(
-            _deep(self.values), dict(self.origins), list(self.files), defined=self.defined
+            plain_copy(self.values), dict(self.origins), list(self.files), defined=self.defined
         )
 
 
@@ -155,7 +155,7 @@ def load_state(
     for start, part in split_parts(text):
         padded = "\n" * (start - 1) + part
         if "{{" in part:
-            padded = yield RenderRequest(path, shown, padded, _deep(state.env.values))
+            padded = yield RenderRequest(path, shown, padded, plain_copy(state.env.values))
         loaded = load_yaml(padded, shown)
         data = loaded.data if loaded.data is not None else {}
         if not isinstance(data, Mapping):
@@ -215,7 +215,7 @@ def _load_environment(
     for index, entry in enumerate(_list(spec, "values", loaded, shown, here)):
         line = loaded.lines.get((*here, "values", index))
         if isinstance(entry, Mapping):
-            state.env.files.append(ValuesEntry(None, _deep(entry), True, shown, line))
+            state.env.files.append(ValuesEntry(None, plain_copy(entry), True, shown, line))
             sub = Loaded(
                 entry,
                 {
@@ -246,7 +246,9 @@ def _load_environment(
                 )
                 continue
             if rel.endswith(".gotmpl"):
-                text = yield RenderRequest(reader.root / rel, rel, None, _deep(state.env.values))
+                text = yield RenderRequest(
+                    reader.root / rel, rel, None, plain_copy(state.env.values)
+                )
             else:
                 text = confine.read_text(reader.root / rel, reader.root)
             values = load_yaml(text, rel)
@@ -282,7 +284,7 @@ def _apply(
         state.is_state = True
     defaults = data.get("helmDefaults")
     if isinstance(defaults, Mapping):
-        state.helm_defaults.update(_deep(defaults))
+        state.helm_defaults.update(plain_copy(defaults))
     labels = data.get("commonLabels")
     if isinstance(labels, Mapping):
         state.common_labels.update({str(k): str(v) for k, v in labels.items()})
@@ -332,12 +334,4 @@ def _list(
         raise OverlayError(
             f"`{key}` must be a list", location=Location(shown, loaded.lines.get((*at, key)))
         )
-    return value
-
-
-def _deep(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _deep(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deep(v) for v in value]
     return value

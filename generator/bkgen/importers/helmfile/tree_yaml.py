@@ -204,7 +204,7 @@ def merge_values(
             continue
         for stale in [p for p in origins if p[: len(path)] == path]:
             del origins[stale]
-        dst[key] = _copy(value)
+        dst[key] = plain_copy(value)
         _record(origins, value, path, loaded, shown)
 
 
@@ -222,9 +222,10 @@ def _record(
     origins[path] = (shown, loaded.lines.get(path))
 
 
-def _copy(value: Any) -> Any:
+def plain_copy(value: Any) -> Any:
+    """A copy of plain data whose mappings are dicts and sequences lists."""
     if isinstance(value, Mapping):
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: plain_copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return [plain_copy(v) for v in value]
     return value
