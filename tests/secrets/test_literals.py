@@ -20,10 +20,6 @@ from tests.charts.factory import build_chart
 
 Project = Callable[..., Path]
 CANARY = "canary-lit-4c1d"
-ENV = (
-    'kubeVersion: "1.23"\nsuites: [base]\ngit: {repoURL: https://git.example.com/d.git}\n'
-    "secrets:\n  backend: external-secrets\n  store: {kind: ClusterSecretStore, name: bkce7}\n"
-)
 PEM = f"-----BEGIN RSA PRIVATE KEY-----\nMIIE{CANARY}\n-----END RSA PRIVATE KEY-----\n"
 DOCKER = json.dumps({"auths": {"r.example.com": {"auth": base64.b64encode(b"u:p").decode()}}})
 
@@ -67,20 +63,6 @@ def test_a_sentinel_is_not_a_literal() -> None:
 def test_literal_values_name_path_not_value() -> None:
     found = list(literal_values({"mongodb": {"password": CANARY}, "replicas": 2}))
     assert [(p, w) for p, w, _ in found] == [("mongodb.password", "a literal credential")]
-
-
-@pytest.fixture
-def project(make_project: Project) -> Path:
-    root = make_project(
-        {
-            "overlays/dev/env.yaml": ENV,
-            "overlays/base/releases/app-values.yaml.j2": "existingSecret: app-credentials\n",
-        }
-    )
-    charts = root / "overlays/dev/charts"
-    build_chart(charts, "db", "1.0.0", statefulset=True)
-    build_chart(charts, "app", "2.0.0")
-    return root
 
 
 @pytest.mark.parametrize(

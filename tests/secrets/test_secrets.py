@@ -20,29 +20,10 @@ from tests.charts.factory import build_chart
 
 Project = Callable[..., Path]
 
-ENV = (
-    'kubeVersion: "1.23"\nsuites: [base]\ngit: {repoURL: https://git.example.com/d.git}\n'
-    "secrets:\n  backend: external-secrets\n  store: {kind: ClusterSecretStore, name: bkce7}\n"
-)
-
 
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.output
-
-
-@pytest.fixture
-def project(make_project: Project) -> Path:
-    root = make_project(
-        {
-            "overlays/dev/env.yaml": ENV,
-            "overlays/base/releases/app-values.yaml.j2": "existingSecret: app-credentials\n",
-        }
-    )
-    charts = root / "overlays/dev/charts"
-    build_chart(charts, "db", "1.0.0", statefulset=True)
-    build_chart(charts, "app", "2.0.0")
-    return root
 
 
 def test_generated_password_is_refused_with_the_value_to_declare(project: Path) -> None:
