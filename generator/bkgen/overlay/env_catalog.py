@@ -177,6 +177,11 @@ _TOP_READ = re.compile(
 )
 
 
+def top_keys_read(text: str) -> set[str]:
+    """Top-level global keys a Go template reads (`.Values.mysql…`, `index .Values "x"`)."""
+    return {a or b for a, b in _TOP_READ.findall(text)}
+
+
 def global_keys_read(env_dir: Path, catalog: Catalog) -> set[str]:
     """Top-level global keys the env's listed Go templates read (`.Values.mysql…`,
     `index .Values "bk-user"`) and the switches releases follow (`enabledBy`): with
@@ -188,5 +193,5 @@ def global_keys_read(env_dir: Path, catalog: Catalog) -> set[str]:
             path = env_dir / name
             if name.endswith(".gotmpl") and path.is_file():
                 text = path.read_text(encoding="utf-8", errors="replace")
-                keys.update(a or b for a, b in _TOP_READ.findall(text))
+                keys.update(top_keys_read(text))
     return keys

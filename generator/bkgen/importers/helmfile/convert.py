@@ -14,6 +14,7 @@ path plus report rows, and every credential has already been moved (`secrets.py`
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import tarfile
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ from bkgen.importers.helmfile import secrets
 from bkgen.importers.helmfile.tree_model import HelmfileTree, TreeRelease
 from bkgen.importers.helmfile.tree_yaml import load_yaml
 from bkgen.overlay.catalog import Catalog
+from bkgen.overlay.env_catalog import top_keys_read
 from bkgen.yamlio import dump
 
 MAX_ARCHIVE = 20 * 1024 * 1024
@@ -274,11 +276,6 @@ def _chart_file(
     return _with_source(row, f"to pull: `bkgen charts pull {out.env}`{why}")
 
 
-_TOP_READ = re.compile(
-    r"""(?:\.Values|\.StateValues|\.Environment\.Values)(?:\.([A-Za-z_]\w*)|\s+"([^"]+)")"""
-)
-
-
 def _drop_unread(
     tree: HelmfileTree,
     globals_: dict[str, Any],
@@ -292,7 +289,7 @@ def _drop_unread(
     read = set(base_keys)
     for name, data in out.files.items():
         if name.endswith(".gotmpl"):
-            read.update(a or b for a, b in _TOP_READ.findall(data.decode("utf-8", "replace")))
+            read.update(top_keys_read(data.decode("utf-8", "replace")))
     read.update(
         str(e["enabledBy"]).split(".")[0] for e in state.entries.values() if "enabledBy" in e
     )
@@ -549,7 +546,7 @@ def _rewrite_reads(
     def replace_read(match: re.Match[str]) -> str:
         name = match.group(1)
         target = (directory / name).as_posix()
-        target = str(PurePosixPath(*_normal(PurePosixPath(target).parts)))
+        target = posixpath.normpath(target)  # `..` that leaves the tree is confine's to refuse
         path = tree.root / target
         if target in env_value_files:
             if not path.is_file():
@@ -590,17 +587,6 @@ def _rewrite_reads(
         return match.group(0)
 
     return _READ.sub(replace_read, text)
-
-
-def _normal(parts: tuple[str, ...]) -> list[str]:
-    stack: list[str] = []
-    for part in parts:
-        if part == "..":
-            if stack:
-                stack.pop()
-        elif part not in (".", ""):
-            stack.append(part)
-    return stack
 
 
 def _versions_unused(tree: HelmfileTree, out: Conversion) -> None:
