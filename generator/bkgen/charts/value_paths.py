@@ -37,6 +37,7 @@ class ChartPaths:
     version: str
     defaults: Mapping[str, Any]  # the chart's coalesced defaults, subcharts included
     reads: frozenset[str]  # dotted paths the templates spell out
+    schema: dict[str, Any] | None = None  # its values.schema.json, when it ships one
 
     def knows(self, path: tuple[str, ...]) -> bool:
         dotted = ".".join(path)
@@ -99,11 +100,13 @@ def _paths(chart: Any) -> ChartPaths:
             for template in _templates(chart)
             for path in template_reads(str(template.get("data", "")))
         }
+        schema = chart.schema
         return ChartPaths(
             name=str(chart.name),
             version=str(chart.version),
             defaults=chart.merge_values({}),
             reads=frozenset(reads),
+            schema=schema if isinstance(schema, dict) else None,
         )
     finally:
         chart.close()

@@ -54,14 +54,19 @@ def check_environment(
 def check_release(
     env: Environment, release: Release, layers: Sequence[Layer], source: ChartSource | None
 ) -> list[Notice]:
-    schema = chart_schema(env, source)
+    from bkgen.charts.value_paths import ChartPaths, archive_paths, chart_paths
+
+    paths: ChartPaths | None = None
+    if source is not None and source.archive is not None:
+        paths = archive_paths(source.archive)  # one load: the schema and the defaults
+        schema = paths.schema if paths is not None else None
+    else:
+        schema = chart_schema(env, source)
     if schema is not None:
         _check_schema(release, schema, merge_layers(layers))
         return []
     if source is not None:
-        from bkgen.charts.value_paths import chart_paths
-
-        paths = chart_paths(env, source)
+        paths = paths or chart_paths(env, source)
         if paths is not None:
             bcs = env.bcs.source if env.bcs is not None else None
             found: list[tuple[Location, KeyPath]] = []
@@ -152,28 +157,20 @@ def _unknown(
 
 
 def chart_schema(env: Environment, source: ChartSource | None) -> dict[str, Any] | None:
-    """The chart's values.schema.json when the chart is here, else None."""
-    if source is None:
+    """The values.schema.json of a chart directory here, else None (an archive's comes with
+    its `ChartPaths`, from the one load of the chart)."""
+    if source is None or source.directory is None:
         return None
-    if source.directory is not None:
-        path = source.directory / "values.schema.json"
-        if not path.is_file() or path.is_symlink():  # links are the renderer's to judge
-            return None
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise OverlayError(
-                f"values.schema.json is not JSON: {err}", location=Location(env.shown(path))
-            ) from None
-        return data if isinstance(data, dict) else None
-    import helm_python  # the Helm engine is loaded only when a chart archive is here
-
-    assert source.archive is not None
+    path = source.directory / "values.schema.json"
+    if not path.is_file() or path.is_symlink():  # links are the renderer's to judge
+        return None
     try:
-        schema: dict[str, Any] | None = helm_python.Chart.load_archive(source.archive).schema
-    except helm_python.HelmError:
-        return None  # the render reports an unloadable chart with its own message
-    return schema
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise OverlayError(
+            f"values.schema.json is not JSON: {err}", location=Location(env.shown(path))
+        ) from None
+    return data if isinstance(data, dict) else None
 
 
 def _check_schema(release: Release, schema: dict[str, Any], merged: Merged) -> None:
