@@ -119,15 +119,20 @@ LIMITS = {
     "BKGEN_MAX_CHART_OBJECTS": "20",
     "BKGEN_MAX_CHART_TEMPLATES": "1000",
 }
+# The memory bombs meet a 1024 MiB ceiling well before the (here generous) time budget, so
+# which bound stops them does not depend on how fast the runner is: on a slow CI runner a
+# 3 s budget came first and the crash path went untested.
+MEMORY_LIMITS = {"BKGEN_CHART_MEMORY_MIB": "1024", "BKGEN_CHART_SECONDS": "60"}
+STOPPED = "the Helm engine stopped"
 
 
 @pytest.mark.parametrize(
     ("bomb", "needle"),
     [
-        (tpl_recursion, "the Helm engine stopped"),
+        (tpl_recursion, STOPPED),
         (nested_until, "ran longer than 3 s (BKGEN_CHART_SECONDS)"),
         (nested_includes, "ran longer than 3 s (BKGEN_CHART_SECONDS)"),
-        (huge_repeat, "the Helm engine stopped"),
+        (huge_repeat, STOPPED),
         (large_output, "larger than 100000 characters (BKGEN_MAX_CHART_OUTPUT)"),
         (many_objects, "more than 20 objects (BKGEN_MAX_CHART_OBJECTS)"),
         (many_templates, "100000 templates, more than 1000 (BKGEN_MAX_CHART_TEMPLATES)"),
@@ -141,10 +146,14 @@ def test_a_chart_bomb_is_one_line_and_leaves_nothing(
     shown = bomb(project)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    env = {**_env(), **LIMITS, "TMPDIR": str(scratch)}
+    bounds = MEMORY_LIMITS if needle == STOPPED else {}
+    env = {**_env(), **LIMITS, **bounds, "TMPDIR": str(scratch)}
     started = time.monotonic()
     result = run("render", "default", env=env)
     took = time.monotonic() - started
+    if bounds:
+        needle = f"{needle} (exit"  # a crash names its exit and the ceiling it met
+        assert "(memory ceiling 1024 MiB, BKGEN_CHART_MEMORY_MIB)" in result.stderr, result.stderr
     assert_refused(result, 1, f"release '{RELEASE}'", shown, needle, before=before, root=project)
     assert not list(scratch.iterdir()), "nothing may be left in the temp dir"
     assert took < 30, f"{took:.1f} s"
