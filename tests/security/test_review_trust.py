@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from bkgen.cli import cli
 from bkgen.pipeline import render_envs
-from tests.gitops.conftest import edit, git
+from tests.gitops.conftest import edit, git, git_identity  # noqa: F401  (autouse here)
 
 HIDE = "diff:\n  ignore: ['spec.source.targetRevision', '*bkgen.io/version*']\n"
 
@@ -25,6 +25,7 @@ def test_a_head_cannot_hide_its_own_change(shipped: Path) -> None:
     edit(shipped / "overlays/base/versions.yaml", 'bk-nodeman: "2.2.27"', 'bk-nodeman: "2.4.4"')
     render_envs(shipped, ["prod"])
     git(shipped, "commit", "-qam", "bump nodeman, quietly")
+    status = git(shipped, "status", "--porcelain", "--ignored")
     for head in (["--head", "HEAD"], []):  # a commit, and the working tree
         code, out = run("diff", "prod", "--root", str(shipped), "--base", "HEAD~1", *head)
         assert code == 1, out
@@ -39,6 +40,7 @@ def test_a_head_cannot_hide_its_own_change(shipped: Path) -> None:
         assert "ignored fields" not in out
     md = run("diff", "prod", "--root", str(shipped), "--base", "HEAD~1", "-o", "markdown")[1]
     assert md.index("- **security**: overlays/prod/env.yaml") < md.index("| Application |")
+    assert git(shipped, "status", "--porcelain", "--ignored") == status, "a review writes nothing"
 
 
 def test_the_base_list_applies_once_merged(shipped: Path) -> None:
