@@ -1,10 +1,11 @@
 """`bkgen import helmfile`: the real BlueKing 7.0 tree into an environment that renders.
 
-The walk of docs/import.md, with the operator's decisions the import report asks for:
-declare the three chart values it names (rabbitmq's erlang cookie, bk-job's actuator user
-and keys, bk-apigateway's encrypt key), and leave the two releases whose charts write a
-credential no value can replace (bk-auth 0.0.9's generated pprofPassword, bk-apigateway
-0.4.64's CONFAPI_PKG_PWD) switched off until their charts are fixed.
+The walk of docs/import.md, with the operator's decisions the import report and the first
+render ask for: declare the chart values they name (rabbitmq's erlang cookie, bk-job's
+actuator user and keys, bk-apigateway's encrypt key), and give a store key to each
+credential a chart writes itself (bk-auth 0.0.9's generated pprofPassword, bk-apigateway
+0.4.64's hard-coded CONFAPI_PKG_PWD) under `chartCredentials` in the env's catalog.yaml.
+Every release whose archive the tree bundles then renders here.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ DECLARED = {
         '        password: {secretRef: "bkce70/bk-job#actuator.password"}\n'
         '    privateKeyBase64: {secretRef: "bkce70/bk-job#privateKeyBase64"}\n'
     ),
+    "bk-apigateway": 'encryptKey: {secretRef: "bkce70/bk-apigateway#encryptKey"}\n',
 }
-OFF = ("bk-auth", "bk-apigateway")
+CHART_CREDENTIALS = {
+    "bk-auth": ("pprofPassword",),
+    "bk-apigateway": ("CONFAPI_PKG_PWD",),
+}
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -92,17 +97,12 @@ def decide(root: Path) -> None:
             catalog,
             count=1,
         )
-    lock = (env / "charts.lock").read_text()
-    for release in OFF:
-        catalog = catalog.replace(f"\n  {release}:\n", f"\n  {release}:\n    enabled: false\n", 1)
-        entry = re.search(
-            rf"\n  {release}:\n    chart: (\S+)\n    version: \"(\S+)\"\n(    .*\n)+", lock
+    for release, names in CHART_CREDENTIALS.items():
+        declared = "".join(f'      {n}: {{secretRef: "{ENV}/{release}#{n}"}}\n' for n in names)
+        catalog = catalog.replace(
+            f"\n  {release}:\n", f"\n  {release}:\n    chartCredentials:\n{declared}", 1
         )
-        assert entry is not None, release
-        (env / "charts" / f"{entry.group(1)}-{entry.group(2)}.tgz").unlink()
-        lock = lock.replace(entry.group(0), "\n")
     (env / "catalog.yaml").write_text(catalog)
-    (env / "charts.lock").write_text(lock)
 
 
 def files(directory: Path) -> Iterator[Path]:
@@ -207,7 +207,7 @@ def test_conditions_switches_and_waves_follow_the_runbook(
     apps = root / "rendered" / ENV / "argocd" / "apps"
     names = {p.name for p in apps.iterdir()}
     assert "Application_bkce70-bk-elastic.yaml" not in names  # bitnamiElasticsearch: false
-    assert "Application_bkce70-bk-auth.yaml" not in names  # the operator's decision
+    assert "Application_bkce70-bk-auth.yaml" in names  # its generated password: a store key
     assert "Application_bkce70-bk-monitor.yaml" not in names  # suite monitor-log not enabled
 
     def wave(release: str) -> int:

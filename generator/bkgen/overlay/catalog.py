@@ -14,6 +14,7 @@ from typing import Any
 
 from bkgen.errors import CatalogError, Location, display_path
 from bkgen.overlay.file_schemas import load_checked
+from bkgen.secrets.refs import SecretRef
 from bkgen.yamlio import position, to_plain
 
 SOURCE_KINDS = ("chart", "templates", "workflow")
@@ -52,6 +53,9 @@ class Release:
     values_files: tuple[str, ...] | None = None
     source_file: str = "overlays/base/catalog.yaml"  # the catalog file that defines it
     off: str | None = None  # why the env's catalog.yaml switches it off (`enabled: false`)
+    # config key or env variable the chart writes a literal credential under -> its store key
+    # (env catalog `chartCredentials`, see secrets/chart_credentials.py)
+    chart_credentials: Mapping[str, SecretRef] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

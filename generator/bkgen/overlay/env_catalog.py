@@ -33,6 +33,7 @@ from bkgen import confine
 from bkgen.errors import CatalogError, Location, OverlayError, display_path
 from bkgen.overlay.catalog import Catalog, ChartRef, Release, release_from_entry
 from bkgen.overlay.file_schemas import load_checked
+from bkgen.secrets.refs import SecretRef, parse_ref
 from bkgen.suggest import did_you_mean
 from bkgen.yamlio import position
 
@@ -72,6 +73,8 @@ def with_env_catalog(root: Path, env_dir: Path, catalog: Catalog) -> Catalog:
             release = _adjust(known, entry, repos, at)
         else:
             release = _new(str(name), entry, repos, at, releases)
+        if "chartCredentials" in entry:
+            release = replace(release, chart_credentials=_credentials(release, entry, at))
         if entry.get("enabled") is False:
             release = replace(release, off=f"switched off in {shown}")
         releases[str(name)] = release
@@ -81,6 +84,21 @@ def with_env_catalog(root: Path, env_dir: Path, catalog: Catalog) -> Catalog:
 
 def _at(shown: str, node: Any, key: Any) -> Location:
     return Location(shown, (position(node, key) or (None,))[0])
+
+
+def _credentials(release: Release, entry: Mapping[str, Any], at: Location) -> dict[str, SecretRef]:
+    if release.source != "chart":
+        raise CatalogError(
+            f"release '{release.name}' is a {release.source} release: chartCredentials names "
+            "what a chart writes",
+            location=at,
+            hint="declare a templates release's secrets as {secretRef: …} values instead",
+        )
+    declared = entry["chartCredentials"]
+    return {
+        str(name): parse_ref(ref["secretRef"], _at(at.path, declared, name))
+        for name, ref in declared.items()
+    }
 
 
 def _values(entry: Mapping[str, Any]) -> tuple[str, ...] | None:
@@ -132,7 +150,7 @@ def _new(
             location=at,
             hint=did_you_mean(name, list(known), "or name a release of the base catalog"),
         )
-    plain = {k: v for k, v in entry.items() if k not in ("values", "enabled")}
+    plain = {k: v for k, v in entry.items() if k not in ("values", "enabled", "chartCredentials")}
     return replace(release_from_entry(name, plain, repos, at), values_files=_values(entry))
 
 

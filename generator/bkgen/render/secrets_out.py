@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment
 from bkgen.render import Manifest, RenderedRelease
-from bkgen.secrets import literals
+from bkgen.secrets import chart_credentials, literals
 from bkgen.secrets.diagnose import diagnose, literal_source, probe_line
 from bkgen.secrets.relocate import relocate
 from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process
@@ -34,19 +34,43 @@ def secure(env: Environment, release: Release, result: RenderedRelease) -> Rende
         merged = result.replay.merged_values(result.values)
         return diagnose(problems, objects, result.values, merged, result.replay.render)
 
-    moved = relocate(result.manifests)  # ConfigMaps and env values carrying declared secrets
+    written = chart_credentials.swap(  # what the chart writes itself, by declared store keys
+        release.name, result.manifests, release.chart_credentials, env.catalog.at(release.name)
+    )
+    refs = {**refs, **{r.token: r for r in release.chart_credentials.values()}}
+    if release.chart_credentials and result.replay is not None and result.values is not None:
+        replay, values = result.replay, result.values
+        written, settled = chart_credentials.settle(
+            release.name, written, lambda: replay.render(values), release.chart_credentials
+        )
+        if settled:
+            result = dataclasses.replace(
+                result,
+                notes=(
+                    *result.notes,
+                    f"generated at random by the chart, replaced by a digest of its config: "
+                    f"{', '.join(settled)}",
+                ),
+            )
+    moved = relocate(written)  # ConfigMaps and env values carrying declared secrets
     declare_in = (
         f"a values file of '{release.name}' listed in {env.shown(env.env_dir)}/catalog.yaml"
         if release.values_files is not None
         else f"{env.shown(env.env_dir)}/{release.name}-custom-values.yaml.j2"
     )
     manifests = process(release.name, moved, refs, env.settings.secrets, explain, declare_in)
-    _refuse_literals(release, result, manifests, declare_in)
+    _refuse_literals(
+        release, result, manifests, declare_in, f"{env.shown(env.env_dir)}/catalog.yaml"
+    )
     return dataclasses.replace(result, manifests=manifests)
 
 
 def _refuse_literals(
-    release: Release, result: RenderedRelease, manifests: Sequence[Manifest], declare_in: str
+    release: Release,
+    result: RenderedRelease,
+    manifests: Sequence[Manifest],
+    declare_in: str,
+    catalog_file: str,
 ) -> None:
     """A credential the chart writes as text (a default key, a generated password): the
     error names the chart value to declare when its text is one of the chart's values."""
@@ -65,9 +89,18 @@ def _refuse_literals(
     if source is None and probe is not None and merged is not None and result.replay:
         assert result.values is not None
         source = probe_line(*probe, result.values, merged, result.replay.render)
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    if source is None and (name := chart_credentials.first_name(manifests)):
+        raise SecretError(
+            message + more,
+            location=where,
+            hint=f"no chart value writes it (the chart generates or hard-codes it): in "
+            f"{catalog_file} declare releases: {{{release.name}: {{chartCredentials: "
+            f'{{{name}: {{secretRef: "<store key>#<property>"}}}}}}}}',
+        )
     value = f"declare {source}" if source else "declare the chart value behind it"
     raise SecretError(
-        message + (f" (and {count - 1} more)" if count > 1 else ""),
+        message + more,
         location=where,
         hint=f"in {declare_in} {value} as "
         '{secretRef: "<store key>#<property>"} (a value the chart generates, or ships as a '

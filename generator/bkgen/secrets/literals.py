@@ -40,7 +40,7 @@ _B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,}")  # base64 of "-----B
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b")
 _URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/@:]*:(?P<pw>[^\s/@]+)@", re.IGNORECASE)
 # `key: value` / `key = value` of a config file, the value without quotes or comment
-_LINE = re.compile(
+LINE = re.compile(
     r"^\s*(?:export\s+|-\s+)?[\"']?(?P<key>[\w.\-]+)[\"']?\s*(?:=>|=|:(?!//))\s*"
     r"[\"']?(?P<value>[^\"'\s#]*)"
 )
@@ -76,7 +76,7 @@ def literal_credential(text: str) -> str | None:
     if _docker_auth(rest):
         return "registry credentials (auths)"
     for line in rest.splitlines():
-        found = _LINE.match(line)
+        found = LINE.match(line)
         if found and _is_literal(found.group("key"), found.group("value")):
             return f"a literal {found.group('key')!r}"
     return None
@@ -156,7 +156,7 @@ def _in_text(text: str) -> Iterator[tuple[str, str]]:
         if _PEM.search(line) or tokens:
             yield f"line {number}: a private key", (tokens[0] if tokens else line.strip())
             continue
-        match = _LINE.match(line)
+        match = LINE.match(line)
         if match and _is_literal(match.group("key"), match.group("value")):
             yield (
                 f"line {number}: {match.group('key')} is a literal credential",

@@ -51,7 +51,7 @@ def is_declaration(node: Any) -> bool:
     return isinstance(node, Mapping) and set(node) == {"secretRef"}
 
 
-def _parse(text: Any, where: Location | None) -> SecretRef:
+def parse_ref(text: Any, where: Location | None) -> SecretRef:
     match = _REF.match(str(text)) if isinstance(text, str) else None
     if match is None:
         raise OverlayError(
@@ -72,7 +72,7 @@ def substitute(
 
     def walk(node: Any, here: tuple[str, ...]) -> Any:
         if is_declaration(node):
-            ref = _parse(node["secretRef"], locate(here) if locate else None)
+            ref = parse_ref(node["secretRef"], locate(here) if locate else None)
             found[ref.token] = ref
             return ref.token
         if isinstance(node, Mapping):

@@ -234,9 +234,21 @@ def _plaintext_error(
     default_place = f"the env's {release}-custom-values.yaml.j2"
     first = parts[0]
     more = f" (and {len(parts) - 1} more: {'; '.join(parts[1:])})" if len(parts) > 1 else ""
+    head = problems[0]
+    written = re.fullmatch(r"a literal '([\w.\-]+)'", head.what)
+    proved = found.get((head.secret, head.key))
+    if written and (proved is None or not proved.value_path):
+        return SecretError(
+            f"release '{release}': {first}{more}",
+            location=Location(head.source),
+            hint="if the chart writes it itself (generated or hard-coded), declare its store "
+            f"key in the env's catalog.yaml: releases: {{{release}: {{chartCredentials: "
+            f'{{{written.group(1)}: {{secretRef: "<store key>#<property>"}}}}}}}}; else in '
+            f"{declare_in or default_place} set <value>: {{secretRef: …}}",
+        )
     return SecretError(
         f"release '{release}': {first}{more}",
-        location=Location(problems[0].source),
+        location=Location(head.source),
         hint=f"in {declare_in or default_place} set <value>: "
         '{secretRef: "<store key>#<property>"}, or point the chart\'s existingSecret at an '
         "in-cluster Secret",
