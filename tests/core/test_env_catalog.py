@@ -65,6 +65,15 @@ def test_values_list_in_helmfile_order_with_go_templates(make_project: Project) 
     assert merged.location(("port",)).path == "overlays/dev/app/resources.yaml"
     assert merged.location(("host",)).path == "overlays/dev/app/values.yaml.gotmpl"
     assert run("render", "dev", "-q", "--root", str(root))[0] == 0
+    # explain follows a Go template line back to the global layer it read
+    code, out = run("explain", "dev", "app", "host", "--root", str(root))
+    assert code == 0, out
+    assert out.splitlines()[1:] == [
+        "  set by overlays/dev/app/values.yaml.gotmpl:1",
+        "    values.domain.bkDomain set by overlays/base/values.yaml:4",
+        "  origin: overlays/base/values.yaml:4 (values.domain.bkDomain) → used by "
+        "overlays/dev/app/values.yaml.gotmpl:1",
+    ]
 
 
 def test_a_new_release_and_a_base_release_switched_off(make_project: Project) -> None:

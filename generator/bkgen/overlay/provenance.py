@@ -6,8 +6,12 @@ env's `custom.yaml`. `values.Merged` records the template line; this module read
 finds the `values.*` it reads, and attaches the global chain of each, so `bkgen explain`
 prints `overlays/prod/custom.yaml:9 → used by overlays/base/releases/bk-cmdb-values.yaml.j2:3`.
 
-A template line is matched to its references by text (jinja2 keeps no source map); a value
-computed from several references lists them all. Plain data in and out; no rendering.
+The same holds for helmfile's Go templates (`.yaml.gotmpl` layers of an imported tree):
+`host: {{ .Values.mysql.host }}` reads the environment values, which are the global values
+here (`.StateValues` and `.Environment.Values` are the same map).
+
+A template line is matched to its references by text (neither engine keeps a source map); a
+value computed from several references lists them all. Plain data in and out; no rendering.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from pathlib import Path
 from bkgen.overlay.merge import KeyPath, Merged, Origin, parse_key_path
 
 _REFERENCE = re.compile(r"\bvalues((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\"[^\"]+\"\]|\['[^']+'\])+)")
+_GO_REFERENCE = re.compile(
+    r"(?<![\w.])\$?\.(?:Values|StateValues|Environment\.Values)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)"
+)
+TEMPLATE_SUFFIXES = (".j2", ".gotmpl")
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,11 @@ class Step:
     uses: tuple[Use, ...] = ()
 
 
-def references(line: str, known: Merged) -> list[KeyPath]:
-    """`values.*` key paths a template line reads, trimmed to what the global values hold."""
+def references(line: str, known: Merged, go: bool = False) -> list[KeyPath]:
+    """`values.*` (jinja2) or `.Values.*` (`go`) key paths a template line reads, trimmed to
+    what the global values hold."""
     found: list[KeyPath] = []
-    for match in _REFERENCE.finditer(line):
+    for match in (_GO_REFERENCE if go else _REFERENCE).finditer(line):
         text = match.group(1).replace("['", '["').replace("']", '"]')
         try:
             path = parse_key_path(text.lstrip("."))
@@ -68,14 +77,16 @@ def steps(root: Path, merged: Merged, path: KeyPath, global_values: Merged) -> l
     out: list[Step] = []
     for sub, origin in merged.chain(path):
         uses: tuple[Use, ...] = ()
-        if origin.source.endswith(".j2") and origin.line is not None:
+        if origin.source.endswith(TEMPLATE_SUFFIXES) and origin.line is not None:
             if origin.source not in lines:
                 lines[origin.source] = _read_lines(root / origin.source)
             text = lines[origin.source]
             if 0 < origin.line <= len(text):
                 uses = tuple(
                     Use(ref, tuple(global_values.chain(ref)))
-                    for ref in references(text[origin.line - 1], global_values)
+                    for ref in references(
+                        text[origin.line - 1], global_values, origin.source.endswith(".gotmpl")
+                    )
                 )
         out.append(Step(sub, origin, uses))
     return out
