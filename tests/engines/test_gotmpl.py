@@ -189,7 +189,7 @@ def test_time_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert message == (
         "env/x.yaml.gotmpl: template error: template ran longer than 1 s (BKGEN_TEMPLATE_SECONDS)"
     )
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # stopped, not fast: a loaded runner is slow
     # tpl re-entering include: Helm's include limit is per name, the tpl chain never ends
     loop = '{{ define "r" }}{{ tpl "{{ include \\"r\\" . }}" . }}{{ end }}{{ include "r" . }}'
     # (it exhausts the child's memory or the time budget first, whichever the machine hits)
