@@ -176,7 +176,12 @@ def test_git_credentials_come_from_named_secrets_only(repo_root: Path) -> None:
     ]
     # the pods run as the image's non-root user, read-only root, no privilege
     assert workflow["spec"]["securityContext"]["runAsNonRoot"] is True
-    assert shard["securityContext"]["readOnlyRootFilesystem"] is True
+    for template in templates(workflow).values():
+        if "container" in template:  # read-only root: /tmp is the one writable place
+            container = template["container"]
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+    assert {"name": "tmp", "emptyDir": {}} in workflow["spec"]["volumes"]
     # RBAC: report task results, nothing else (no Secret read through the API)
     role = list(yaml.safe_load_all(stdout))[1]
     assert role["rules"] == [

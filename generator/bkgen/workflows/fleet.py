@@ -189,6 +189,7 @@ def _templates(spec: FleetSpec, shards: list[tuple[str, ...]]) -> list[dict[str,
         "limits": {"cpu": "2", "memory": "2Gi"},
     }
     report = _container(spec, REPORT, ["results"], [])
+    report["volumeMounts"] = mounts[:1]  # /tmp: bash writes here-strings there
     report["resources"] = {
         "requests": {"cpu": "50m", "memory": "64Mi"},
         "limits": {"cpu": "500m", "memory": "256Mi"},
