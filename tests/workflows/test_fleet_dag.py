@@ -218,3 +218,49 @@ def test_a_push_race_loses_neither_commit(fleet: Fleet) -> None:
     same_trees(deployed / "rendered", fleet.expected("default", "prod"))
     log = git("log", "--format=%s", cwd=deployed).splitlines()
     assert log[0].startswith("bkgen publish default, prod:") and log[1:] == ["other", "seed"]
+
+
+def test_an_unreachable_repository_is_retried_then_reported(fleet: Fleet) -> None:
+    documents = fleet.emit("default", "prod", "--shards", "1", "--retries", "2")
+    workflow = documents[-1]
+    for parameter in workflow["spec"]["arguments"]["parameters"]:
+        if parameter["name"] == "repo":  # the overlay repository is down when the pods run
+            parameter["value"] = str(fleet.tmp / "gone.git")
+    runs = fleet.run(documents)
+    assert runs["shard-0"].phase == "Failed"
+    assert runs["shard-0"].exit_code == 75 and runs["shard-0"].attempts == 3
+    assert runs["shard-0"].log.count("cannot clone the overlay repository") == 3
+    assert "bkgen fleet: 2 environment(s) failed: default prod" in runs["report"].log
+    assert git("ls-remote", str(fleet.deploy), cwd=fleet.tmp) == ""
+
+
+# ssh as git runs it (`$GIT_SSH_COMMAND host git-upload-pack '<path>'`), served from the
+# local disk: records the options it was given, then runs the remote command here.
+LOCAL_SSH = """#!/bin/bash
+printf '%s\\n' "$*" >> "$SSH_LOG"
+while [ "$#" -gt 2 ]; do shift; done
+exec bash -c "$2"
+"""
+
+
+def test_ssh_uses_the_mounted_key_and_known_hosts(fleet: Fleet) -> None:
+    shim = fleet.tmp / "shim"
+    shim.mkdir()
+    (shim / "ssh").write_text(LOCAL_SSH)
+    (shim / "ssh").chmod(0o755)
+    documents = fleet.emit("default", "--git-ssh-secret", "git-ssh")
+    workflow = documents[-1]
+    for parameter in workflow["spec"]["arguments"]["parameters"]:
+        if parameter["name"] == "repo":
+            parameter["value"] = f"ssh://git@git.example.com{fleet.overlays}"
+    shard = next(t for t in workflow["spec"]["templates"] if t["name"] == "shard")
+    shard["container"]["env"].append({"name": "SSH_LOG", "value": str(fleet.tmp / "ssh.log")})
+    runs = fleet.run(documents, shim)
+    assert runs["shard-0"].phase == "Succeeded", runs["shard-0"].log
+    [call] = (fleet.tmp / "ssh.log").read_text().splitlines()
+    assert call.startswith(
+        "-i /etc/bkgen/git-ssh/ssh-privatekey -o IdentitiesOnly=yes "
+        "-o UserKnownHostsFile=/etc/bkgen/git-ssh/known_hosts -o StrictHostKeyChecking=yes "
+    )
+    assert f"git@git.example.com git-upload-pack '{fleet.overlays}'" in call
+    same_trees(fleet.deployed() / "rendered", fleet.expected("default"))
