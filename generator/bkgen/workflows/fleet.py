@@ -9,8 +9,9 @@ fan-in (`report`) renders nothing: it reads each shard's status and the names of
 environments that failed, and fails the Workflow naming them. docs/fleet.md says why.
 
 Git credentials come only from Kubernetes Secrets named on the command line; a URL that
-carries credentials is refused. This module builds plain manifests; it must not read the
-process environment or the network.
+carries credentials is refused. This module builds plain manifests (no Hera: the command
+would pay its import for dicts that tests check against the upstream Argo schema anyway); it
+must not read the process environment or the network.
 """
 
 from __future__ import annotations
