@@ -6,13 +6,12 @@ from pathlib import Path
 
 import click
 
-from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.atomic_file import replace_file
+from bkgen.cli._common import env_names, handle_errors, project_root, root_option
 from bkgen.errors import UsageError
 from bkgen.overlay.load import Environment, load_environment, release_namespace
 from bkgen.pipeline import step_facts
 from bkgen.workflows import StepSpec, list_steps, load_step, render_step
-from bkgen.workflows.compile import load_module
-from bkgen.workflows.script_text import refuse_spliced
 from bkgen.yamlio import dump
 
 # bkgen.workflows.submit pulls in Hera's service client (~0.3 s, ~80 MB of models); it is
@@ -168,14 +167,43 @@ def submit_command(
 
 
 @workflows.command()
-@click.argument("envs", nargs=-1, required=True)
+@click.argument("envs", nargs=-1)
+@click.option("--all", "all_envs", is_flag=True, help="Every environment in overlays/.")
 @click.option("--repo", required=True, help="Git URL of the repository holding overlays/.")
 @click.option("--revision", default="main", show_default=True)
 @click.option("--deploy-repo", required=True, help="Git URL Argo CD reads (bkgen publish --repo).")
 @click.option("--deploy-branch", default="main", show_default=True)
+@click.option(
+    "--registry",
+    default=None,
+    help="Registry prefix holding the bkgen image (the cluster's own): <registry>/bkgen:<version>.",
+)
+@click.option("--image", default=None, help="The bkgen image, pinned (tag or digest).")
+@click.option(
+    "--shards",
+    type=click.IntRange(0, 10000),
+    default=0,
+    help="Pods the environments are grouped into  [default: one per --parallelism].",
+)
 @click.option("--parallelism", type=click.IntRange(1, 256), default=4, show_default=True)
-@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=2,
+    show_default=True,
+    help="Retries of a shard whose pod erred or whose git transport failed.",
+)
 @click.option("--namespace", default="argo", show_default=True)
+@click.option(
+    "--git-token-secret",
+    default=None,
+    help="Secret with `token` (and optional `username`) for HTTPS git.",
+)
+@click.option(
+    "--git-ssh-secret",
+    default=None,
+    help="Secret with `ssh-privatekey` and `known_hosts` for SSH git.",
+)
 @click.option(
     "--output-file",
     "output",
@@ -187,36 +215,50 @@ def submit_command(
 @handle_errors
 def fleet(
     envs: tuple[str, ...],
+    all_envs: bool,
     repo: str,
     revision: str,
     deploy_repo: str,
     deploy_branch: str,
+    registry: str | None,
+    image: str | None,
+    shards: int,
     parallelism: int,
     retries: int,
     namespace: str,
+    git_token_secret: str | None,
+    git_ssh_secret: str | None,
     output: str | None,
     root: str | None,
 ) -> None:
-    """A Workflow rendering + validating ENVS in parallel pods, then publishing them."""
+    """A Workflow publishing ENVS from parallel pods of the bkgen image (docs/fleet.md)."""
+    from bkgen.workflows.fleet import FleetSpec, default_image, fleet_manifests
+
     base = project_root(root)
-    for env in envs:
-        load_environment(base, env)  # every env must render before we hand it to a cluster
-    module = load_module(base, "fleet")
-    spec = module.FleetSpec(
-        envs=tuple(envs),
+    names = env_names(base, envs, all_envs)
+    if image is None:
+        if registry is None:
+            raise UsageError(
+                "name the registry holding the bkgen image (--registry) or the image (--image)"
+            )
+        image = default_image(registry)
+    spec = FleetSpec(
+        envs=tuple(names),
         repo=repo,
         revision=revision,
         deploy_repo=deploy_repo,
+        image=image,
         deploy_branch=deploy_branch,
+        shards=shards,
         parallelism=parallelism,
         retries=retries,
         namespace=namespace,
+        git_token_secret=git_token_secret,
+        git_ssh_secret=git_ssh_secret,
     )
-    docs = [*module.rbac(spec), module.build_fleet(spec).to_dict()]
-    refuse_spliced(docs[-1], "fleet")  # values reach its scripts as env vars, never as text
-    text = "".join(f"---\n{dump(doc)}" for doc in docs)
+    text = "".join(f"---\n{dump(doc)}" for doc in fleet_manifests(base, spec))
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        replace_file(Path(output), text.encode())
         click.echo(f"wrote {output}")
     else:
         click.echo(text, nl=False)

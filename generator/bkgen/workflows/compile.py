@@ -23,7 +23,6 @@ from bkgen.workflows.api import EXECUTOR_RULE, Rule, StepContext, StepSpec
 from bkgen.workflows.script_text import refuse_spliced
 
 PACKAGE = "bkgen_argo"
-NOT_STEPS = frozenset({"fleet"})  # argo/ modules that are not runbook steps
 
 # What Argo Workflows does with a finished run. Argo CD tracks the Workflow: deleting a
 # successful run (secondsAfterSuccess/AfterCompletion) makes self-heal create it again,
@@ -60,13 +59,11 @@ def list_steps(root: Path) -> list[str]:
     argo = root / "argo"
     if not argo.is_dir():
         return []
-    return sorted(
-        p.stem for p in argo.glob("*.py") if not p.stem.startswith("_") and p.stem not in NOT_STEPS
-    )
+    return sorted(p.stem for p in argo.glob("*.py") if not p.stem.startswith("_"))
 
 
 def load_module(root: Path, module: str) -> ModuleType:
-    """Any module of `argo/` (steps and the fleet workflow), imported as a package member."""
+    """Any module of `argo/`, imported as a package member."""
     return importlib.import_module(f"{_package(root)}.{module}")
 
 

@@ -1,4 +1,4 @@
-"""`workflows submit` against a real HTTP server on 127.0.0.1; `workflows fleet` output."""
+"""`workflows submit` against a real HTTP server on 127.0.0.1 (`workflows fleet`: test_fleet_*)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from bkgen.cli import cli
-from bkgen.validate import ValidateSettings, validate_paths
 from bkgen.workflows.submit import Server, SubmitError, submit
 from tests.workflows.http_handler import JsonHandler
 
@@ -128,58 +126,3 @@ def test_submit_errors_are_one_line(argo: str, repo_root: Path) -> None:
         cli, ["workflows", "submit", "prod", "nope", "--host", argo, "--root", str(repo_root)]
     )
     assert bad.exit_code == 2 and "no workflow step 'nope'" in bad.output
-
-
-def test_fleet_fans_out_per_env_and_fans_in_to_publish(repo_root: Path, tmp_path: Path) -> None:
-    out = tmp_path / "fleet.yaml"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "workflows",
-            "fleet",
-            "default",
-            "prod",
-            "--repo",
-            "https://git.example.com/o.git",
-            "--deploy-repo",
-            "https://git.example.com/d.git",
-            "--parallelism",
-            "3",
-            "--retries",
-            "1",
-            "--output-file",
-            str(out),
-            "--root",
-            str(repo_root),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    docs = list(yaml.safe_load_all(out.read_text()))
-    workflow = docs[-1]
-    assert [d["kind"] for d in docs] == ["ServiceAccount", "Role", "RoleBinding", "Workflow"]
-    assert workflow["spec"]["parallelism"] == 3
-    dag = next(t for t in workflow["spec"]["templates"] if t["name"] == "fleet")["dag"]["tasks"]
-    tasks = {t["name"]: t for t in dag}
-    assert set(tasks) == {"render-default", "render-prod", "publish"}
-    assert tasks["publish"]["depends"] == "render-default && render-prod"
-    retry = next(t for t in workflow["spec"]["templates"] if t["name"] == "render-validate")[
-        "retryStrategy"
-    ]
-    assert retry["limit"] == "1"
-    report = validate_paths([out], ValidateSettings(project_root=repo_root, jobs=1))
-    assert report.findings == []
-    bad = CliRunner().invoke(
-        cli,
-        [
-            "workflows",
-            "fleet",
-            "nope",
-            "--repo",
-            "r",
-            "--deploy-repo",
-            "d",
-            "--root",
-            str(repo_root),
-        ],
-    )
-    assert bad.exit_code == 2
