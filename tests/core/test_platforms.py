@@ -99,3 +99,17 @@ def test_unknown_platform_is_one_line_with_a_suggestion(make_project: Project) -
     assert "did you mean 'mini'?" in result.output
     assert not (root / "rendered" / "mini-dev").exists()
 
+
+def test_skiff_storage_deploys_before_its_users(repo_root: Path) -> None:
+    env = load_environment(repo_root, "skiff")
+    assert env.catalog.platform == "Skiff control cluster"
+    waves = env.plan.waves
+    storage = {n for n, r in env.catalog.releases.items() if r.seq == "storage"}
+    users = {
+        n: set(r.needs) & storage for n, r in env.catalog.releases.items() if set(r.needs) & storage
+    }
+    assert set(users) >= {"apm-collector", "gtxs-server", "harbor", "ncs", "platform-user-auth"}
+    for user, stores in users.items():
+        assert all(waves[s] < waves[user] for s in stores), user
+    assert waves["namespaces"] < waves["localstorage-provisioner"] < waves["apm-redis"]
+    assert waves["ingress-nginx"] < waves["keepalived-ingress"]
