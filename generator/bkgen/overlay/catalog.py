@@ -63,6 +63,7 @@ class Catalog:
     source: str = "overlays/base/catalog.yaml"
     prerequisites: tuple[str, ...] = ()  # group/version/Kind present before any release
     platform: str = ""  # e.g. "BlueKing 7.1"
+    capacity: Mapping[str, Any] = field(default_factory=dict)  # runbook node table: plan.py
     part_of: str = ""  # app.kubernetes.io/part-of of every object ("blueking"); "": no label
     kube_versions: tuple[str, str] | None = None  # (min, max) Kubernetes the platform supports
     # dotted global-values key -> (group/version/Kind its charts create, line in catalog.yaml)
@@ -97,6 +98,7 @@ def load_catalog(root: Path, base: Path | None = None) -> Catalog:
         prerequisites=tuple(str(p) for p in doc.get("prerequisites", [])),
         platform=str(doc.get("platform", "")),
         part_of=str(doc.get("partOf", "")),
+        capacity=to_plain(doc.get("capacity", {})),
         switches={
             str(k): (str(v), (position(doc["switches"], k) or (None,))[0])
             for k, v in (doc.get("switches") or {}).items()
