@@ -113,3 +113,14 @@ def test_skiff_storage_deploys_before_its_users(repo_root: Path) -> None:
         assert all(waves[s] < waves[user] for s in stores), user
     assert waves["namespaces"] < waves["localstorage-provisioner"] < waves["apm-redis"]
     assert waves["ingress-nginx"] < waves["keepalived-ingress"]
+
+
+def test_set_checks_keys_against_the_env_s_platform_values(make_project: Project) -> None:
+    root = make_project(MINI)
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["set", "mini-dev", "port=9090", "--root", str(root)])
+    assert ok.exit_code == 0, ok.output
+    assert load_environment(root, "mini-dev").values.values["port"] == 9090
+    bad = runner.invoke(cli, ["set", "mini-dev", "replicas=2", "--root", str(root)])
+    assert bad.exit_code == 2
+    assert "not in overlays/platforms/mini/values.yaml" in bad.output

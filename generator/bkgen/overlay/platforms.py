@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bkgen.errors import Location, OverlayError
+from bkgen.errors import Location, OverlayError, display_path
+from bkgen.overlay.file_schemas import load_checked
 from bkgen.suggest import did_you_mean
 from bkgen.yamlio import position
 
@@ -53,3 +54,9 @@ def platform_dir(root: Path, env_doc: Mapping[str, Any], shown: str) -> Path:
             ),
         )
     return root.joinpath(*PLATFORMS, str(name))
+
+
+def env_platform_dir(root: Path, env: str) -> Path:
+    """The platform folder of an existing environment, from its env.yaml alone."""
+    path = root / "overlays" / env / "env.yaml"
+    return platform_dir(root, load_checked(root, path, "env.schema.json"), display_path(path, root))
