@@ -33,6 +33,7 @@ def repo_root() -> Path:
 
 
 MINIMAL_CATALOG = """\
+partOf: blueking
 repositories:
   demo:
     url: https://charts.example.com/demo

@@ -206,6 +206,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
                 namespace=release_namespace(env, release),
                 cluster_kinds=cluster_kinds,
                 registry=registry,
+                part_of=env.catalog.part_of,
             )
             retain.protect(body)
             if body["kind"] in cluster_kinds:

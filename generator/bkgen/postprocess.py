@@ -5,8 +5,9 @@ across releases, so the rules live in one place:
 
 - namespaced kinds without a namespace get the release's namespace (Helm leaves
   that to `helm install -n`, which GitOps does not run);
-- every object is labelled `app.kubernetes.io/part-of: blueking`,
-  `app.kubernetes.io/managed-by: bkgen`, `bkgen.io/release: <release>`;
+- every object is labelled `app.kubernetes.io/part-of: <the catalog's partOf>` (BlueKing's
+  catalog says `blueking`; none without one), `app.kubernetes.io/managed-by: bkgen`,
+  `bkgen.io/release: <release>`;
 - null-valued fields are dropped, as the API server stores them (`drop_nulls`);
 - with a private `imageRegistry` (the FAQ's offline-registry case) images from
   hub.bktencent.com and Docker Hub are pulled from it instead.
@@ -123,6 +124,7 @@ def finish(
     namespace: str,
     cluster_kinds: frozenset[str],
     registry: str,
+    part_of: str,
 ) -> dict[str, Any]:
     """A finished copy of `body`; the input is not modified."""
     out: dict[str, Any] = drop_nulls(copy.deepcopy(dict(body)))
@@ -133,13 +135,9 @@ def finish(
     else:
         metadata.pop("namespace", None)
     labels = metadata.get("labels") or {}
-    labels.update(
-        {
-            "app.kubernetes.io/part-of": "blueking",
-            "app.kubernetes.io/managed-by": "bkgen",
-            "bkgen.io/release": release,
-        }
-    )
+    if part_of:
+        labels["app.kubernetes.io/part-of"] = part_of
+    labels.update({"app.kubernetes.io/managed-by": "bkgen", "bkgen.io/release": release})
     metadata["labels"] = labels
     if out.get("kind") not in ("Application", "AppProject"):
         _rewrite_images(out, registry)

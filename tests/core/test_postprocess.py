@@ -48,7 +48,12 @@ def test_finish_sets_namespace_labels_and_images_without_mutating_input() -> Non
         },
     }
     out = finish(
-        body, release="bk-job", namespace="blueking", cluster_kinds=CLUSTER_SCOPED, registry=PRIVATE
+        body,
+        release="bk-job",
+        namespace="blueking",
+        cluster_kinds=CLUSTER_SCOPED,
+        registry=PRIVATE,
+        part_of="blueking",
     )
     assert out["metadata"]["namespace"] == "blueking"
     assert out["metadata"]["labels"] == {
@@ -75,7 +80,14 @@ def test_cluster_scoped_objects_lose_namespace_and_crd_scopes_count() -> None:
         "kind": "PersistentVolume",
         "metadata": {"name": "v", "namespace": "x"},
     }
-    out = finish(pv, release="localpv", namespace="blueking", cluster_kinds=kinds, registry=PRIVATE)
+    out = finish(
+        pv,
+        release="localpv",
+        namespace="blueking",
+        cluster_kinds=kinds,
+        registry=PRIVATE,
+        part_of="blueking",
+    )
     assert "namespace" not in out["metadata"]
 
 
@@ -92,7 +104,12 @@ def test_argo_workflow_templates_are_rewritten() -> None:
         },
     }
     out = finish(
-        wf, release="s", namespace="blueking", cluster_kinds=CLUSTER_SCOPED, registry=PRIVATE
+        wf,
+        release="s",
+        namespace="blueking",
+        cluster_kinds=CLUSTER_SCOPED,
+        registry=PRIVATE,
+        part_of="blueking",
     )
     assert out["spec"]["templates"][0]["script"]["image"] == f"{PRIVATE}/alpine/k8s:1.23.17"
     assert out["spec"]["templates"][1]["container"]["image"] == f"{PRIVATE}/library/python:3.11"

@@ -14,6 +14,7 @@ from bkgen.cli import cli
 FIXTURE = Path(__file__).parent / "fixtures" / "web-nginx"
 
 CATALOG = """\
+partOf: blueking
 repositories:
   demo:
     url: https://charts.example.com/demo

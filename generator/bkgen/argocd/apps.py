@@ -156,8 +156,13 @@ def application(
                 "argocd.argoproj.io/sync-wave": str(env.plan.waves[release.name]),
                 "bkgen.io/needs": ",".join(env.plan.needs[release.name]),
                 "bkgen.io/version": env.versions.get(release.name, ""),
-                "bkgen.io/blueking-version": env.blueking_version,
                 "bkgen.io/mode": rendered.mode,
+                # Only a platform whose versions.yaml says `blueking:` (the BlueKing catalog).
+                **(
+                    {"bkgen.io/blueking-version": env.blueking_version}
+                    if env.blueking_version
+                    else {}
+                ),
             },
             "finalizers": [FINALIZER],
         },

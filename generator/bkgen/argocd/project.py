@@ -95,6 +95,11 @@ def _check_destinations(namespaces: set[str], policy: Policy) -> None:
             )
 
 
+def _platform(env: Environment) -> str:
+    """The catalog's name of its platform ("BlueKing 7.1"): a project says what it deploys."""
+    return env.catalog.platform or "platform"
+
+
 def root_project(env: Environment) -> dict[str, Any]:
     """The root app-of-apps' project: Applications in the Argo CD namespace, from the env's
     repository, and nothing else."""
@@ -108,7 +113,7 @@ def root_project(env: Environment) -> dict[str, Any]:
             "labels": labels(env),
         },
         "spec": {
-            "description": f"the app-of-apps of BlueKing environment {env.name}",
+            "description": f"the app-of-apps of {_platform(env)} environment {env.name}",
             "sourceRepos": [settings.repo_url],
             "destinations": [
                 {"server": settings.destination_server, "namespace": settings.argocd_namespace}
@@ -145,7 +150,7 @@ def project(
     if policy is not None:
         _check_destinations(namespaces, policy)
     spec: dict[str, Any] = {
-        "description": f"BlueKing environment {env.name} rendered by bkgen",
+        "description": f"{_platform(env)} environment {env.name} rendered by bkgen",
         "sourceRepos": sorted(repos),
         "destinations": [
             {"server": settings.destination_server, "namespace": ns} for ns in sorted(namespaces)

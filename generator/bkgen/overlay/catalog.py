@@ -67,6 +67,8 @@ class Catalog:
     source: str = "overlays/base/catalog.yaml"
     prerequisites: tuple[str, ...] = ()  # group/version/Kind present before any release
     platform: str = ""  # e.g. "BlueKing 7.1"
+    capacity: Mapping[str, Any] = field(default_factory=dict)  # runbook node table: plan.py
+    part_of: str = ""  # app.kubernetes.io/part-of of every object ("blueking"); "": no label
     kube_versions: tuple[str, str] | None = None  # (min, max) Kubernetes the platform supports
     # dotted global-values key -> (group/version/Kind its charts create, line in catalog.yaml)
     switches: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
@@ -76,8 +78,9 @@ class Catalog:
         return Location(release.source_file, release.line) if release else Location(self.source)
 
 
-def load_catalog(root: Path) -> Catalog:
-    path = root / "overlays" / "base" / "catalog.yaml"
+def load_catalog(root: Path, base: Path | None = None) -> Catalog:
+    """The catalog of a platform folder (`overlay/platforms.py`); BlueKing's by default."""
+    path = (base or root / "overlays" / "base") / "catalog.yaml"
     doc = load_checked(root, path, "catalog.schema.json")
     repos = {str(k): str(v["url"]) for k, v in doc["repositories"].items()}
     shown = display_path(path, root)
@@ -98,6 +101,8 @@ def load_catalog(root: Path) -> Catalog:
         source=shown,
         prerequisites=tuple(str(p) for p in doc.get("prerequisites", [])),
         platform=str(doc.get("platform", "")),
+        part_of=str(doc.get("partOf", "")),
+        capacity=to_plain(doc.get("capacity", {})),
         switches={
             str(k): (str(v), (position(doc["switches"], k) or (None,))[0])
             for k, v in (doc.get("switches") or {}).items()

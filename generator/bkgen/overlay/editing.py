@@ -27,6 +27,7 @@ from bkgen.overlay.load import (
     require_environment,
 )
 from bkgen.overlay.merge import format_key_path, parse_key_path
+from bkgen.overlay.platforms import env_platform_dir
 from bkgen.yamlio import dump_round_trip, round_trip
 
 VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
@@ -103,14 +104,15 @@ def parse_assignment(text: str) -> tuple[tuple[str, ...], Any]:
 def set_values(root: Path, env: str, assignments: Sequence[str]) -> Path:
     require_environment(root, env)
     path = root / "overlays" / env / "custom.yaml"
-    base = _load(root / "overlays" / "base" / "values.yaml")
+    base_path = env_platform_dir(root, env) / "values.yaml"
+    base, shown = _load(base_path), display_path(base_path, root)
     parsed = [parse_assignment(a) for a in assignments]
 
     def change(data: Any) -> None:
         for key, value in parsed:
             if not _known(base, data, key):
                 raise UsageError(
-                    f"unknown key '{format_key_path(key)}' (not in overlays/base/values.yaml)",
+                    f"unknown key '{format_key_path(key)}' (not in {shown})",
                     hint="add it to base values first",
                 )
             node = data
@@ -132,7 +134,9 @@ def set_values(root: Path, env: str, assignments: Sequence[str]) -> Path:
 
 def bump(root: Path, release: str, version: str, env: str | None = None) -> tuple[Path, str]:
     """Pin `release` to `version`; returns the file and the previous version."""
-    catalog = load_catalog(root)
+    if env is not None:
+        require_environment(root, env)
+    catalog = load_catalog(root, env_platform_dir(root, env) if env is not None else None)
     entry = catalog.releases.get(release)
     if entry is None:
         raise UsageError(f"unknown release '{release}'")
@@ -140,8 +144,6 @@ def bump(root: Path, release: str, version: str, env: str | None = None) -> tupl
         raise UsageError(f"'{release}' is not a chart release; it has no version")
     if not VERSION.match(version):
         raise UsageError(f"invalid version {version!r} (expected e.g. 2.4.4 or 2.1.2-beta.20)")
-    if env is not None:
-        require_environment(root, env)
     path = root / "overlays" / (env or "base") / "versions.yaml"
     previous: list[str] = []
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bkgen.errors import Location, OverlayError
 from bkgen.overlay.load import Environment
 
 INGRESS_IP_PLACEHOLDER = "$IP1"
@@ -25,7 +26,14 @@ class Host:
 
 def hosts(env: Environment) -> list[Host]:
     """In catalog order (the runbook's order), the main site domain first, no duplicates."""
-    domain = env.values.values["domain"]
+    domain = env.values.values.get("domain")
+    if not isinstance(domain, dict) or "bkDomain" not in domain:
+        # A platform of its own (docs/platforms.md) need not serve BlueKing's names.
+        raise OverlayError(
+            "this platform's values define no domain.bkDomain, so it serves no names to list",
+            location=Location(env.shown(env.base_dir / "values.yaml")),
+            hint="hosts and CoreDNS lines come from domain.bkDomain and the releases' domains",
+        )
     base = str(domain["bkDomain"])
     seen: dict[str, Host] = {}
 

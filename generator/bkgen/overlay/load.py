@@ -29,6 +29,7 @@ from bkgen.overlay.env_catalog import global_keys_read, listed_names, with_env_c
 from bkgen.overlay.file_schemas import load_checked
 from bkgen.overlay.files import account
 from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
+from bkgen.overlay.platforms import platform_dir
 from bkgen.overlay.settings import EnvSettings, read_settings
 from bkgen.overlay.suites import apply_switches
 from bkgen.overlay.templatesets import (
@@ -55,6 +56,7 @@ class Environment:
     versions: Mapping[str, str]
     values: Merged
     plan: Plan
+    base_dir: Path  # the platform's folder: overlays/base or overlays/platforms/<name>
     template_sets: Mapping[str, TemplateSet] = field(default_factory=dict)  # BCS 模板集
     bcs: BcsSettings | None = None  # overlays/<env>/bcs.yaml
     secret_refs: Mapping[str, SecretRef] = field(default_factory=dict)  # sentinel -> ref
@@ -63,10 +65,6 @@ class Environment:
     @property
     def name(self) -> str:
         return self.settings.name
-
-    @property
-    def base_dir(self) -> Path:
-        return self.root / "overlays" / "base"
 
     @property
     def steps_dir(self) -> Path:
@@ -196,10 +194,10 @@ def load_environment(root: Path, name: str) -> Environment:
     env_dir = root / "overlays" / name
     if not (env_dir / "env.yaml").is_file():
         raise unknown_environment(root, name)
-    base = root / "overlays" / "base"
-    sets = load_template_sets(root, env_dir)
-    catalog = with_env_catalog(root, env_dir, with_template_sets(load_catalog(root), sets))
     env_doc = load_checked(root, env_dir / "env.yaml", "env.schema.json")
+    base = platform_dir(root, env_doc, display_path(env_dir / "env.yaml", root))
+    sets = load_template_sets(root, env_dir)
+    catalog = with_env_catalog(root, env_dir, with_template_sets(load_catalog(root, base), sets))
     settings = read_settings(root, name, env_doc, catalog)
     charts_dir = settings.charts_dir.relative_to(env_dir).as_posix()
     account(root, env_dir, catalog, charts_dir, listed_names(env_dir, catalog))
@@ -251,6 +249,7 @@ def load_environment(root: Path, name: str) -> Environment:
         versions=pins,
         values=merged,
         plan=env_plan,
+        base_dir=base,
         template_sets={name: tset for name, (tset, _) in sets.items()},
         bcs=load_bcs_settings(root, env_dir),
         secret_refs=refs,
@@ -258,4 +257,4 @@ def load_environment(root: Path, name: str) -> Environment:
 
 
 def release_namespace(env: Environment, release: Release) -> str:
-    return release.namespace or str(env.values.values.get("namespace", "blueking"))
+    return release.namespace or str(env.values.values.get("namespace", "default"))

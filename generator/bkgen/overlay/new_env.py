@@ -79,7 +79,7 @@ def create_environment(
     domain: str = "bkce7.bktencent.com",
     kube_version: str = "1.23",
 ) -> NewEnvironment:
-    if not ENV_NAME.match(name) or name == "base":
+    if not ENV_NAME.match(name) or name in ("base", "platforms"):
         raise UsageError(f"invalid environment name {name!r} (lowercase letters, digits, '-')")
     target = root / "overlays" / name
     if target.exists():

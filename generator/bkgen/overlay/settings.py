@@ -45,6 +45,7 @@ class EnvSettings:
     secrets: Mapping[str, Any] = field(default_factory=dict)
     # False: release values come only from the env's own files (an imported helmfile tree)
     base_release_values: bool = True
+    nodes: Mapping[str, Any] = field(default_factory=dict)  # {count, cpu, memory}: `bkgen plan`
     notices: tuple[Notice, ...] = ()  # warnings about this file (kubeVersion outside support)
     lines: Mapping[str, int | None] = field(default_factory=dict)  # top-level key -> line
 
@@ -99,6 +100,7 @@ def read_settings(root: Path, name: str, doc: Mapping[str, Any], catalog: Catalo
         chart_repositories=mirrors,
         secrets=to_plain(doc.get("secrets", {})),
         base_release_values=bool(doc.get("baseReleaseValues", True)),
+        nodes=to_plain(doc.get("nodes", {})),
         notices=notices,
         lines={str(k): (position(doc, k) or (None,))[0] for k in doc},
     )

@@ -33,10 +33,11 @@ def apply_switches(catalog: Catalog, settings: EnvSettings, plan: Plan, merged: 
     installed = set(
         installed_apis(catalog, plan.releases, str(settings.secrets.get("backend", "")))
     )
+    platform = catalog.source.rpartition("/")[0] + "/"  # overlays/base/ or overlays/platforms/<p>/
     for key, (kind, line) in sorted(catalog.switches.items()):
         path: KeyPath = tuple(key.split("."))
         origins = merged.provenance.get(path, [])
-        set_by_env = [o for o in origins if not o.source.startswith("overlays/base/")]
+        set_by_env = [o for o in origins if not o.source.startswith(platform)]
         try:
             value = lookup(merged.values, path)
         except KeyError:

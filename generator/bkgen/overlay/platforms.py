@@ -1,0 +1,62 @@
+"""Which platform an environment deploys: BlueKing by default, another one by name.
+
+A platform is a folder of data, the same files `overlays/base/` holds:
+
+    overlays/base/                  the default platform (BlueKing 7.1)
+    overlays/platforms/<name>/      any other: catalog.yaml, versions.yaml, values.yaml,
+                                    releases/<r>-values.yaml.j2, templates/<dir>/*.yaml.j2
+
+`platform: <name>` in `env.yaml` selects `overlays/platforms/<name>/`; without it the
+environment deploys the default. Adding a platform is adding such a folder (docs/platforms.md):
+no Python names a platform, so this module only maps the setting to a folder.
+
+It must not read anything but the `platform` key of env.yaml and the platforms folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bkgen.errors import Location, OverlayError, display_path
+from bkgen.overlay.file_schemas import load_checked
+from bkgen.suggest import did_you_mean
+from bkgen.yamlio import position
+
+DEFAULT = ("overlays", "base")
+PLATFORMS = ("overlays", "platforms")
+
+
+def list_platforms(root: Path) -> list[str]:
+    """The named platforms of a project: folders of `overlays/platforms/` with a catalog."""
+    folder = root.joinpath(*PLATFORMS)
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / "catalog.yaml").is_file())
+
+
+def platform_dir(root: Path, env_doc: Mapping[str, Any], shown: str) -> Path:
+    """The folder of the platform a schema-checked `env.yaml` selects."""
+    name = env_doc.get("platform")
+    if name is None:
+        return root.joinpath(*DEFAULT)
+    known = list_platforms(root)
+    if str(name) not in known:
+        default = "without `platform:` an environment deploys overlays/base (BlueKing)"
+        raise OverlayError(
+            f"unknown platform '{name}' (no overlays/platforms/{name}/catalog.yaml)",
+            location=Location(shown, *(position(env_doc, "platform") or ())),
+            hint=did_you_mean(
+                str(name),
+                known,
+                f"platforms: {', '.join(known)}; {default}" if known else default,
+            ),
+        )
+    return root.joinpath(*PLATFORMS, str(name))
+
+
+def env_platform_dir(root: Path, env: str) -> Path:
+    """The platform folder of an existing environment, from its env.yaml alone."""
+    path = root / "overlays" / env / "env.yaml"
+    return platform_dir(root, load_checked(root, path, "env.schema.json"), display_path(path, root))
