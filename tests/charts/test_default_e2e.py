@@ -121,7 +121,7 @@ def test_pull_then_render_default_renders_every_chart_here_with_no_secret_value(
     wiring = yaml.safe_load(
         (tree / "releases/bk-auth/ConfigMap_bk-auth-bkauth-mariadb.yaml").read_text()
     )
-    assert (wiring["data"]["HOST"], wiring["data"]["USER"]) == ("bk-mysql-mysql", "root")
+    assert (wiring["data"]["HOST"], wiring["data"]["USER"]) == ("bk-mysql", "root")
     assert wiring["data"]["PASSWORD"] == ""
 
     code, out = run("render", "default", "-q", "--root", str(root))

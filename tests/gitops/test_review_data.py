@@ -60,7 +60,7 @@ def test_claim_size_removed_volume_and_disabled_argocd_release(shipped: Path) ->
     code, out = run("diff", "default", "--root", str(shipped))
     assert code == 1, out
     assert _top(out)[1:] == [
-        "== default: 4 application(s) will sync: 0 to add, 4 to change, 3 to remove",
+        "== default: 5 application(s) will sync: 0 to add, 7 to change (1 renamed), 3 to remove",
         "  !! will fail to sync: PersistentVolumeClaim bk-registry-cache/bk-registry-cache-data: "
         "size 100Gi -> 200Gi; the sync fails unless its StorageClass allows volume expansion "
         "(local volumes do not)",

@@ -6,6 +6,7 @@ repository. Afterwards the deploy repository holds exactly what `bkgen render` p
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,6 @@ from tests.workflows.fleet_runner import TaskRun, run_dag
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent  # the project installed, standing in for the image
-ORIGINAL_URL = "https://git.example.com/blueking/bkce7-gitops.git"
 TOKEN = "tok-5f1e9c-never-printed"
 
 
@@ -47,8 +47,9 @@ class Fleet:
             shutil.copytree(
                 REPO / part, self.project / part, ignore=shutil.ignore_patterns("__pycache__")
             )
-        for env_yaml in (self.project / "overlays").glob("*/env.yaml"):
-            env_yaml.write_text(env_yaml.read_text().replace(ORIGINAL_URL, str(self.deploy)))
+        for env_yaml in (self.project / "overlays").glob("*/env.yaml"):  # every env, any URL
+            text = re.sub(r"(?m)^(\s*repoURL:\s*)\S+", rf"\g<1>{self.deploy}", env_yaml.read_text())
+            env_yaml.write_text(text)
         git("init", "-q", "-b", "main", cwd=self.project)
         self.commit("overlays")
         git("init", "-q", "--bare", "-b", "main", str(self.overlays), cwd=tmp)
@@ -123,7 +124,8 @@ def test_healthy_fleet_publishes_exactly_the_local_render(fleet: Fleet) -> None:
         "shard-1": "Succeeded",
         "report": "Succeeded",
     }
-    assert "published (3): bcs-demo default prod" in runs["report"].log
+    envs = sorted(p.parent.name for p in (fleet.project / "overlays").glob("*/env.yaml"))
+    assert f"published ({len(envs)}): {' '.join(envs)}" in runs["report"].log
     deployed = fleet.deployed()
     same_trees(deployed / "rendered", fleet.expected("--all"))
     assert sorted(p.name for p in deployed.iterdir() if p.name != ".git") == ["rendered"]

@@ -34,13 +34,15 @@ def templates(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {t["name"]: t for t in workflow["spec"]["templates"]}
 
 
+# The BlueKing envs that publish to one deploy repository (skiff has a repository of its own)
+FLEET = ("bcs-demo", "default", "prod")
 BASE = ("--repo", OVERLAYS, "--deploy-repo", DEPLOY, "--registry", "registry.invalid/bk")
 
 
 def test_shards_fan_out_and_report_fans_in(repo_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "fleet.yaml"
     code, stdout, err = emit(
-        repo_root, "--all", *BASE, "--shards", "2", "--parallelism", "3", "--retries", "1",
+        repo_root, *FLEET, *BASE, "--shards", "2", "--parallelism", "3", "--retries", "1",
         "--output-file", str(out),
     )  # fmt: skip
     assert code == 0, err
@@ -226,7 +228,7 @@ def test_the_workflow_validates_against_the_upstream_argo_schema(repo_root: Path
     schema["$ref"] = "#/definitions/io.argoproj.workflow.v1alpha1.Workflow"
     code, stdout, err = emit(
         repo_root,
-        "--all",
+        *FLEET,
         *BASE,
         "--git-token-secret",
         "t",
@@ -272,7 +274,7 @@ def test_the_workflow_parses_as_argo_api_types(repo_root: Path) -> None:
     from hera.workflows.models import Workflow
 
     code, stdout, err = emit(
-        repo_root, "--all", *BASE, "--git-token-secret", "t", "--git-ssh-secret", "s",
+        repo_root, *FLEET, *BASE, "--git-token-secret", "t", "--git-ssh-secret", "s",
         "--shards", "2",
     )  # fmt: skip
     assert code == 0, err
