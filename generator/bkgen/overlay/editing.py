@@ -20,6 +20,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScala
 
 from bkgen.atomic_file import replace_file
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
+from bkgen.overlay import file_schemas
 from bkgen.overlay.catalog import load_catalog
 from bkgen.overlay.load import (
     list_environments,
@@ -101,13 +102,18 @@ def parse_assignment(text: str) -> tuple[tuple[str, ...], Any]:
 
 
 def set_values(root: Path, env: str, assignments: Sequence[str]) -> Path:
+    """Write KEY=VALUE assignments into ENV's custom.yaml.
+
+    Each value is checked against the global values schema before anything is written, so
+    a refused value names the assignment the user typed and leaves the file as it was.
+    """
     require_environment(root, env)
     path = root / "overlays" / env / "custom.yaml"
     base = _load(root / "overlays" / "base" / "values.yaml")
     parsed = [parse_assignment(a) for a in assignments]
 
     def change(data: Any) -> None:
-        for key, value in parsed:
+        for text, (key, value) in zip(assignments, parsed, strict=True):
             if not _known(base, data, key):
                 raise UsageError(
                     f"unknown key '{format_key_path(key)}' (not in overlays/base/values.yaml)",
@@ -125,9 +131,21 @@ def set_values(root: Path, env: str, assignments: Sequence[str]) -> Path:
                 and isinstance(old, DoubleQuotedScalarString | SingleQuotedScalarString)
                 else value
             )
+            _check_typed(root, data, text, path)
 
     _edit(root, path, change, env)
     return path
+
+
+def _check_typed(root: Path, data: Any, assignment: str, path: Path) -> None:
+    """The document as it would be written, against `values.schema.json`; before any write."""
+    shown = display_path(path, root)
+    try:
+        file_schemas.check(data, "values.schema.json", shown, root)
+    except OverlayError as err:
+        raise UsageError(
+            f"refused {assignment}: {err.message}; {shown} is unchanged", hint=err.hint
+        ) from None
 
 
 def bump(root: Path, release: str, version: str, env: str | None = None) -> tuple[Path, str]:
