@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ from bkgen.overlay.load import (
     require_environment,
 )
 from bkgen.overlay.merge import format_key_path, parse_key_path
-from bkgen.yamlio import dump_round_trip, round_trip
+from bkgen.suggest import did_you_mean
+from bkgen.yamlio import dump_round_trip, position, round_trip
 
 VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
@@ -148,12 +150,25 @@ def _check_typed(root: Path, data: Any, assignment: str, path: Path) -> None:
         ) from None
 
 
-def bump(root: Path, release: str, version: str, env: str | None = None) -> tuple[Path, str]:
-    """Pin `release` to `version`; returns the file and the previous version."""
+@dataclass(frozen=True)
+class Bump:
+    """What `bump` changed: the file, the pin it replaced there, and the pin it now overrides."""
+
+    path: Path
+    previous: str  # the pin in `path` before ("" when the file had none)
+    overrides: str  # the base pin an env pin now shadows ("" for a base bump or none)
+    overrides_at: str  # file:line of that base pin
+
+
+def bump(root: Path, release: str, version: str, env: str | None = None) -> Bump:
+    """Pin `release` to `version` in base versions.yaml, or in ENV's when `env` is given."""
     catalog = load_catalog(root)
     entry = catalog.releases.get(release)
     if entry is None:
-        raise UsageError(f"unknown release '{release}'")
+        raise UsageError(
+            f"unknown release '{release}'",
+            hint=did_you_mean(release, catalog.releases, "`bkgen catalog ENV` lists them"),
+        )
     if entry.source != "chart":
         raise UsageError(f"'{release}' is not a chart release; it has no version")
     if not VERSION.match(version):
@@ -170,10 +185,22 @@ def bump(root: Path, release: str, version: str, env: str | None = None) -> tupl
         previous.append(str(pins.get(release, "")))
         pins[release] = _same_quotes(pins.get(release), version)
 
+    overrides, overrides_at = ("", "") if env is None else _base_pin(root, release)
     try:
         _edit(root, path, change, env)
     except OverlayError as err:
         raise OverlayError(
             err.message, location=err.location or Location(display_path(path, root)), hint=err.hint
         ) from None
-    return path, previous[0]
+    return Bump(path, previous[0], overrides, overrides_at)
+
+
+def _base_pin(root: Path, release: str) -> tuple[str, str]:
+    """The base pin of `release` and its file:line, or empty strings."""
+    path = root / "overlays" / "base" / "versions.yaml"
+    pins = (_load(path) or {}).get("version") or {}
+    if release not in pins:
+        return "", ""
+    where = position(pins, release)
+    shown = display_path(path, root)
+    return str(pins[release]), f"{shown}:{where[0]}" if where else shown
