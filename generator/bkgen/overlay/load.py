@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bkgen import confine
 from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
 from bkgen.overlay.catalog import Catalog, Release, load_catalog
+from bkgen.overlay.disabled_values import disabled_values
 from bkgen.overlay.env_catalog import global_keys_read, listed_names, with_env_catalog
 from bkgen.overlay.file_schemas import load_checked
 from bkgen.overlay.files import account
@@ -243,6 +244,8 @@ def load_environment(root: Path, name: str) -> Environment:
             )
     env_plan = plan(catalog, _enabled(catalog, settings, merged.values))
     apply_switches(catalog, settings, env_plan, merged)
+    unread = disabled_values(root, catalog, settings, env_plan.disabled, merged)
+    settings = replace(settings, notices=(*settings.notices, *unread))
     return Environment(
         root=root,
         settings=settings,
