@@ -102,7 +102,7 @@ def test_env_new_without_from_writes_the_domain(project: Path) -> None:
     code, _, err = run_cli(project, "env", "new", "fresh", "--domain", "bk.fresh.example")
     assert code == 0, err
     assert "bkDomain: bk.fresh.example" in (project / "overlays/fresh/custom.yaml").read_text()
-    assert 'description: "fresh"' in (project / "overlays/fresh/env.yaml").read_text()
+    assert "description: fresh\n" in (project / "overlays/fresh/env.yaml").read_text()
 
 
 def test_explain_a_templates_release_points_at_the_globals_it_reads(repo_root: Path) -> None:

@@ -11,7 +11,6 @@ stops before anything is written.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from bkgen.errors import OverlayError, UsageError
 from bkgen.overlay.file_schemas import check
 from bkgen.overlay.load import ENV_NAME, list_environments, require_environment
-from bkgen.yamlio import dump_round_trip, load_file, round_trip
+from bkgen.yamlio import dump, dump_round_trip, load_file, round_trip
 
 _ENV_YAML = """\
 # {name}: created by `bkgen env new`. Argo CD reads the rendered tree from git.repoURL/path.
@@ -143,7 +142,8 @@ def create_environment(
                 "repo_url": url,
                 "domain": domain or DEFAULT_DOMAIN,
                 "kube": kube_version,
-                "description": json.dumps(description if description is not None else name),
+                # a YAML scalar as the dumper writes it: quoted only when it must be
+                "description": dump(description if description is not None else name).rstrip("\n"),
             }
             (built / "env.yaml").write_text(_ENV_YAML.format(**values), encoding="utf-8")
             (built / "custom.yaml").write_text(_CUSTOM_YAML.format(**values), encoding="utf-8")
