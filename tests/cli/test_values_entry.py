@@ -112,6 +112,11 @@ def test_explain_a_templates_release_points_at_the_globals_it_reads(repo_root: P
     assert lines[0].startswith("localpv: values.localpv.count read by overlays/base/templates/")
     assert lines[1] == "localpv.count = 20"
     assert lines[2].startswith("  set by overlays/base/values.yaml:")
+    code, out, _ = run_cli(repo_root, "explain", "default", "localpv", "count", "-o", "json")
+    document = json.loads(out)
+    assert code == 0 and (document["release"], document["key"]) == ("localpv", "localpv.count")
+    assert document["value"] == 20 and document["readBy"][0]["key"] == "values.localpv.count"
+    assert document["readBy"][0]["file"].startswith("overlays/base/templates/localpv/")
     code, out, err = run_cli(repo_root, "explain", "default", "localpv", "nosuch")
     assert code == 2 and out == ""
     assert "localpv: templates release with no values of its own; its templates read " in err

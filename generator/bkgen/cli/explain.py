@@ -75,7 +75,7 @@ def explain(env: str, release: str, key: str, output: str, root: str | None) -> 
                 click.echo(
                     f"{release}: values.{'.'.join(read.key)} read by {read.source}:{read.line}"
                 )
-        extra["readBy"] = [_read_json(r) for r in found]
+        extra |= {"release": release, "readBy": [_read_json(r) for r in found]}
         _answer(environment, "global", environment.values, found[0].key, output, extra)
         return
     _answer(environment, release, release_values(environment, entry), path, output, extra)
