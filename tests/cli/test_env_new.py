@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from bkgen.cli import cli
-
-
-@pytest.fixture
-def project(tmp_path: Path, repo_root: Path) -> Path:
-    root = tmp_path / "p"
-    for part in ("overlays", "schemas", "argo"):
-        shutil.copytree(repo_root / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
 
 
 def run(root: Path, *args: str) -> tuple[int, str]:

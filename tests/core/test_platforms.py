@@ -39,6 +39,11 @@ MINI = {
         """,
     "overlays/platforms/mini/versions.yaml": "version: {}\n",
     "overlays/platforms/mini/values.yaml": "namespace: mini-web\nport: 8080\n",
+    "overlays/platforms/mini/values.schema.json": """\
+        {"type": "object", "additionalProperties": false,
+         "properties": {"namespace": {"type": "string"},
+                        "port": {"type": "integer", "minimum": 1, "maximum": 65535}}}
+        """,
     "overlays/platforms/mini/templates/store/svc.yaml.j2": """\
         apiVersion: v1
         kind: Service
@@ -124,3 +129,26 @@ def test_set_checks_keys_against_the_env_s_platform_values(make_project: Project
     bad = runner.invoke(cli, ["set", "mini-dev", "replicas=2", "--root", str(root)])
     assert bad.exit_code == 2
     assert "not in overlays/platforms/mini/values.yaml" in bad.output
+
+
+def test_a_platform_types_its_own_values(make_project: Project) -> None:
+    """Its values.schema.json checks values.yaml and every env's custom.yaml (BlueKing's
+    schema would refuse its keys); `set` checks against it before writing."""
+    root = make_project({**MINI, "overlays/mini-dev/custom.yaml": "port: 80800\n"})
+    with pytest.raises(OverlayError) as err:
+        load_environment(root, "mini-dev")
+    assert str(err.value.location) == "overlays/mini-dev/custom.yaml:1:1"
+    assert "port: 80800 is greater than the maximum of 65535" in err.value.message
+    (root / "overlays/mini-dev/custom.yaml").write_text("port: 8081\n")
+    before = (root / "overlays/mini-dev/custom.yaml").read_bytes()
+    bad = CliRunner().invoke(cli, ["set", "mini-dev", "port=abc", "--root", str(root)])
+    assert bad.exit_code == 2 and "refused port=abc" in bad.output
+    assert (root / "overlays/mini-dev/custom.yaml").read_bytes() == before
+
+
+def test_a_platform_without_a_values_schema_is_one_line(make_project: Project) -> None:
+    files = {k: v for k, v in MINI.items() if not k.endswith("values.schema.json")}
+    root = make_project(files)
+    with pytest.raises(OverlayError, match=r"values\.schema\.json is missing") as err:
+        load_environment(root, "mini-dev")
+    assert str(err.value.location) == "overlays/platforms/mini/values.schema.json"

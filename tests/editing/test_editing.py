@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bkgen.cli import cli
-from bkgen.errors import OverlayError, UsageError
+from bkgen.errors import UsageError
 from bkgen.overlay.editing import bump, set_values
 from bkgen.overlay.load import load_environment
 
@@ -24,7 +24,7 @@ def project(tmp_path: Path, repo_root: Path) -> Path:
 def test_bump_is_the_runbooks_sed_and_nothing_else(project: Path) -> None:
     path = project / "overlays/base/versions.yaml"
     before = path.read_text()
-    _, previous = bump(project, "bk-nodeman", "2.4.4")
+    previous = bump(project, "bk-nodeman", "2.4.4").previous
     after = path.read_text()
     assert previous == "2.2.27"
     assert after == before.replace('bk-nodeman: "2.2.27"', 'bk-nodeman: "2.4.4"')
@@ -32,8 +32,10 @@ def test_bump_is_the_runbooks_sed_and_nothing_else(project: Path) -> None:
 
 
 def test_bump_per_env_creates_the_file(project: Path) -> None:
-    path, previous = bump(project, "bk-gse", "2.1.3", env="prod")
-    assert previous == "" and path == project / "overlays/prod/versions.yaml"
+    result = bump(project, "bk-gse", "2.1.3", env="prod")
+    path = result.path
+    assert result.previous == "" and path == project / "overlays/prod/versions.yaml"
+    assert result.overrides and result.overrides_at.startswith("overlays/base/versions.yaml:")
     assert path.read_text() == 'version:\n  bk-gse: "2.1.3"\n'
     assert load_environment(project, "prod").versions["bk-gse"] == "2.1.3"
     assert load_environment(project, "default").versions["bk-gse"] == "2.1.2-beta.20"
@@ -70,7 +72,9 @@ def test_set_keeps_comments_and_refuses_unknown_keys(project: Path) -> None:
 def test_set_restores_the_file_when_the_result_is_invalid(project: Path) -> None:
     path = project / "overlays/prod/custom.yaml"
     before = path.read_bytes()
-    with pytest.raises(OverlayError, match="'ftp' is not one of"):
+    with pytest.raises(
+        UsageError, match=r"refused domain\.bkDomainScheme=ftp: .*'ftp' is not one of"
+    ):
         set_values(project, "prod", ["domain.bkDomainScheme=ftp"])
     assert path.read_bytes() == before
 

@@ -17,9 +17,7 @@ SET_DIR = Path("overlays/dev/templatesets/web-nginx")
 
 
 def _import(project: Path, source: Path, *extra: str) -> tuple[int, str, str]:
-    return run(
-        "import", "bcs-template", str(source), "--env", "dev", "--root", str(project), *extra
-    )
+    return run("import", "bcs-template", "dev", str(source), "--root", str(project), *extra)
 
 
 def _objects(project: Path) -> dict[str, dict]:
@@ -264,9 +262,7 @@ def test_import_needs_a_target_namespace_and_a_known_env(
     single = template_set / "service-web-nginx.yaml"
     line = _one_line_error(*_import(bcs_project, single))
     assert "no target namespace" in line
-    code, out, err = run(
-        "import", "bcs-template", str(single), "--env", "nope", "--root", str(bcs_project)
-    )
+    code, out, err = run("import", "bcs-template", "nope", str(single), "--root", str(bcs_project))
     assert "unknown environment 'nope'" in _one_line_error(code, out, err)
     code, out, _ = _import(bcs_project, single, "--namespace", "qa", "--set", "NGINX_PORT=9000")
     assert code == 0 and "1 manifests, 1 instances (qa)" in out

@@ -116,7 +116,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str,
     root = project(base)
     started = time.perf_counter()
     code, report = run(
-        "import", "helmfile", str(tree), "--env", ENV, "--bundled-versions",
+        "import", "helmfile", ENV, str(tree), "--bundled-versions",
         "--root", str(root), "-o", "json",
     )  # fmt: skip
     imported_at = time.perf_counter()
@@ -281,7 +281,7 @@ def test_each_failure_class_is_one_line_and_writes_nothing(
         (tree / name).parent.mkdir(parents=True, exist_ok=True)
         (tree / name).write_text(name and text)
     root = project(tmp_path)
-    code, out = run("import", "helmfile", str(tree), "--env", "imported", "--root", str(root))
+    code, out = run("import", "helmfile", "imported", str(tree), "--root", str(root))
     assert code != 0 and out.count("\n") == 1 and out.startswith("bkgen: "), out
     assert expected in out, out
     assert "Traceback" not in out and str(tmp_path) not in out

@@ -160,8 +160,10 @@ def test_a_spliced_parameter_is_refused_at_compile_time() -> None:
 
 
 def test_a_hostile_subdomain_in_custom_yaml_stays_data(repo_root: Path, tmp_path: Path) -> None:
-    """The issue's case: `extraSubdomains: ['x$(id>…)']` reaches the coredns-hosts step only
-    as a parameter value, never as script text."""
+    """The issue's case: `extraSubdomains: ['x$(id>…)']` is refused where it enters (the
+    values schema types a subdomain as a DNS label); and should one reach the coredns-hosts
+    step anyway, it is only a parameter value, never script text."""
+    from bkgen.errors import OverlayError
     from bkgen.overlay.load import load_environment
     from bkgen.pipeline import build_tree
 
@@ -169,11 +171,16 @@ def test_a_hostile_subdomain_in_custom_yaml_stays_data(repo_root: Path, tmp_path
     for part in ("overlays", "schemas", "argo"):
         shutil.copytree(repo_root / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
     custom = root / "overlays/default/custom.yaml"
-    text = custom.read_text().replace(
-        "domain:\n", "domain:\n  extraSubdomains: ['x$(id>/tmp/pwned)']\n"
+    original = custom.read_text()
+    custom.write_text(
+        original.replace("domain:\n", "domain:\n  extraSubdomains: ['x$(id>/tmp/pwned)']\n")
     )
-    custom.write_text(text)
-    tree = build_tree(load_environment(root, "default"))
+    with pytest.raises(OverlayError, match=r"custom\.yaml:3:.*extraSubdomains\.0"):
+        load_environment(root, "default")
+    custom.write_text(original)
+    env = load_environment(root, "default")
+    env.values.values["domain"]["extraSubdomains"] = ["x$(id>/tmp/pwned)"]  # past the schema
+    tree = build_tree(env)
     template = next(p for p in tree.files if p.endswith("WorkflowTemplate_coredns-hosts.yaml"))
     body = tree.files[template]
     arguments, templates = body.split(b"templates:")

@@ -113,20 +113,20 @@ def _ssm_values(project: Path) -> dict[str, object]:
     return {**values, "auth": {"password": ""}}
 
 
-def test_a_hostile_subdomain_reaches_the_step_only_as_data(project: Path, run: Run) -> None:
-    """The issue's case, end to end: `extraSubdomains: ['x$(id>…)']` in custom.yaml. Either
-    the overlay schema refuses it at its line, or it reaches the coredns-hosts step only as
-    a parameter value read through an environment variable, never as script text."""
+def test_a_hostile_subdomain_is_refused_at_its_line(project: Path, run: Run) -> None:
+    """The issue's case, end to end: `extraSubdomains: ['x$(id>…)']` in custom.yaml. The
+    overlay schema types what reaches a step (one DNS label), so it is refused at its line;
+    were it let through, it would reach the step only as data (test_step_injection)."""
     custom = project / "overlays/default/custom.yaml"
     custom.write_text(
         custom.read_text().replace("domain:\n", "domain:\n  extraSubdomains: ['x$(id>/tmp/p)']\n")
     )
     before = snapshot(project)
-    result = run("render", "default")
-    if result.returncode:
-        assert_refused(result, 1, "custom.yaml:", before=before, root=project)
-        return
-    step = next((project / "rendered/default").rglob("WorkflowTemplate_coredns-hosts.yaml"))
-    arguments, templates = step.read_bytes().split(b"templates:")
-    assert b"x$(id>/tmp/p)" in arguments
-    assert b"$(id" not in templates
+    assert_refused(
+        run("render", "default"),
+        2,
+        "overlays/default/custom.yaml:3",
+        "domain.extraSubdomains.0",
+        before=before,
+        root=project,
+    )

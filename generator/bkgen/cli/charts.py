@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from bkgen.charts.pull import EnvPull, pull
 from bkgen.cli._common import env_names, handle_errors, project_root, root_option
+
+if TYPE_CHECKING:
+    from bkgen.charts.pull import EnvPull
 
 
 @click.group()
@@ -30,6 +34,8 @@ def _report(results: list[EnvPull]) -> None:
 @handle_errors
 def pull_command(envs: tuple[str, ...], all_envs: bool, root: str | None) -> None:
     """Download what ENVS' charts.lock pins (adding missing entries); no network when cached."""
+    from bkgen.charts.pull import pull
+
     base = project_root(root)
     names = env_names(base, envs, all_envs)
     _report(pull(base, names, relock=False))
@@ -42,6 +48,8 @@ def pull_command(envs: tuple[str, ...], all_envs: bool, root: str | None) -> Non
 @handle_errors
 def lock_command(envs: tuple[str, ...], all_envs: bool, root: str | None) -> None:
     """Resolve every chart release of ENVS at its pinned version and (re)write charts.lock."""
+    from bkgen.charts.pull import pull
+
     base = project_root(root)
     names = env_names(base, envs, all_envs)
     _report(pull(base, names, relock=True))

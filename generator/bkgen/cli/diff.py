@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from contextlib import ExitStack, closing
@@ -10,40 +11,46 @@ from pathlib import Path
 import click
 
 from bkgen.cli._common import (
+    HUMAN,
     check_envs,
+    exit_codes,
     exit_with,
     handle_errors,
     output_option,
     project_root,
     root_option,
 )
-from bkgen.diff.formats import MARKDOWN_LIMIT, RENDERERS, DiffReport, RenderOptions
-from bkgen.diff.sources import compare_dirs, compare_envs, compare_refs, freshness, strays
+from bkgen.diff.formats import MARKDOWN_LIMIT, RENDERERS, DiffReport, Renderer, RenderOptions
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError, display_path
-from bkgen.overlay.load import list_environments
-from bkgen.workflows.trusted import steps_at
+
+# The diff renderers call the human format `terminal`; the CLI's one name for it is `text`.
+FORMATS = sorted(HUMAN if name == "terminal" else name for name in RENDERERS)
+
+
+def _renderer(output: str) -> Renderer:
+    return RENDERERS["terminal" if output == HUMAN else output]
 
 
 def _colour(output: str) -> bool:
-    return output == "terminal" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return output == HUMAN and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _emit(report: DiffReport, output: str, output_file: str | None, limit: int) -> None:
     """Print the report; the uncut one goes to --output-file (the CI artifact)."""
     shown = ""
     if output_file:
-        full = RENDERERS[output](report, RenderOptions(limit=10**12))
+        full = _renderer(output)(report, RenderOptions(limit=10**12))
         try:
             Path(output_file).write_text(full, encoding="utf-8")
         except OSError as err:
             raise UsageError(f"cannot write {output_file}: {err.strerror}") from None
         shown = display_path(output_file)
     options = RenderOptions(colour=_colour(output), limit=limit, full_report=shown)
-    click.echo(RENDERERS[output](report, options), nl=False)
+    click.echo(_renderer(output)(report, options), nl=False)
 
 
-@click.command()
-@click.argument("args", nargs=-1)
+@click.command(epilog=exit_codes("the trees differ"))
+@click.argument("args", nargs=-1, metavar="[ENV]... | DIR_A DIR_B")
 @click.option("--all", "all_envs", is_flag=True, help="Every environment (the default).")
 @click.option(
     "--envs",
@@ -55,7 +62,7 @@ def _emit(report: DiffReport, output: str, output_file: str | None, limit: int) 
 )
 @click.option("--base", default=None, help="Base git ref (default: merge base, as a PR would).")
 @click.option("--head", default=None, help="Head git ref (default: the working tree).")
-@output_option(sorted(RENDERERS), "terminal")
+@output_option(FORMATS, HUMAN)
 @click.option(
     "--ignore", multiple=True, help="Field path glob to ignore (counted), e.g. 'metadata.labels.*'."
 )
@@ -95,8 +102,9 @@ def diff(
     `bkgen diff [ENV...]` compares rendered/ENV between --base and --head (git refs; head
     defaults to the working tree; default: every environment). `bkgen diff DIR_A DIR_B`
     compares two directories of manifests; `bkgen diff --envs A B` two environments.
-    Exit 0: no diff, 1: diff, 2: error.
     """
+    from bkgen.diff.sources import compare_dirs, compare_envs, compare_refs
+
     if pair:
         if args or base or all_envs:
             raise UsageError("--envs A B compares two environments: no other ENV, --base or --all")
@@ -117,9 +125,9 @@ def diff(
     exit_with(EXIT_OK if report.empty else EXIT_FAILURE)
 
 
-@click.command()
+@click.command(epilog=exit_codes("rendered/ is stale"))
 @click.argument("envs", nargs=-1)
-@output_option(sorted(RENDERERS), "terminal")
+@output_option(FORMATS, HUMAN)
 @click.option(
     "--trusted",
     "--steps-from",
@@ -135,34 +143,47 @@ def check(envs: tuple[str, ...], output: str, steps_ref: str | None, root: str |
     """Fail when committed rendered/ differs from a fresh render of overlays/.
 
     Someone edited rendered files by hand, or forgot to run `bkgen render`.
-    Default: every environment. Exit 0 up to date, 1 stale, 2 error.
+    Default: every environment. With `-o json` stdout is always one JSON document (the
+    diff of the stale environments, plus which were up to date), the status lines go to
+    stderr.
     """
+    from bkgen.diff.sources import freshness, strays
+    from bkgen.overlay.load import list_environments
+    from bkgen.workflows.trusted import steps_at
+
     repo = project_root(root)
     names = check_envs(repo, envs) if envs else list_environments(repo)
-    status_err = output == "json"  # stdout stays one parseable document
-    stale = False
-    for stray in [] if envs else strays(repo):
-        click.echo(f"rendered/{stray}: no overlays/{stray} (remove it)", err=status_err)
-        stale = True
+    as_json = output == "json"  # stdout stays one parseable document
+    gone = [] if envs else strays(repo)
+    for stray in gone:
+        click.echo(f"rendered/{stray}: no overlays/{stray} (remove it)", err=as_json)
+    fresh_envs: list[str] = []
     results = []
     with ExitStack() as trusted:
         steps = trusted.enter_context(steps_at(repo, steps_ref)) if steps_ref else None
         with closing(freshness(repo, names, steps)) as checked:
             for fresh in checked:
                 if fresh.diff is None:
-                    click.echo(f"rendered/{fresh.env}: up to date", err=status_err)
+                    click.echo(f"rendered/{fresh.env}: up to date", err=as_json)
+                    fresh_envs.append(fresh.env)
                     continue
-                stale = True
                 changed = fresh.changed
                 click.echo(
                     f"rendered/{fresh.env}: {len(changed)} file(s) differ from a fresh render: "
                     f"{', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}",
-                    err=status_err,
+                    err=as_json,
                 )
                 results.append(fresh.diff)
-    if results:  # one report for every stale environment (one document with -o json)
-        report = DiffReport(results, "committed rendered/ -> a fresh render of overlays/")
-        click.echo(RENDERERS[output](report, RenderOptions(colour=_colour(output))), nl=False)
+    stale = bool(results or gone)
+    report = DiffReport(results, "committed rendered/ -> a fresh render of overlays/")
+    if as_json:
+        document = json.loads(_renderer(output)(report, RenderOptions()))
+        document["upToDate"] = fresh_envs
+        document["stale"] = [d.env for d in results]
+        document["strays"] = [f"rendered/{name}" for name in gone]
+        click.echo(json.dumps(document, indent=2, sort_keys=True))
+    elif results:  # one report for every stale environment
+        click.echo(_renderer(output)(report, RenderOptions(colour=_colour(output))), nl=False)
     if stale:
         click.echo("run `bkgen render --all` and commit rendered/", err=True)
     exit_with(EXIT_FAILURE if stale else EXIT_OK)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import click
 
-from bkgen.cli._common import handle_errors, project_root, root_option
+from bkgen.cli._common import env_first, handle_errors, project_root, root_option
 from bkgen.errors import display_path
-from bkgen.overlay.editing import bump as bump_version
-from bkgen.overlay.editing import set_values
 
 
 @click.command(name="set")
 @click.argument("env")
-@click.argument("assignments", nargs=-1, required=True)
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
 @root_option
 @handle_errors
 def set_command(env: str, assignments: tuple[str, ...], root: str | None) -> None:
-    """Set global values of ENV in its custom.yaml: KEY=VALUE (VALUE is YAML)."""
+    """Set global values of ENV in its custom.yaml: KEY=VALUE (VALUE is YAML).
+
+    Every value is checked against schemas/overlay/values.schema.json first: a refused one
+    leaves custom.yaml byte for byte as it was.
+    """
+    from bkgen.overlay.editing import set_values
+
     base = project_root(root)
     path = set_values(base, env, assignments)
     click.echo(
@@ -25,16 +29,38 @@ def set_command(env: str, assignments: tuple[str, ...], root: str | None) -> Non
 
 
 @click.command()
-@click.argument("release")
-@click.argument("version")
-@click.option("--env", default=None, help="Pin for one environment (overlays/ENV/versions.yaml).")
+@click.argument("args", nargs=-1, metavar="[ENV] RELEASE VERSION")
+@click.option(
+    "--env",
+    "env_option",
+    default=None,
+    metavar="ENV",
+    help="Deprecated spelling of the ENV argument.",
+)
 @root_option
 @handle_errors
-def bump(release: str, version: str, env: str | None, root: str | None) -> None:
-    """Pin RELEASE's chart to VERSION (base versions.yaml, or ENV's with --env)."""
+def bump(args: tuple[str, ...], env_option: str | None, root: str | None) -> None:
+    """Pin RELEASE's chart to VERSION: in ENV's versions.yaml, or the base's without ENV.
+
+    Offline, bkgen cannot know whether VERSION exists: `bkgen charts pull ENV` checks it.
+    """
+    from bkgen.overlay.editing import bump as bump_version
+
+    usage = "bkgen bump [ENV] RELEASE VERSION"
+    if env_option is None and len(args) == 2:
+        env, (release, version) = None, args
+    else:
+        env, (release, version) = env_first(args, env_option, ("RELEASE", "VERSION"), usage)
     base = project_root(root)
-    path, previous = bump_version(base, release, version, env)
-    click.echo(f"{display_path(path, base)}: {release} {previous or '(unpinned)'} -> {version}")
+    result = bump_version(base, release, version, env)
+    before = result.previous or (
+        f"{result.overrides} (base pin at {result.overrides_at}, overridden here)"
+        if result.overrides
+        else "(unpinned)"
+    )
+    click.echo(f"{display_path(result.path, base)}: {release} {before} -> {version}")
+    pull = f"bkgen charts pull {env}" if env else "bkgen charts pull --all"
+    click.echo(f"note: offline, {release} {version} is not known to exist; `{pull}` checks it")
 
 
 COMMANDS = [set_command, bump]

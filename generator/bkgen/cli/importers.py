@@ -6,9 +6,20 @@ from pathlib import Path
 
 import click
 
-from bkgen.cli._common import handle_errors, output_option, project_root, root_option
-from bkgen.errors import display_path
-from bkgen.importers.bcs import import_template_set
+from bkgen.cli._common import env_first, handle_errors, output_option, project_root, root_option
+from bkgen.errors import UsageError, display_path
+
+_DEPRECATED_ENV = "Deprecated spelling of the ENV argument."
+
+
+def _existing(text: str, directory: bool) -> Path:
+    """SOURCE/TREE as given, which must exist (a directory for a helmfile tree)."""
+    path = Path(text)
+    if not path.exists():
+        raise UsageError(f"{text}: no such file or directory")
+    if directory and not path.is_dir():
+        raise UsageError(f"{text}: not a directory", hint="give the bkhelmfile blueking/ directory")
+    return path
 
 
 @click.group(name="import")
@@ -17,8 +28,8 @@ def import_group() -> None:
 
 
 @import_group.command(name="bcs-template")
-@click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option("--env", "env", required=True, help="Environment that receives the release.")
+@click.argument("args", nargs=-1, metavar="ENV SOURCE")
+@click.option("--env", "env_option", default=None, metavar="ENV", help=_DEPRECATED_ENV)
 @click.option("--release", default=None, help="Release name (default: the directory name).")
 @click.option(
     "--namespace",
@@ -35,8 +46,8 @@ def import_group() -> None:
 @root_option
 @handle_errors
 def bcs_template(
-    source: Path,
-    env: str,
+    args: tuple[str, ...],
+    env_option: str | None,
     release: str | None,
     namespaces: tuple[str, ...],
     assignments: tuple[str, ...],
@@ -47,6 +58,11 @@ def bcs_template(
     Manifests are copied as written; {{KEY}} variables resolve at render time per
     instance (one per namespace). Nothing is written unless every instance renders.
     """
+    from bkgen.importers.bcs import import_template_set
+
+    env, (text,) = env_first(args, env_option, ("SOURCE",), "bkgen import bcs-template ENV SOURCE")
+    assert env is not None
+    source = _existing(text, directory=False)
     base = project_root(root)
     result = import_template_set(base, source, env, release, namespaces, assignments)
     click.echo(
@@ -60,8 +76,8 @@ def bcs_template(
 
 
 @import_group.command(name="helmfile")
-@click.argument("tree", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--env", "env", required=True, help="Name of the new environment.")
+@click.argument("args", nargs=-1, metavar="ENV TREE")
+@click.option("--env", "env_option", default=None, metavar="ENV", help=_DEPRECATED_ENV)
 @click.option(
     "--suite",
     "suites",
@@ -87,8 +103,8 @@ def bcs_template(
 @root_option
 @handle_errors
 def helmfile(
-    tree: Path,
-    env: str,
+    args: tuple[str, ...],
+    env_option: str | None,
     suites: tuple[str, ...],
     kube_version: str,
     bundled_versions: bool,
@@ -96,7 +112,7 @@ def helmfile(
     output: str,
     root: str | None,
 ) -> None:
-    """Import the bkhelmfile tree TREE (the `blueking/` directory) as environment ENV.
+    """Import the bkhelmfile tree TREE (the `blueking/` directory) as the new environment ENV.
 
     Releases, values templates (kept as .yaml.gotmpl), chart pins and the charts the tree
     bundles come over; every password, key and certificate key moves to the secret store
@@ -106,6 +122,9 @@ def helmfile(
     from bkgen.importers.helmfile import report
     from bkgen.importers.helmfile.run import import_helmfile
 
+    env, (text,) = env_first(args, env_option, ("TREE",), "bkgen import helmfile ENV TREE")
+    assert env is not None
+    tree = _existing(text, directory=True)
     base = project_root(root)
     result = import_helmfile(
         base,

@@ -5,21 +5,23 @@ from __future__ import annotations
 import difflib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bkgen.atomic_file import replace_file
-from bkgen.cli._common import exit_with, handle_errors, project_root, root_option
+from bkgen.cli._common import exit_codes, exit_with, handle_errors, project_root, root_option
 from bkgen.errors import EXIT_FAILURE, UsageError, display_path
-from bkgen.kube.versions import normalize_version
-from bkgen.migrate import FileResult, manifest_files, migrate_files
-from bkgen.overlay.load import list_environments, load_environment
-from bkgen.overlay.templatesets import SETS_DIR
 from bkgen.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from bkgen.migrate import FileResult
 
 
 def _targets(base: Path, names: tuple[str, ...]) -> tuple[list[Path], str | None]:
     """Paths to scan, and the kube version of the environment when one was named."""
+    from bkgen.overlay.load import list_environments, load_environment
+    from bkgen.overlay.templatesets import SETS_DIR
+
     paths: list[Path] = []
     version = None
     envs = list_environments(base)
@@ -50,8 +52,10 @@ def _diff(result: FileResult, base: Path) -> str:
     )
 
 
-@click.command(name="migrate-apis")
-@click.argument("targets", nargs=-1)
+@click.command(
+    name="migrate-apis", epilog=exit_codes("something would change, or cannot be converted")
+)
+@click.argument("targets", nargs=-1, metavar="[ENV|PATH]...")
 @click.option("--to", "to", default=None, help="Target Kubernetes, e.g. 1.22 (default: env's).")
 @click.option("--write", is_flag=True, help="Rewrite the files (default: print a diff).")
 @root_option
@@ -62,6 +66,10 @@ def migrate_apis(targets: tuple[str, ...], to: str | None, write: bool, root: st
     Without --write prints a unified diff and exits 1 when something would change.
     Objects that cannot be converted safely are listed and left as they are (exit 1).
     """
+    from bkgen.atomic_file import replace_file
+    from bkgen.kube.versions import normalize_version
+    from bkgen.migrate import manifest_files, migrate_files
+
     base = project_root(root)
     paths, env_version = _targets(base, targets)
     version = normalize_version(to or env_version or "1.23")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bkgen import plan as capacity
 from bkgen.cli._common import exit_with, handle_errors, output_option, project_root, root_option
 from bkgen.kube.quantity import format_cpu, format_memory
-from bkgen.overlay.load import Environment, load_environment
+
+if TYPE_CHECKING:  # the core loads when the command runs: `bkgen --help` must not pay for it
+    from bkgen import plan as capacity
+    from bkgen.overlay.load import Environment
 
 
 @click.command("plan")
@@ -21,6 +23,8 @@ from bkgen.overlay.load import Environment, load_environment
 def plan_command(env: str, output: str, root: str | None) -> None:
     """Summed CPU/memory requests and limits of rendered/ENV per suite, against the
     runbook's node table and env.yaml `nodes:`; exit 1 when the verdict is fail."""
+    from bkgen.overlay.load import load_environment
+
     environment = load_environment(project_root(root), env)
     result, node_settings = _plan(environment)
     if output == "json":
@@ -32,6 +36,8 @@ def plan_command(env: str, output: str, root: str | None) -> None:
 
 
 def _plan(env: Environment) -> tuple[capacity.Plan, dict[str, Any] | None]:
+    from bkgen import plan as capacity
+
     suites = {name: release.suite for name, release in env.catalog.releases.items()}
     releases = capacity.read_tree(env.root / "rendered" / env.name, env.root, suites)
     env_file = env.shown(env.env_dir / "env.yaml")

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from bkgen.cli._common import check_envs, handle_errors, project_root, root_option
-from bkgen.gitops.publish import publish as publish_envs
 
 
 @click.command()
@@ -47,6 +46,8 @@ def publish(
     No commit when nothing changed (exit 0). A failure leaves the working tree
     and the branch as they were.
     """
+    from bkgen.gitops.publish import publish as publish_envs
+
     base = project_root(root)
     names = list(envs) or ["default"]
     check_envs(base, names)

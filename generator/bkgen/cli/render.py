@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 import click
 
 from bkgen.cli._common import env_names, handle_errors, output_option, project_root, root_option
-from bkgen.pipeline import RenderSummary, render_envs
-from bkgen.render.helm import NOT_PULLED
-from bkgen.workflows.trusted import steps_at
+
+if TYPE_CHECKING:
+    from bkgen.pipeline import RenderSummary
 
 
 def _progress(env: str, release: str, mode: str) -> None:
@@ -58,6 +59,10 @@ def render(
     is in the env's charts directory, or left for Argo CD to render (helm-argocd).
     The tree is validated before it replaces the previous one.
     """
+    from bkgen.pipeline import render_envs
+    from bkgen.render.helm import NOT_PULLED
+    from bkgen.workflows.trusted import steps_at
+
     base = project_root(root)
     names = env_names(base, envs, all_envs)
     show = None if quiet or output == "json" or jobs > 1 else _progress
@@ -90,6 +95,8 @@ def render(
 
 def _grouped_notes(notes: tuple[tuple[str, str], ...]) -> list[str]:
     """One line per kind of note: 27 charts with the same dropped hook are one line."""
+    from bkgen.render.helm import NOT_PULLED
+
     groups: dict[str, list[str]] = {}
     for release, note in notes:
         if note.startswith(NOT_PULLED):

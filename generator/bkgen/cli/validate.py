@@ -9,26 +9,42 @@ from typing import Any
 
 import click
 
-from bkgen.cli._common import exit_with, handle_errors, output_option, project_root, root_option
-from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
-from bkgen.overlay.load import list_environments
-from bkgen.suggest import did_you_mean
-from bkgen.trusted import load_policy
-from bkgen.validate import (
-    SCHEMA_ONLY,
-    ValidateSettings,
-    checked_ids,
-    env_policy,
-    validate_paths,
+from bkgen.cli._common import (
+    LazyChoice,
+    exit_codes,
+    exit_with,
+    handle_errors,
+    output_option,
+    project_root,
+    root_option,
 )
-from bkgen.validate.findings import SEVERITIES, Report
-from bkgen.validate.formats import REPORTERS, summary_line
-from bkgen.validate.kubeconform import run_kubeconform
-from bkgen.yamlio import load_file
+from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
+from bkgen.suggest import did_you_mean
+
+# The validator (jsonschema, every rule) is imported when `validate` runs, not at start:
+# these name what the option parser needs without it (tests/cli/test_grammar.py holds them
+# to the registries).
+SCHEMA_ONLY_TEXT = "input,schema,yaml"
+
+
+def _reporters() -> list[str]:
+    from bkgen.validate.formats import REPORTERS
+
+    return list(REPORTERS)
+
+
+def _severities() -> tuple[str, ...]:
+    from bkgen.validate.findings import SEVERITIES
+
+    return SEVERITIES
 
 
 def _env_settings(root: Path, env: str) -> dict[str, Any]:
     """Read lightly (no catalog, no values): validating a committed tree must not need them."""
+    from bkgen.trusted import load_policy
+    from bkgen.validate import env_policy
+    from bkgen.yamlio import load_file
+
     doc = load_file(root / "overlays" / env / "env.yaml", root=root) or {}
     policy = load_policy(root)
     return {
@@ -41,11 +57,15 @@ def _env_settings(root: Path, env: str) -> dict[str, Any]:
 
 def _loose_policy(base: Path | None) -> dict[str, Any]:
     """The project's allow-lists for loose files; a file outside any project gets none."""
+    from bkgen.trusted import load_policy
+
     return {"allow": load_policy(base).allow} if base is not None else {}
 
 
 def _env_of(path: Path, base: Path) -> str | None:
     """The environment whose rendered tree holds `path` (rendered/ENV/...), if any."""
+    from bkgen.overlay.load import list_environments
+
     try:
         rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(base)))  # noqa: PTH100
     except ValueError:
@@ -61,7 +81,38 @@ def _rule_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-@click.command()
+def _targets(
+    targets: tuple[str, ...], whole_env: bool, root: str | None
+) -> tuple[Path | None, dict[str, None], list[Path], bool]:
+    """The project (when an env is named), the envs, the loose paths, and whether - was given."""
+    from bkgen.overlay.load import list_environments
+
+    base: Path | None = None
+    envs: dict[str, None] = {}  # each environment is validated as a whole, with its settings
+    loose: list[Path] = []
+    stdin = False
+    for target in targets:
+        if target == "-":
+            stdin = True
+        elif not Path(target).exists() and "/" not in target:
+            base = base or project_root(root)
+            if target not in list_environments(base):
+                known = list_environments(base)
+                raise UsageError(
+                    f"'{target}' is neither a file, a directory nor an environment",
+                    hint=did_you_mean(target, known, f"environments: {', '.join(known)}"),
+                )
+            envs[target] = None
+        elif whole_env and (env := _env_of(Path(target), base := base or project_root(root))):
+            envs[env] = None
+        elif not (whole_env and Path(target).name == "values.yaml"):
+            loose.append(Path(target))
+    if stdin and (loose or envs):
+        raise UsageError("- (stdin) cannot be combined with other targets")
+    return base, envs, loose, stdin
+
+
+@click.command(epilog=exit_codes("a finding at or above --fail-on"))
 @click.argument("targets", nargs=-1)
 @click.option("--kube-version", default=None, help="Target Kubernetes (default: env's, or 1.23).")
 @click.option(
@@ -78,9 +129,9 @@ def _rule_list(text: str) -> tuple[str, ...]:
 @click.option(
     "--ignore-missing-schemas", is_flag=True, help="A kind without schema is not an error."
 )
-@output_option(sorted(REPORTERS), "text")
+@output_option(_reporters, "text")
 @click.option("--summary", is_flag=True, help="Print only the summary line (text output).")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="error", show_default=True)
+@click.option("--fail-on", type=LazyChoice(_severities), default="error", show_default=True)
 @click.option(
     "--engine", type=click.Choice(["builtin", "kubeconform"]), default="builtin", show_default=True
 )
@@ -101,9 +152,8 @@ def _rule_list(text: str) -> tuple[str, ...]:
 @click.option(
     "--schema-only",
     is_flag=True,
-    help="Only parse and schema checks, the verdict kubeconform gives (= --select "
-    + ",".join(SCHEMA_ONLY)
-    + ").",
+    help=f"Only parse and schema checks, the verdict kubeconform gives (= --select "
+    f"{SCHEMA_ONLY_TEXT}).",
 )
 @click.option(
     "--whole-env",
@@ -129,10 +179,12 @@ def validate(
     whole_env: bool,
     root: str | None,
 ) -> None:
-    """Validate TARGETS: files, directories, an environment name, or - for stdin.
+    """Validate TARGETS: files, directories, an environment name, or - for stdin."""
+    from bkgen.validate import SCHEMA_ONLY, ValidateSettings, checked_ids, validate_paths
+    from bkgen.validate.findings import Report
+    from bkgen.validate.formats import REPORTERS, summary_line
+    from bkgen.validate.kubeconform import run_kubeconform
 
-    Exit 0 when clean, 1 when a finding is at or above --fail-on, 2 on bad usage.
-    """
     if not targets:
         raise UsageError("give files, directories, an environment name, or -")
     if schema_only and select:
@@ -140,28 +192,7 @@ def validate(
     chosen = SCHEMA_ONLY if schema_only else _rule_list(select)
     ignored = _rule_list(ignore_rules)
     checked_ids(chosen, ignored)  # unknown IDs fail before any file is read
-    base: Path | None = None
-    envs: dict[str, None] = {}  # each environment is validated as a whole, with its settings
-    loose: list[Path] = []
-    stdin = False
-    for target in targets:
-        if target == "-":
-            stdin = True
-        elif not Path(target).exists() and "/" not in target:
-            base = base or project_root(root)
-            if target not in list_environments(base):
-                known = list_environments(base)
-                raise UsageError(
-                    f"'{target}' is neither a file, a directory nor an environment",
-                    hint=did_you_mean(target, known, f"environments: {', '.join(known)}"),
-                )
-            envs[target] = None
-        elif whole_env and (env := _env_of(Path(target), base := base or project_root(root))):
-            envs[env] = None
-        elif not (whole_env and Path(target).name == "values.yaml"):
-            loose.append(Path(target))
-    if stdin and (loose or envs):
-        raise UsageError("- (stdin) cannot be combined with other targets")
+    base, envs, loose, stdin = _targets(targets, whole_env, root)
     common: dict[str, Any] = {
         "strict": strict,
         "schema_locations": schema_location,

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import json
+import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bkgen.atomic_file import replace_file
-from bkgen.cli._common import env_names, handle_errors, project_root, root_option
+from bkgen.cli._common import env_names, handle_errors, output_option, project_root, root_option
 from bkgen.errors import UsageError
-from bkgen.overlay.load import Environment, load_environment, release_namespace
-from bkgen.pipeline import step_facts
-from bkgen.workflows import StepSpec, list_steps, load_step, render_step
-from bkgen.yamlio import dump
 
-# bkgen.workflows.submit pulls in Hera's service client (~0.3 s, ~80 MB of models); it is
-# imported by the one command that needs it so every other command starts fast.
+# Hera (the steps, its service client: ~80 MB of models) is imported by the commands that
+# run, never at start: `bkgen --help` must not pay for it.
+if TYPE_CHECKING:
+    from bkgen.overlay.load import Environment
+    from bkgen.workflows import StepSpec
+
+DESCRIPTION_WIDTH = 90
+
+
+def _documents(docs: list[dict[str, Any]], output: str) -> str:
+    """Manifests as a YAML stream, or one JSON list."""
+    from bkgen.yamlio import dump
+
+    if output == "json":
+        return json.dumps(docs, indent=2) + "\n"
+    return "".join(f"---\n{dump(d)}" for d in docs)
 
 
 def _spec(env: Environment, step: str) -> StepSpec:
+    from bkgen.overlay.load import release_namespace
+    from bkgen.workflows import StepSpec, list_steps
+
     release = env.catalog.releases.get(step)
     if release is not None and release.workflow:
         return StepSpec(
@@ -43,38 +58,63 @@ def workflows() -> None:
 
 @workflows.command(name="list")
 @click.argument("env", default="default")
+@output_option(["text", "json"], "text")
 @root_option
 @handle_errors
-def list_command(env: str, root: str | None) -> None:
+def list_command(env: str, output: str, root: str | None) -> None:
     """Steps of ENV in sync order, then argo/ modules not wired into the catalog."""
+    from bkgen.overlay.load import load_environment
+    from bkgen.workflows import list_steps, load_step
+
     environment = load_environment(project_root(root), env)
-    wired = set()
-    click.echo(f"{'WAVE':>4}  {'STEP':<26} {'MODULE':<24} DESCRIPTION")
+    rows: list[dict[str, Any]] = []
     for release in environment.plan.releases:
         if not release.workflow:
             continue
-        wired.add(release.workflow)
         text = " ".join(str(load_step(environment.root, release.workflow).DESCRIPTION).split())
-        click.echo(
-            f"{environment.plan.waves[release.name]:>4}  {release.name:<26} "
-            f"{release.workflow:<24} {text[:90]}"
+        rows.append(
+            {
+                "wave": environment.plan.waves[release.name],
+                "step": release.name,
+                "module": release.workflow,
+                "description": text,
+            }
         )
     for module in list_steps(environment.root):
-        if module not in wired and not any(
-            r.workflow == module for r in environment.catalog.releases.values()
-        ):
-            click.echo(
-                f"{'-':>4}  {module.replace('_', '-'):<26} {module:<24} (not wired; submit by hand)"
+        if not any(r.workflow == module for r in environment.catalog.releases.values()):
+            rows.append(
+                {
+                    "wave": None,
+                    "step": module.replace("_", "-"),
+                    "module": module,
+                    "description": "(not wired; submit by hand)",
+                }
             )
+    if output == "json":
+        click.echo(json.dumps({"steps": rows}, indent=2))
+        return
+    click.echo(f"{'WAVE':>4}  {'STEP':<26} {'MODULE':<24} DESCRIPTION")
+    for row in rows:
+        # cut at a word, marked, never mid-word; -o json has the whole text
+        shown = textwrap.shorten(
+            row["description"], DESCRIPTION_WIDTH, placeholder=" …", break_on_hyphens=False
+        )
+        wave = "-" if row["wave"] is None else row["wave"]
+        click.echo(f"{wave:>4}  {row['step']:<26} {row['module']:<24} {shown}")
 
 
 @workflows.command()
 @click.argument("env")
 @click.argument("step")
+@output_option(["yaml", "json"], "yaml", "Manifest format.")
 @root_option
 @handle_errors
-def show(env: str, step: str, root: str | None) -> None:
+def show(env: str, step: str, output: str, root: str | None) -> None:
     """The manifests of STEP for ENV: RBAC, WorkflowTemplate and the Workflow."""
+    from bkgen.overlay.load import load_environment
+    from bkgen.pipeline import step_facts
+    from bkgen.workflows import render_step
+
     environment = load_environment(project_root(root), env)
     docs = render_step(
         environment.root,
@@ -83,7 +123,7 @@ def show(env: str, step: str, root: str | None) -> None:
         env,
         step_facts(environment),
     )
-    click.echo("".join(f"---\n{dump(d)}" for d in docs), nl=False)
+    click.echo(_documents(docs, output), nl=False)
 
 
 @workflows.command(name="submit")
@@ -149,6 +189,9 @@ def submit_command(
     root: str | None,
 ) -> None:
     """Run STEP of ENV now, as a one-off Workflow on an Argo Workflows server."""
+    from bkgen.overlay.load import load_environment
+    from bkgen.pipeline import step_facts
+    from bkgen.workflows import render_step
     from bkgen.workflows.submit import Server, server_url, standalone, submit
 
     url = server_url(host, secure, base_href)
@@ -206,11 +249,12 @@ def submit_command(
 )
 @click.option(
     "--output-file",
-    "output",
+    "output_file",
     type=click.Path(dir_okay=False),
     default=None,
     help="Write the Workflow here instead of stdout.",
 )
+@output_option(["yaml", "json"], "yaml", "Manifest format.")
 @root_option
 @handle_errors
 def fleet(
@@ -228,10 +272,12 @@ def fleet(
     namespace: str,
     git_token_secret: str | None,
     git_ssh_secret: str | None,
-    output: str | None,
+    output_file: str | None,
+    output: str,
     root: str | None,
 ) -> None:
     """A Workflow publishing ENVS from parallel pods of the bkgen image (docs/fleet.md)."""
+    from bkgen.atomic_file import replace_file
     from bkgen.workflows.fleet import FleetSpec, default_image, fleet_manifests
 
     base = project_root(root)
@@ -256,10 +302,10 @@ def fleet(
         git_token_secret=git_token_secret,
         git_ssh_secret=git_ssh_secret,
     )
-    text = "".join(f"---\n{dump(doc)}" for doc in fleet_manifests(base, spec))
-    if output:
-        replace_file(Path(output), text.encode())
-        click.echo(f"wrote {output}")
+    text = _documents(list(fleet_manifests(base, spec)), output)
+    if output_file:
+        replace_file(Path(output_file), text.encode())
+        click.echo(f"wrote {output_file}")
     else:
         click.echo(text, nl=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScala
 
 from bkgen.atomic_file import replace_file
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
+from bkgen.overlay import file_schemas
 from bkgen.overlay.catalog import load_catalog
 from bkgen.overlay.load import (
     list_environments,
@@ -27,8 +29,9 @@ from bkgen.overlay.load import (
     require_environment,
 )
 from bkgen.overlay.merge import format_key_path, parse_key_path
-from bkgen.overlay.platforms import env_platform_dir
-from bkgen.yamlio import dump_round_trip, round_trip
+from bkgen.overlay.platforms import env_platform_dir, values_schema
+from bkgen.suggest import did_you_mean
+from bkgen.yamlio import dump_round_trip, position, round_trip
 
 VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
@@ -102,14 +105,21 @@ def parse_assignment(text: str) -> tuple[tuple[str, ...], Any]:
 
 
 def set_values(root: Path, env: str, assignments: Sequence[str]) -> Path:
+    """Write KEY=VALUE assignments into ENV's custom.yaml.
+
+    Each value is checked against the global values schema before anything is written, so
+    a refused value names the assignment the user typed and leaves the file as it was.
+    """
     require_environment(root, env)
     path = root / "overlays" / env / "custom.yaml"
-    base_path = env_platform_dir(root, env) / "values.yaml"
+    platform = env_platform_dir(root, env)
+    base_path = platform / "values.yaml"
     base, shown = _load(base_path), display_path(base_path, root)
+    typed = values_schema(root, platform)
     parsed = [parse_assignment(a) for a in assignments]
 
     def change(data: Any) -> None:
-        for key, value in parsed:
+        for text, (key, value) in zip(assignments, parsed, strict=True):
             if not _known(base, data, key):
                 raise UsageError(
                     f"unknown key '{format_key_path(key)}' (not in {shown})",
@@ -127,19 +137,46 @@ def set_values(root: Path, env: str, assignments: Sequence[str]) -> Path:
                 and isinstance(old, DoubleQuotedScalarString | SingleQuotedScalarString)
                 else value
             )
+            _check_typed(root, data, text, path, typed)
 
     _edit(root, path, change, env)
     return path
 
 
-def bump(root: Path, release: str, version: str, env: str | None = None) -> tuple[Path, str]:
-    """Pin `release` to `version`; returns the file and the previous version."""
+def _check_typed(root: Path, data: Any, assignment: str, path: Path, schema: Path) -> None:
+    """The document as it would be written, against the platform's values schema; before
+    any write."""
+    shown = display_path(path, root)
+    try:
+        file_schemas.check(data, schema, shown, root)
+    except OverlayError as err:
+        raise UsageError(
+            f"refused {assignment}: {err.message}; {shown} is unchanged", hint=err.hint
+        ) from None
+
+
+@dataclass(frozen=True)
+class Bump:
+    """What `bump` changed: the file, the pin it replaced there, and the pin it now overrides."""
+
+    path: Path
+    previous: str  # the pin in `path` before ("" when the file had none)
+    overrides: str  # the base pin an env pin now shadows ("" for a base bump or none)
+    overrides_at: str  # file:line of that base pin
+
+
+def bump(root: Path, release: str, version: str, env: str | None = None) -> Bump:
+    """Pin `release` to `version` in the platform's versions.yaml, or in ENV's when `env`
+    is given."""
     if env is not None:
         require_environment(root, env)
     catalog = load_catalog(root, env_platform_dir(root, env) if env is not None else None)
     entry = catalog.releases.get(release)
     if entry is None:
-        raise UsageError(f"unknown release '{release}'")
+        raise UsageError(
+            f"unknown release '{release}'",
+            hint=did_you_mean(release, catalog.releases, "`bkgen catalog ENV` lists them"),
+        )
     if entry.source != "chart":
         raise UsageError(f"'{release}' is not a chart release; it has no version")
     if not VERSION.match(version):
@@ -154,10 +191,22 @@ def bump(root: Path, release: str, version: str, env: str | None = None) -> tupl
         previous.append(str(pins.get(release, "")))
         pins[release] = _same_quotes(pins.get(release), version)
 
+    overrides, overrides_at = ("", "") if env is None else _base_pin(root, release, env)
     try:
         _edit(root, path, change, env)
     except OverlayError as err:
         raise OverlayError(
             err.message, location=err.location or Location(display_path(path, root)), hint=err.hint
         ) from None
-    return path, previous[0]
+    return Bump(path, previous[0], overrides, overrides_at)
+
+
+def _base_pin(root: Path, release: str, env: str) -> tuple[str, str]:
+    """The pin of `release` in ENV's platform and its file:line, or empty strings."""
+    path = env_platform_dir(root, env) / "versions.yaml"
+    pins = (_load(path) or {}).get("version") or {}
+    if release not in pins:
+        return "", ""
+    where = position(pins, release)
+    shown = display_path(path, root)
+    return str(pins[release]), f"{shown}:{where[0]}" if where else shown

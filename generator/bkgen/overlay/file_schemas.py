@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from bkgen.errors import Location, OverlayError, display_path
-from bkgen.kube.compile_schema import compile_python, iter_python_errors
 from bkgen.suggest import closest
-from bkgen.yamlio import load_file, position, to_plain
+from bkgen.yamlio import dump_round_trip, load_file, position, round_trip, to_plain
+
+if TYPE_CHECKING:  # jsonschema is imported when the first file is checked, not at start
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 
 def schema_dir(root: Path) -> Path:
@@ -28,6 +28,8 @@ def schema_dir(root: Path) -> Path:
 
 @cache
 def _validator(path: Path) -> jsonschema.protocols.Validator:
+    from bkgen.kube.compile_schema import compile_python
+
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -75,9 +77,13 @@ def _schema_properties(error: ValidationError) -> dict[str, Any]:
     return {}
 
 
-def check(document: Any, schema_name: str, shown_path: str, root: Path) -> None:
-    """Raise one `OverlayError` for the first (most specific) schema violation."""
-    validator = _validator(schema_dir(root) / schema_name)
+def check(document: Any, schema_name: str | Path, shown_path: str, root: Path) -> None:
+    """Raise one `OverlayError` for the first (most specific) schema violation; a name is a
+    schema of `schemas/overlay/`, a path a platform's own."""
+    from bkgen.kube.compile_schema import iter_python_errors
+
+    path = schema_name if isinstance(schema_name, Path) else schema_dir(root) / schema_name
+    validator = _validator(path)
     errors = sorted(
         iter_python_errors(validator, to_plain(document)),
         key=lambda e: (-len(e.absolute_path), list(map(str, e.absolute_path)), e.message),
@@ -105,11 +111,25 @@ def check(document: Any, schema_name: str, shown_path: str, root: Path) -> None:
         message = f"{where}: {error.message}"
         if error.validator == "pattern":  # the regex itself helps nobody
             message = f"{where}: {error.instance!r} is not allowed here"
-        hint = _hint(error)
+        hint = _hint(error, document)
     raise OverlayError(message, location=Location(shown_path, line, col), hint=hint)
 
 
-def _hint(error: ValidationError) -> str | None:
+def _source_text(document: Any, error: ValidationError) -> str:
+    """The value as the file spells it: `1.20`, not the float 1.2 YAML made of it."""
+    node = document
+    for part in error.absolute_path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return str(error.instance)
+    text = dump_round_trip(round_trip(), {"v": node}).strip()
+    if text.startswith("v: ") and "\n" not in text:
+        return text[len("v: ") :]
+    return str(error.instance)
+
+
+def _hint(error: ValidationError, document: Any = None) -> str | None:
     """The schema's own `x-hint`, or the fix for a common YAML surprise."""
     schema = error.schema if isinstance(error.schema, dict) else {}
     wanted = schema.get("type")
@@ -120,7 +140,8 @@ def _hint(error: ValidationError) -> str | None:
         and not isinstance(error.instance, bool)
     ):
         key = str(error.absolute_path[-1]) if error.absolute_path else "value"
-        return f'YAML reads {error.instance!r} as a number; quote it: {key}: "{error.instance}"'
+        text = _source_text(document, error)
+        return f'YAML reads {text} as a number; quote it: {key}: "{text}"'
     if error.validator == "required":
         return None
     hint = schema.get("x-hint")
@@ -151,7 +172,7 @@ def _renamed_required(errors: list[ValidationError]) -> ValidationError | None:
     return None
 
 
-def load_checked(root: Path, path: Path, schema: str) -> Any:
+def load_checked(root: Path, path: Path, schema: str | Path) -> Any:
     """A user file, parsed and checked against `schemas/overlay/<schema>`."""
     document = load_file(path, root=root)
     check(document, schema, display_path(path, root), root)

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bkgen import confine
 from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
 from bkgen.overlay.catalog import Catalog, Release, load_catalog
+from bkgen.overlay.disabled_values import disabled_values
 from bkgen.overlay.env_catalog import global_keys_read, listed_names, with_env_catalog
 from bkgen.overlay.file_schemas import load_checked
 from bkgen.overlay.files import account
 from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
-from bkgen.overlay.platforms import platform_dir
+from bkgen.overlay.platforms import platform_dir, values_schema
 from bkgen.overlay.settings import EnvSettings, read_settings
 from bkgen.overlay.suites import apply_switches
 from bkgen.overlay.templatesets import (
@@ -219,11 +220,12 @@ def load_environment(root: Path, name: str) -> Environment:
         pins.update({str(k): str(v) for k, v in (doc.get("version") or {}).items()})
         blueking_version = str(doc.get("blueking", blueking_version))
         layers.append(Layer(shown, doc))
-    base_values = load_checked(root, base / "values.yaml", "values.schema.json")
+    typed = values_schema(root, base)
+    base_values = load_checked(root, base / "values.yaml", typed)
     layers.append(Layer(display_path(base / "values.yaml", root), base_values))
     custom_path = env_dir / "custom.yaml"
     if confine.exists(custom_path):  # a directory or dangling link is an error, not absent
-        custom = load_checked(root, custom_path, "values.schema.json")
+        custom = load_checked(root, custom_path, typed)
         shown = display_path(custom_path, root)
         if settings.base_release_values:
             _check_known_keys(custom, base_values, shown, base_values)
@@ -241,6 +243,8 @@ def load_environment(root: Path, name: str) -> Environment:
             )
     env_plan = plan(catalog, _enabled(catalog, settings, merged.values))
     apply_switches(catalog, settings, env_plan, merged)
+    unread = disabled_values(root, catalog, settings, env_plan.disabled, merged)
+    settings = replace(settings, notices=(*settings.notices, *unread))
     return Environment(
         root=root,
         settings=settings,

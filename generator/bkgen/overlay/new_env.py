@@ -4,7 +4,9 @@
 rendered tree), custom.yaml (the operator's overrides, starting with the domain) and
 versions.yaml (per-env pins, empty). `--from ENV` copies that environment instead (its release
 values, BCS template sets and pins; not its chart cache) and points git.path and the Argo CD
-project at the new name. An existing name is refused: nothing is ever overwritten.
+project at the new name; a domain or description given with it replaces the copied one. An
+existing name is refused: nothing is ever overwritten, and a domain the values schema refuses
+stops before anything is written.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bkgen.errors import UsageError
+from ruamel.yaml.comments import CommentedMap
+
+from bkgen.errors import OverlayError, UsageError
+from bkgen.overlay.file_schemas import check
 from bkgen.overlay.load import ENV_NAME, list_environments, require_environment
-from bkgen.yamlio import dump_round_trip, load_file, round_trip
+from bkgen.yamlio import dump, dump_round_trip, load_file, round_trip
 
 _ENV_YAML = """\
 # {name}: created by `bkgen env new`. Argo CD reads the rendered tree from git.repoURL/path.
-description: {name}
+description: {description}
 kubeVersion: "{kube}"
 suites: [base]
 git:
@@ -38,7 +43,7 @@ domain:
   bkMainSiteDomain: {domain}
 """
 _VERSIONS_YAML = """\
-# Per-environment pins over overlays/base/versions.yaml (`bkgen bump RELEASE VERSION --env {name}`).
+# Per-environment pins over overlays/base/versions.yaml (`bkgen bump {name} RELEASE VERSION`).
 version: {{}}
 """
 
@@ -49,7 +54,7 @@ class NewEnvironment:
     files: tuple[str, ...]  # relative to the project root, sorted
 
 
-def _retarget(env_yaml: Path, name: str, repo_url: str | None) -> None:
+def _retarget(env_yaml: Path, name: str, repo_url: str | None, description: str | None) -> None:
     """Point a copied env.yaml at the new environment (comments and order kept)."""
     rt = round_trip()
     doc = rt.load(env_yaml.read_text(encoding="utf-8"))
@@ -59,7 +64,30 @@ def _retarget(env_yaml: Path, name: str, repo_url: str | None) -> None:
         git["repoURL"] = repo_url
     argocd = doc.setdefault("argocd", {})
     argocd["project"] = f"bkce7-{name}"
+    if description is not None:
+        doc["description"] = description
     env_yaml.write_text(dump_round_trip(rt, doc), encoding="utf-8")
+
+
+def _set_domain(custom_yaml: Path, domain: str) -> None:
+    """The copied custom.yaml with both domains replaced (comments and order kept)."""
+    rt = round_trip()
+    text = custom_yaml.read_text(encoding="utf-8") if custom_yaml.is_file() else ""
+    doc = rt.load(text) or CommentedMap()
+    section = doc.get("domain")
+    if not isinstance(section, dict):
+        section = doc["domain"] = CommentedMap()
+    section["bkDomain"] = domain
+    section["bkMainSiteDomain"] = domain
+    custom_yaml.write_text(dump_round_trip(rt, doc), encoding="utf-8")
+
+
+def _check_domain(root: Path, domain: str) -> None:
+    """A domain as the values schema types it, before any file is written."""
+    try:
+        check({"domain": {"bkDomain": domain}}, "values.schema.json", "--domain", root)
+    except OverlayError as err:
+        raise UsageError(f"--domain {domain!r}: not a domain name", hint=err.hint) from None
 
 
 def _default_repo_url(root: Path) -> str | None:
@@ -71,14 +99,19 @@ def _default_repo_url(root: Path) -> str | None:
     return None
 
 
+DEFAULT_DOMAIN = "bkce7.bktencent.com"
+
+
 def create_environment(
     root: Path,
     name: str,
     source: str | None = None,
     repo_url: str | None = None,
-    domain: str = "bkce7.bktencent.com",
+    domain: str | None = None,
     kube_version: str = "1.23",
+    description: str | None = None,
 ) -> NewEnvironment:
+    """Write overlays/NAME; `domain`/`description` None keep the copied (or default) ones."""
     if not ENV_NAME.match(name) or name in ("base", "platforms"):
         raise UsageError(f"invalid environment name {name!r} (lowercase letters, digits, '-')")
     target = root / "overlays" / name
@@ -86,6 +119,8 @@ def create_environment(
         raise UsageError(f"overlays/{name} already exists", hint="choose another name")
     if source is not None:
         require_environment(root, source)
+    if domain is not None:
+        _check_domain(root, domain)
     url = repo_url or _default_repo_url(root)
     if source is None and not url:
         raise UsageError("no git repoURL to use", hint="give --repo-url URL")
@@ -97,10 +132,19 @@ def create_environment(
             shutil.copytree(
                 root / "overlays" / source, built, ignore=shutil.ignore_patterns("charts")
             )
-            _retarget(built / "env.yaml", name, repo_url)
+            _retarget(built / "env.yaml", name, repo_url, description)
+            if domain is not None:
+                _set_domain(built / "custom.yaml", domain)
         else:
             built.mkdir()
-            values = {"name": name, "repo_url": url, "domain": domain, "kube": kube_version}
+            values = {
+                "name": name,
+                "repo_url": url,
+                "domain": domain or DEFAULT_DOMAIN,
+                "kube": kube_version,
+                # a YAML scalar as the dumper writes it: quoted only when it must be
+                "description": dump(description if description is not None else name).rstrip("\n"),
+            }
             (built / "env.yaml").write_text(_ENV_YAML.format(**values), encoding="utf-8")
             (built / "custom.yaml").write_text(_CUSTOM_YAML.format(**values), encoding="utf-8")
             (built / "versions.yaml").write_text(_VERSIONS_YAML.format(**values), encoding="utf-8")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import Location, OverlayError, display_path
-from bkgen.overlay.file_schemas import load_checked
+from bkgen.overlay.file_schemas import load_checked, schema_dir
 from bkgen.suggest import did_you_mean
 from bkgen.yamlio import position
 
@@ -54,6 +54,22 @@ def platform_dir(root: Path, env_doc: Mapping[str, Any], shown: str) -> Path:
             ),
         )
     return root.joinpath(*PLATFORMS, str(name))
+
+
+def values_schema(root: Path, platform: Path) -> Path:
+    """The schema of a platform's global values: BlueKing's in `schemas/overlay/`, any other
+    platform's beside its values.yaml (each platform types its own values; BlueKing's types
+    would refuse another platform's keys)."""
+    if platform == root.joinpath(*DEFAULT):
+        return schema_dir(root) / "values.schema.json"
+    own = platform / "values.schema.json"
+    if not own.is_file():
+        raise OverlayError(
+            "a platform types its global values: values.schema.json is missing",
+            location=Location(display_path(own, root)),
+            hint="write a JSON Schema for values.yaml and custom.yaml (docs/platforms.md)",
+        )
+    return own
 
 
 def env_platform_dir(root: Path, env: str) -> Path:

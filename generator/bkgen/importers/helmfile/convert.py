@@ -271,7 +271,7 @@ def _chart_file(
         out.decisions.append(
             f"'{release.name}' pins {chart_name} {version} but the tree bundles "
             f"{', '.join(bundled)}: keep the pin and pull it, or `bkgen bump "
-            f"{release.name} VERSION --env {out.env}` to the bundled one"
+            f"{out.env} {release.name} VERSION` to the bundled one"
         )
     return _with_source(row, f"to pull: `bkgen charts pull {out.env}`{why}")
 

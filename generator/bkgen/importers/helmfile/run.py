@@ -1,4 +1,4 @@
-"""`bkgen import helmfile DIR --env NAME`: an operator's tree in, an environment out.
+"""`bkgen import helmfile NAME DIR`: an operator's tree in, an environment out.
 
 Read (`tree.py`) -> convert (`convert.py`, secrets moved by `secrets.py`) -> write the
 environment whole or not at all -> prove it loads. The environment is written into a
