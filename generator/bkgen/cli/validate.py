@@ -11,6 +11,7 @@ import click
 
 from bkgen.cli._common import exit_with, handle_errors, output_option, project_root, root_option
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
+from bkgen.overlay.extends import settings_doc
 from bkgen.overlay.load import list_environments
 from bkgen.suggest import did_you_mean
 from bkgen.trusted import load_policy
@@ -24,12 +25,11 @@ from bkgen.validate import (
 from bkgen.validate.findings import SEVERITIES, Report
 from bkgen.validate.formats import REPORTERS, summary_line
 from bkgen.validate.kubeconform import run_kubeconform
-from bkgen.yamlio import load_file
 
 
 def _env_settings(root: Path, env: str) -> dict[str, Any]:
     """Read lightly (no catalog, no values): validating a committed tree must not need them."""
-    doc = load_file(root / "overlays" / env / "env.yaml", root=root) or {}
+    doc = settings_doc(root, env)  # with what it inherits (env.yaml extends:)
     policy = load_policy(root)
     return {
         **env_policy(str(doc.get("kubeVersion", "1.23")), doc.get("validation") or {}),

@@ -133,7 +133,13 @@ def _missing_required(error: ValidationError) -> list[str]:
     """Required keys absent from the mapping an additionalProperties error is about."""
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance if isinstance(error.instance, dict) else {}
-    return [str(k) for k in schema.get("required", []) if k not in instance]
+    required = list(schema.get("required", []))
+    if "if" in schema and "then" in schema:  # env.yaml: required unless it extends another
+        from jsonschema import Draft202012Validator
+
+        if Draft202012Validator(schema["if"]).is_valid(instance):
+            required += schema["then"].get("required", [])
+    return [str(k) for k in required if k not in instance]
 
 
 def _renamed_required(errors: list[ValidationError]) -> ValidationError | None:
