@@ -23,7 +23,7 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("env", ["default", "prod"])
+@pytest.mark.parametrize("env", ["default", "prod", "bklog-dev", "bklog-stag", "bklog-prod"])
 def test_rendered_tree_matches_golden(
     repo_root: Path, tmp_path: Path, env: str, request: pytest.FixtureRequest
 ) -> None:
