@@ -101,3 +101,39 @@ def test_stages_are_diffable_release_by_release(repo_root: Path) -> None:
     assert 'spec.volumeClaimTemplates[0].spec.resources.requests.storage: "10Gi" -> "500Gi"' in (
         result.output
     )
+
+
+@pytest.fixture
+def copy(repo_root: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    for part in ("overlays", "schemas", "argo"):
+        shutil.copytree(
+            repo_root / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("replacement", "needle"),
+    [
+        ("", "bklog.credentials.appSecret: declare it as {secretRef: ...} in custom.yaml"),
+        (
+            "    appSecret: literal-app-secret-0123\n",
+            "key 'BKPAAS_APP_SECRET' holds a plain value (hint: in overlays/bklog-dev/custom.yaml,",
+        ),
+    ],
+)
+def test_a_stage_without_a_declared_credential_does_not_render(
+    copy: Path, replacement: str, needle: str
+) -> None:
+    custom = copy / "overlays" / "bklog-dev" / "custom.yaml"
+    text = custom.read_text()
+    line = '    appSecret: {secretRef: "bklog/dev#app-secret"}\n'
+    assert line in text
+    custom.write_text(text.replace(line, replacement))
+    result = CliRunner().invoke(cli, ["render", "bklog-dev", "--root", str(copy)])
+    assert result.exit_code != 0
+    assert needle in result.output and "Traceback" not in result.output
+    assert "literal-app-secret-0123" not in result.output
+    assert not (copy / "rendered" / "bklog-dev").exists()
