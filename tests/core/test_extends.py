@@ -125,6 +125,21 @@ def test_an_env_without_extends_still_needs_kube_version_and_git(make_project: P
     root = make_project({"overlays/dev/env.yaml": "suites: [base]\n"})
     with pytest.raises(OverlayError, match="is a required property"):
         load_environment(root, "dev")
+    root = make_project({"overlays/dev/env.yaml": 'kubeVersion: "1.23"\ngit: {path: x}\n'})
+    with pytest.raises(OverlayError, match="git: 'repoURL' is a required property"):
+        load_environment(root, "dev")
+
+
+def test_a_child_may_set_only_its_git_path(make_project: Project) -> None:
+    """What `bkgen env new --from` writes: the repoURL comes from the parent."""
+    root = make_project(
+        {**THREE_STAGES, "overlays/stag/env.yaml": "extends: dev\ngit: {path: out/stag}\n"}
+    )
+    env = load_environment(root, "stag")
+    assert (env.settings.repo_url, env.settings.path) == (
+        "https://git.example.com/demo.git",
+        "out/stag",
+    )
 
 
 def test_cli_error_exits_2_without_traceback(make_project: Project) -> None:
