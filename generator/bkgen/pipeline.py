@@ -147,7 +147,7 @@ def _inputs(env: Environment) -> dict[str, str]:
     steps = env.steps_dir
     roots = [
         (env.base_dir, env.root),
-        (env.env_dir, env.root),
+        *((directory, env.root) for directory in env.layer_dirs),  # env.yaml extends:
         (steps / "argo", steps),
         (env.root / "schemas", env.root),
     ]

@@ -26,6 +26,7 @@ from typing import Any
 
 from bkgen.errors import Location, OverlayError, UsageError, display_path
 from bkgen.gitops.git import git, resolve_ref, tree_at
+from bkgen.overlay.extends import settings_doc
 from bkgen.yamlio import load_file, position, to_plain
 
 POLICY_FILE = "overlays/base/policy.yaml"
@@ -134,8 +135,8 @@ def env_validation(root: Path, env: str) -> Mapping[str, Any] | None:
     path = root / "overlays" / env / "env.yaml"
     if not path.is_file():
         return None
-    doc = load_file(path, root=root) or {}
-    return to_plain(doc.get("validation") or {}) if isinstance(doc, Mapping) else {}
+    validation: Mapping[str, Any] = to_plain(settings_doc(root, env).get("validation") or {})
+    return validation  # with what it inherits (env.yaml extends:)
 
 
 def governed(

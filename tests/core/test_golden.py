@@ -23,7 +23,9 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("env", ["default", "prod", "skiff"])
+@pytest.mark.parametrize(
+    "env", ["default", "prod", "skiff", "bklog-dev", "bklog-stag", "bklog-prod"]
+)
 def test_rendered_tree_matches_golden(
     repo_root: Path, tmp_path: Path, env: str, request: pytest.FixtureRequest
 ) -> None:

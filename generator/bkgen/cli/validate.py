@@ -41,11 +41,11 @@ def _severities() -> tuple[str, ...]:
 
 def _env_settings(root: Path, env: str) -> dict[str, Any]:
     """Read lightly (no catalog, no values): validating a committed tree must not need them."""
+    from bkgen.overlay.extends import settings_doc
     from bkgen.trusted import load_policy
     from bkgen.validate import env_policy
-    from bkgen.yamlio import load_file
 
-    doc = load_file(root / "overlays" / env / "env.yaml", root=root) or {}
+    doc = settings_doc(root, env)  # with what it inherits (env.yaml extends:)
     policy = load_policy(root)
     return {
         **env_policy(str(doc.get("kubeVersion", "1.23")), doc.get("validation") or {}),

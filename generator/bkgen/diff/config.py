@@ -16,7 +16,8 @@ from bkgen.diff.compare import DEFAULT_IGNORE
 from bkgen.diff.model import Risk
 from bkgen.errors import UsageError
 from bkgen.gitops.git import run_git
-from bkgen.yamlio import load_file, load_text
+from bkgen.overlay.extends import settings_doc
+from bkgen.yamlio import load_text
 
 SECURITY = "security"
 
@@ -43,7 +44,7 @@ def _section(doc: Any, where: str) -> dict[str, Any]:
 def settings_in_tree(root: Path, env: str) -> dict[str, Any]:
     """env.yaml `diff:` of the working tree."""
     path = root / "overlays" / env / "env.yaml"
-    return _section(load_file(path, root=root), path.name) if path.is_file() else {}
+    return _section(settings_doc(root, env), path.name) if path.is_file() else {}
 
 
 def settings_at(repo: Path, ref: str, env: str) -> dict[str, Any]:

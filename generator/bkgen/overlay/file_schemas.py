@@ -106,6 +106,11 @@ def check(document: Any, schema_name: str | Path, shown_path: str, root: Path) -
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         message = f"invalid key '{key}' in {where}: {error.message}"
         hint = None
+    elif _sensitive(error):  # never echo what may be a credential, even a wrong one
+        where = ".".join(str(p) for p in error.absolute_path)
+        message = f"{where}: this value is not allowed here (not shown: a credential's key)"
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        hint = schema.get("x-hint")
     else:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         message = f"{where}: {error.message}"
@@ -113,6 +118,12 @@ def check(document: Any, schema_name: str | Path, shown_path: str, root: Path) -
             message = f"{where}: {error.instance!r} is not allowed here"
         hint = _hint(error, document)
     raise OverlayError(message, location=Location(shown_path, line, col), hint=hint)
+
+
+def _sensitive(error: ValidationError) -> bool:
+    from bkgen.secrets.masking import credential_key
+
+    return any(credential_key(part) for part in error.absolute_path if isinstance(part, str))
 
 
 def _source_text(document: Any, error: ValidationError) -> str:
@@ -154,7 +165,13 @@ def _missing_required(error: ValidationError) -> list[str]:
     """Required keys absent from the mapping an additionalProperties error is about."""
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance if isinstance(error.instance, dict) else {}
-    return [str(k) for k in schema.get("required", []) if k not in instance]
+    required = list(schema.get("required", []))
+    if "if" in schema and "then" in schema:  # env.yaml: required unless it extends another
+        from jsonschema import Draft202012Validator
+
+        if Draft202012Validator(schema["if"]).is_valid(instance):
+            required += schema["then"].get("required", [])
+    return [str(k) for k in required if k not in instance]
 
 
 def _renamed_required(errors: list[ValidationError]) -> ValidationError | None:

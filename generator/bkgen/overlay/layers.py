@@ -100,13 +100,14 @@ def values_files(env: Environment, release: Release) -> list[Path]:
         if env.settings.base_release_values
         else []
     )
+    own = [  # an ancestor's (env.yaml extends:) before the env's own
+        directory / f"{release.name}{suffix}"
+        for directory in env.layer_dirs
+        for suffix in ("-values.yaml.j2", "-custom-values.yaml.j2")
+        if directory != env.env_dir or release.values_files is None
+    ]
     if release.values_files is not None:
-        own = [env.env_dir / name for name in release.values_files]
-    else:
-        own = [
-            env.env_dir / f"{release.name}-values.yaml.j2",
-            env.env_dir / f"{release.name}-custom-values.yaml.j2",
-        ]
+        own += [env.env_dir / name for name in release.values_files]
     return [path for path in (*base, *own) if confine.exists(path)]
 
 

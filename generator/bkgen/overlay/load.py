@@ -27,6 +27,8 @@ from bkgen.errors import CatalogError, Location, OverlayError, UsageError, displ
 from bkgen.overlay.catalog import Catalog, Release, load_catalog
 from bkgen.overlay.disabled_values import disabled_values
 from bkgen.overlay.env_catalog import global_keys_read, listed_names, with_env_catalog
+from bkgen.overlay.extends import resolve as resolve_extends
+from bkgen.overlay.extends import settings_doc
 from bkgen.overlay.file_schemas import load_checked
 from bkgen.overlay.files import account
 from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
@@ -62,6 +64,12 @@ class Environment:
     bcs: BcsSettings | None = None  # overlays/<env>/bcs.yaml
     secret_refs: Mapping[str, SecretRef] = field(default_factory=dict)  # sentinel -> ref
     steps_root: Path | None = None  # where argo/ is imported from (a trusted ref's copy)
+    ancestors: tuple[str, ...] = ()  # env.yaml `extends:` chain, root-most first
+
+    @property
+    def layer_dirs(self) -> tuple[Path, ...]:
+        """The directories whose files layer this env's values: ancestors', then its own."""
+        return (*(self.root / "overlays" / a for a in self.ancestors), self.env_dir)
 
     @property
     def name(self) -> str:
@@ -196,17 +204,23 @@ def load_environment(root: Path, name: str) -> Environment:
     if not (env_dir / "env.yaml").is_file():
         raise unknown_environment(root, name)
     env_doc = load_checked(root, env_dir / "env.yaml", "env.schema.json")
-    base = platform_dir(root, env_doc, display_path(env_dir / "env.yaml", root))
+    # The platform may come from an ancestor (env.yaml extends:), so it is read from the
+    # inherited settings before the catalog it selects is loaded.
+    inherited = env_doc if "platform" in env_doc else settings_doc(root, name)
+    base = platform_dir(root, inherited, display_path(env_dir / "env.yaml", root))
     sets = load_template_sets(root, env_dir)
     catalog = with_env_catalog(root, env_dir, with_template_sets(load_catalog(root, base), sets))
-    settings = read_settings(root, name, env_doc, catalog)
+    lineage = resolve_extends(root, name, env_doc, catalog, lambda: list_environments(root))
+    settings = read_settings(root, name, lineage.settings_doc, catalog)
+    layer_dirs = [root / "overlays" / a for a in lineage.ancestors] + [env_dir]
     charts_dir = settings.charts_dir.relative_to(env_dir).as_posix()
     account(root, env_dir, catalog, charts_dir, listed_names(env_dir, catalog))
 
     layers: list[Layer] = []
     pins: dict[str, str] = {}
     blueking_version = ""
-    for path, required in ((base / "versions.yaml", True), (env_dir / "versions.yaml", False)):
+    pin_files = [(d / "versions.yaml", False) for d in layer_dirs]
+    for path, required in [(base / "versions.yaml", True), *pin_files]:
         if not required and not confine.exists(path):
             continue
         doc = load_checked(root, path, "versions.schema.json")
@@ -223,8 +237,9 @@ def load_environment(root: Path, name: str) -> Environment:
     typed = values_schema(root, base)
     base_values = load_checked(root, base / "values.yaml", typed)
     layers.append(Layer(display_path(base / "values.yaml", root), base_values))
-    custom_path = env_dir / "custom.yaml"
-    if confine.exists(custom_path):  # a directory or dangling link is an error, not absent
+    for custom_path in (d / "custom.yaml" for d in layer_dirs):
+        if not confine.exists(custom_path):  # a directory or dangling link is an error
+            continue
         custom = load_checked(root, custom_path, typed)
         shown = display_path(custom_path, root)
         if settings.base_release_values:
@@ -257,6 +272,7 @@ def load_environment(root: Path, name: str) -> Environment:
         template_sets={name: tset for name, (tset, _) in sets.items()},
         bcs=load_bcs_settings(root, env_dir),
         secret_refs=refs,
+        ancestors=lineage.ancestors,
     )
 
 

@@ -57,6 +57,9 @@ def secure(env: Environment, release: Release, result: RenderedRelease) -> Rende
         f"a values file of '{release.name}' listed in {env.shown(env.env_dir)}/catalog.yaml"
         if release.values_files is not None
         else f"{env.shown(env.env_dir)}/{release.name}-custom-values.yaml.j2"
+        if release.source == "chart"
+        # owned templates read only the global values: a values file would be refused
+        else f"{env.shown(env.env_dir)}/custom.yaml, at the global value the template reads,"
     )
     manifests = process(release.name, moved, refs, env.settings.secrets, explain, declare_in)
     _refuse_literals(

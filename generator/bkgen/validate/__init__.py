@@ -50,6 +50,7 @@ class ValidateSettings:
     allow: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     trusted_suppressions: tuple[Mapping[str, Any], ...] = ()  # may name security rules
     argocd_namespace: str = "argocd"
+    default_storage_class: str = ""  # env.yaml validation.defaultStorageClass
 
 
 def env_policy(kube_version: str, validation: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,6 +61,7 @@ def env_policy(kube_version: str, validation: Mapping[str, Any]) -> dict[str, An
         "suppressions": tuple(dict(s) for s in validation.get("suppress") or []),
         "external_refs": tuple(str(s) for s in validation.get("externalRefs") or []),
         "allowed_registries": tuple(str(s) for s in validation.get("allowedRegistries") or []),
+        "default_storage_class": str(validation.get("defaultStorageClass") or ""),
     }
 
 
@@ -232,6 +234,7 @@ def _validate(
         tuple(settings.external_refs),
         dict(settings.allow),
         settings.argocd_namespace,
+        settings.default_storage_class,
     )
     wanted = checked_ids(settings.select, settings.ignore)
     config = engine.EngineConfig(

@@ -36,6 +36,9 @@ class RuleContext:
     # The trusted policy's allow-lists (bkgen.trusted.ALLOW_LISTS): list name -> globs.
     allow: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     argocd_namespace: str = "argocd"
+    # The cluster's default StorageClass, as env.yaml validation.defaultStorageClass says
+    # (a tree that creates one annotated default needs no declaration).
+    default_storage_class: str = ""
 
     def allowed(self, name: str, *subjects: str) -> bool:
         """Does allow-list `name` hold any of `subjects` (glob match)?"""

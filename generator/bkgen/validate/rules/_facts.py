@@ -134,6 +134,7 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         facts.headless = spec.get("clusterIP") == "None"
     if kind == "Ingress":
         facts.backends = tuple(_backends(spec))
+    facts.extra.update(_availability(kind, meta, spec))
     facts.creates = tuple(_creates(kind, meta, spec, annotations))
     return facts
 
@@ -167,3 +168,46 @@ def _certgen_secret(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         for arg in args:
             if arg.startswith("--secret-name="):
                 yield "Secret", arg.removeprefix("--secret-name=")
+
+
+REPLICATED = ("Deployment", "StatefulSet", "ReplicaSet")
+DEFAULT_CLASS = (
+    "storageclass.kubernetes.io/is-default-class",
+    "storageclass.beta.kubernetes.io/is-default-class",
+)
+_BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
+
+
+def _availability(kind: str, meta: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Replicas, disruption budgets and storage classes, for the availability rules
+    (pod_disruption_budget, pvc_storage_class)."""
+    if kind in REPLICATED:
+        replicas = spec.get("replicas", 1)
+        out: dict[str, Any] = {"replicas": replicas if isinstance(replicas, int) else 1}
+        if kind == "StatefulSet":
+            out["classless_claims"] = tuple(
+                str((claim.get("metadata") or {}).get("name") or "")
+                for claim in spec.get("volumeClaimTemplates") or []
+                if isinstance(claim, Mapping) and _classless(claim)
+            )
+        return out
+    if kind == "PodDisruptionBudget":
+        selector = spec.get("selector") if isinstance(spec.get("selector"), Mapping) else {}
+        return {
+            "pdb_labels": _strings((selector or {}).get("matchLabels")),
+            # matchExpressions are not evaluated: such a budget is taken to select
+            "pdb_expressions": bool((selector or {}).get("matchExpressions")),
+        }
+    if kind == "PersistentVolumeClaim":
+        return {"classless": _classless({"metadata": meta, "spec": spec})}
+    if kind == "StorageClass":
+        annotations = _strings(meta.get("annotations"))
+        return {"default_class": any(annotations.get(a) == "true" for a in DEFAULT_CLASS)}
+    return {}
+
+
+def _classless(claim: Mapping[str, Any]) -> bool:
+    """A claim that names no class (an empty "" asks for no class, so it does name one)."""
+    spec = claim.get("spec") if isinstance(claim.get("spec"), Mapping) else {}
+    annotations = _strings((claim.get("metadata") or {}).get("annotations"))
+    return (spec or {}).get("storageClassName") is None and _BETA_CLASS not in annotations
