@@ -81,7 +81,8 @@ def test_each_stage_validates_clean_with_what_it_inherits(repo_root: Path, env: 
 
 def test_explain_names_each_stage_that_set_a_value(repo_root: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["explain", "bklog-prod", "global", "bklogSearch.web.replicas", "--root", str(repo_root)]
+        cli,
+        ["explain", "bklog-prod", "global", "bklogSearch.web.replicas", "--root", str(repo_root)],
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1:] == [
