@@ -38,7 +38,15 @@ from bkgen.render import manifest_templates as template_renderer
 from bkgen.render.release_inputs import EnvKey, env_key, input_digests, release_key
 from bkgen.render.secrets_out import chart_values, refuse_unsafe, secure
 from bkgen.render_cache import ReleaseCache, open_cache
-from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_in, write_tree
+from bkgen.rendered_dir import (
+    discard,
+    env_lock,
+    output_dir,
+    same_tree,
+    stage_tree,
+    swap_in,
+    write_tree,
+)
 from bkgen.secrets.refs import restore
 from bkgen.trusted import changes, governed, load_policy, schema_root, trusted_root
 from bkgen.validate import ValidateSettings, env_policy, validate_files
@@ -112,14 +120,8 @@ def render_release(
         )
     inputs = inputs if inputs is not None else chart_inputs(env, release)
     chart = chart_values(env, inputs.layers)
-    result = helm_renderer.render(
-        env,
-        release,
-        chart.values,
-        env_api_versions(env) if apis is None else apis,
-        inputs.source,
-        engine,
-    )
+    apis = env_api_versions(env) if apis is None else apis
+    result = helm_renderer.render(env, release, chart.values, apis, inputs.source, engine)
     refuse_unsafe(env, release, chart, result.mode)
     return dataclasses.replace(result, secret_refs=chart.refs)
 
@@ -330,6 +332,8 @@ def stage_one(
     tree = build_tree(env, progress)
     dest = output_dir(root, env_name)
     validate_tree(env, tree.files)
+    if same_tree(tree.files, dest):
+        return StagedEnv(tree.summary, None, dest)
     staging = stage_tree(tree.files, dest, root)
     return StagedEnv(tree.summary, staging, dest)
 
@@ -337,7 +341,7 @@ def stage_one(
 @dataclass(frozen=True)
 class StagedEnv:
     summary: RenderSummary
-    staging: Path
+    staging: Path | None  # None: rendered/<env>/ already holds exactly this tree
     dest: Path
 
 
@@ -391,8 +395,10 @@ def _render_locked(
             raise failures[0]
     except BaseException:
         for item in staged:
-            discard(item.staging)
+            if item.staging is not None:
+                discard(item.staging)
         raise
     for item in staged:
-        swap_in(item.staging, item.dest, root)
+        if item.staging is not None:
+            swap_in(item.staging, item.dest, root)
     return [item.summary for item in staged]

@@ -144,3 +144,33 @@ def test_after_random_edits_warm_renders_equal_cold_ones(
         else:
             target.write_text(text.format(n=n))
         assert _render(root) == _cold(root, monkeypatch)
+
+
+def test_a_no_op_render_leaves_the_tree_alone_and_any_drift_is_replaced(
+    make_project: Project, cache: Path
+) -> None:
+    from bkgen.pipeline import render_one
+
+    root = make_project(FILES)
+    render_one(root, "dev")
+    tree = root / "rendered" / "dev"
+    inode = tree.stat().st_ino
+    render_one(root, "dev")
+    assert tree.stat().st_ino == inode  # nothing changed: no swap
+    assert [p.name for p in tree.parent.iterdir() if p.name != ".dev.lock"] == ["dev"]
+    for drift in ("extra", "edit", "dir", "link"):
+        if drift == "extra":
+            (tree / "stray.yaml").write_text("kind: ConfigMap\n")
+        elif drift == "edit":
+            (tree / "index.json").write_text("{}\n")
+        elif drift == "dir":
+            (tree / "empty").mkdir()
+        else:
+            (tree / "releases/db/values.yaml").unlink()
+            (tree / "releases/db/values.yaml").symlink_to(tree / "index.json")
+        render_one(root, "dev")
+        assert tree.stat().st_ino != inode, drift
+        inode = tree.stat().st_ino
+        assert _render(root) == {
+            p.relative_to(tree).as_posix(): p.read_bytes() for p in tree.rglob("*") if p.is_file()
+        }
