@@ -32,6 +32,7 @@ from bkgen.render import Manifest, RenderedRelease
 
 FORMAT = "bkgen-render-cache-1"
 _SCALARS = (str, int, float, bool, type(None))
+_SECRET_BYTES = 64
 _MAX_ENTRY = 64 * 1024 * 1024  # an entry bigger than this was not written by bkgen
 
 
@@ -123,21 +124,29 @@ def open_cache(root: Path | None = None) -> ReleaseCache | None:
 
 
 def _secret(path: Path) -> bytes:
-    """The cache's HMAC key; one that is not what bkgen writes is replaced (which only
-    makes every entry fail its check and be rebuilt)."""
-    for _ in range(2):
+    """The cache's HMAC key, published whole (written aside, then hard-linked into place, so
+    a concurrent bkgen never reads half of it); one that is not what bkgen writes is
+    replaced, which only makes every entry fail its check and be rebuilt."""
+    for _ in range(3):
         try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            value = b"" if path.is_symlink() or not path.is_file() else path.read_bytes()
-            if len(value) == 64:
-                return value
-            path.unlink()
-            continue
-        value = secrets.token_hex(32).encode()
+            if not path.is_symlink() and path.is_file():
+                value = path.read_bytes()
+                if len(value) == _SECRET_BYTES:
+                    return value
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
+        value = secrets.token_hex(_SECRET_BYTES // 2).encode()
         with os.fdopen(handle, "wb") as out:
             out.write(value)
-        return value
+        try:
+            os.link(name, path)
+            return value
+        except FileExistsError:
+            continue  # another bkgen published one first: read that
+        finally:
+            Path(name).unlink()
     raise OSError(f"{path}: cannot make the cache secret")
 
 
