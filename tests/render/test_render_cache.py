@@ -174,3 +174,19 @@ def test_a_no_op_render_leaves_the_tree_alone_and_any_drift_is_replaced(
         assert _render(root) == {
             p.relative_to(tree).as_posix(): p.read_bytes() for p in tree.rglob("*") if p.is_file()
         }
+
+
+def test_the_real_default_env_warm_is_its_cold_render(
+    repo_root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workflow steps (Hera), template sets and jinja2 templates, not only charts."""
+    first = _render_env(repo_root, "default")
+    assert len(_entries(cache)) > 30
+    assert _render_env(repo_root, "default") == first
+    with monkeypatch.context() as patch:
+        patch.setenv("BKGEN_CACHE_DIR", "off")
+        assert _render_env(repo_root, "default") == first
+
+
+def _render_env(root: Path, name: str) -> dict[str, bytes]:
+    return build_tree(load_environment(root, name)).files
