@@ -106,7 +106,9 @@ def _check_resource(
     prefix: tuple[Any, ...],
     out: list[Finding],
     suppressed: list[tuple[Finding, str]],
-) -> Any:
+) -> tuple[Mapping[str, Any], set[str]] | None:
+    """Findings of one resource into `out`; the resource and the rules its annotation
+    switches off, when it is one (for its Facts)."""
     config: EngineConfig = _STATE["config"]
     store: SchemaStore = _STATE["store"]
     if not isinstance(doc, Mapping):
@@ -177,7 +179,7 @@ def _check_resource(
             suppressed.append((finding, "bkgen.io/ignore annotation"))
         else:
             out.append(finding)
-    return doc
+    return doc, ignored
 
 
 def _ignored(doc: Mapping[str, Any]) -> set[str]:
@@ -234,8 +236,8 @@ def _check_batch(chunks: Sequence[loader.Chunk]) -> BatchResult:
             resources += 1
             checked = _check_resource(chunk, doc, prefix, out, suppressed)
             if checked is not None:
-                item = extract(checked, chunk.path, chunk.line)
-                item.extra["ignore"] = sorted(_ignored(checked))
+                item = extract(checked[0], chunk.path, chunk.line)
+                item.extra["ignore"] = sorted(checked[1])
                 facts.append(item)
     return out, suppressed, facts, resources
 
