@@ -37,8 +37,8 @@ _BUILT = frozenset(
 )
 # A plain scalar that can only be a string under YAML 1.2's core schema as ruamel reads it:
 # it starts with none of the characters an implicit resolver (null, bool, int, float,
-# timestamp, merge, value) keys on. Anything else goes through ruamel's resolver.
-_SURELY_STR = re.compile(r"[^-+.0-9~=<nNtTfF]")
+# timestamp, merge, value, yaml) keys on. Anything else goes through ruamel's resolver.
+_SURELY_STR = re.compile(r"[^-+.0-9~=<nNtTfF!&*]")
 
 
 class _Fallback(Exception):

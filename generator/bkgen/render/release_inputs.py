@@ -7,7 +7,9 @@ release), bkgen's own source and its libraries' versions, the limits and every `
 variable, the API versions the charts see, the digest of every input file no release owns
 (argo/, schemas/, base and env files), and then what is the release's own: its catalog
 entry, its values files and rendered layers, its templates directory, its chart archive.
-A change to a release's own file therefore re-renders that release alone.
+A change to a release's own file therefore re-renders that release alone. Workflow steps
+(argo/) are functions of their parameters, values and facts and read no file; the whole of
+argo/ is in every key, so a changed step or helper re-renders every release.
 Digests only: no file content, path of this machine or variable value leaves this module.
 """
 
