@@ -81,17 +81,14 @@ class _Scalars:
     def build(self, event: Any) -> Any:
         value: str = event.value
         style = event.style or None  # libyaml marks a plain scalar with ""
-        if event.tag is not None and event.tag != "!":
-            raise _Fallback
+        if event.tag is not None:
+            raise _Fallback  # an explicit tag, even `!`: ruamel builds that document
         if event.anchor is None and (
             (style is None and value and _SURELY_STR.match(value)) or style in ("'", '"')
         ):
             return value
-        tag = (
-            self.resolver.resolve(ScalarNode, value, (True, False))
-            if style is None and event.tag is None
-            else self.resolver.resolve(ScalarNode, value, (False, True))
-        )
+        implicit = (True, False) if style is None else (False, True)
+        tag = self.resolver.resolve(ScalarNode, value, implicit)
         if str(tag) not in _BUILT:
             raise _Fallback  # merge `<<`, value `=`: ruamel builds those documents
         node = ScalarNode(tag, value, event.start_mark, event.end_mark, style, anchor=event.anchor)
@@ -175,7 +172,7 @@ class _Builder:
         self.place(value, size, start, None)
 
     def open(self, event: Any, data: Any) -> None:
-        if event.tag is not None and event.tag != "!":
+        if event.tag is not None:
             self.fallback = True
         data._yaml_set_line_col(event.start_mark.line, event.start_mark.column)
         if event.anchor is not None:

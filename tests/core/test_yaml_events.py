@@ -168,3 +168,8 @@ def test_a_recursive_alias_and_deep_nesting_are_refused_at_their_line() -> None:
         load_text("b: 1\na: &a {b: *a}\n", "x.yaml")
     with pytest.raises(OverlayError, match=r"x\.yaml:1:\d+: .*nesting deeper than 100 levels"):
         load_text("k: " + "[" * 150 + "]" * 150 + "\n", "x.yaml")
+
+
+@pytest.mark.parametrize("text", ["a: ! 1\n", "a: !!int '1'\n", "a: !custom {b: 1}\n", "! [1]\n"])
+def test_any_explicit_tag_is_left_to_ruamel(text: str) -> None:
+    assert build(text, "x.yaml", OverlayError) == (None, False)
