@@ -190,3 +190,18 @@ def test_the_real_default_env_warm_is_its_cold_render(
 
 def _render_env(root: Path, name: str) -> dict[str, bytes]:
     return build_tree(load_environment(root, name)).files
+
+
+def test_two_checkouts_of_the_same_inputs_share_their_entries(
+    make_project: Project, cache: Path
+) -> None:
+    first = make_project(FILES)
+    second = make_project(FILES)
+    assert first != second
+    made = _render(first)
+    stored = _entries(cache)
+    assert _render(second) == made
+    assert _entries(cache) == stored
+    (second / "overlays/dev/custom.yaml").write_text("replicas: 5\n")
+    assert _render(second) != made
+    assert len(_entries(cache) - stored) == 3

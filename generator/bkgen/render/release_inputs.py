@@ -115,6 +115,16 @@ def owned_files(env: Environment, release: Release) -> list[Path]:
     return []
 
 
+def _portable(text: str, env: Environment) -> str:
+    """The environment's description without where this checkout (or the trusted steps'
+    copy) happens to be: the output never holds either, so two checkouts of the same
+    inputs share their entries (a check with `--steps-from` makes a new copy every run)."""
+    places = {str(p): f"<{n}>" for n, p in (("steps", env.steps_root), ("root", env.root)) if p}
+    for place in sorted(places, key=len, reverse=True):
+        text = text.replace(place, places[place])
+    return text
+
+
 @dataclasses.dataclass(frozen=True)
 class EnvKey:
     """What every release key of one environment starts from."""
@@ -148,7 +158,7 @@ def env_key(env: Environment, inputs: Mapping[str, str], apis: Sequence[str]) ->
         "libraries": _libraries(),
         "limits": repr(limits.current()),
         "environ": environ,
-        "env": _sha(repr(state)),
+        "env": _sha(_portable(repr(state), env)),
         "apis": list(apis),
         "shared": sorted((p, d) for p, d in inputs.items() if p not in claimed),
     }
