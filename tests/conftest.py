@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite golden files (the committed rendered/ trees) instead of comparing",
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _render_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Renders under test keep their render cache (bkgen.render_cache) in a directory of
+    the session, never in the user's cache."""
+    before = os.environ.get("BKGEN_CACHE_DIR")
+    os.environ["BKGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("render-cache"))
+    yield
+    if before is None:
+        del os.environ["BKGEN_CACHE_DIR"]
+    else:
+        os.environ["BKGEN_CACHE_DIR"] = before
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ goes into which directory of the tree.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -20,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bkgen import __version__, argocd, confine, postprocess
+from bkgen import __version__, argocd, postprocess
 from bkgen.argocd import pins, retain
 from bkgen.charts.lock import ChartLock, read_lock
 from bkgen.charts.source import ChartSource, account_charts, local_chart
-from bkgen.errors import Location, ValidationFailed, display_path
+from bkgen.errors import Location, ValidationFailed
 from bkgen.output import Placed, file_names, index, serialize
 from bkgen.overlay import release_keys
 from bkgen.overlay.capabilities import api_versions
@@ -32,17 +31,23 @@ from bkgen.overlay.catalog import Release
 from bkgen.overlay.hosts import hosts
 from bkgen.overlay.layers import release_layers, render_gotmpl_layers
 from bkgen.overlay.load import Environment, load_environment, release_namespace, require_environment
-from bkgen.overlay.merge import Layer, merge_layers
-from bkgen.render import MODE_ARGOCD_HELM, MODE_WORKFLOW, Manifest, RenderedRelease
+from bkgen.overlay.merge import Layer
+from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease
 from bkgen.render import helm as helm_renderer
 from bkgen.render import manifest_templates as template_renderer
-from bkgen.render.secrets_out import secure
-from bkgen.rendered_dir import discard, env_lock, output_dir, stage_tree, swap_in, write_tree
-from bkgen.secrets.refs import restore, substitute
-from bkgen.secrets.scan import (
-    refuse_for_argocd,
-    refuse_literal_values,
+from bkgen.render.release_inputs import EnvKey, env_key, input_digests, release_key
+from bkgen.render.secrets_out import chart_values, refuse_unsafe, secure
+from bkgen.render_cache import ReleaseCache, open_cache
+from bkgen.rendered_dir import (
+    discard,
+    env_lock,
+    output_dir,
+    same_tree,
+    stage_tree,
+    swap_in,
+    write_tree,
 )
+from bkgen.secrets.refs import restore
 from bkgen.trusted import changes, governed, load_policy, schema_root, trusted_root
 from bkgen.validate import ValidateSettings, env_policy, validate_files
 from bkgen.workflows import StepSpec, render_step
@@ -114,17 +119,38 @@ def render_release(
             release.name, MODE_WORKFLOW, tuple(Manifest(d, source) for d in docs)
         )
     inputs = inputs if inputs is not None else chart_inputs(env, release)
-    merged = merge_layers(inputs.layers)
-    values, refs = substitute(merged.values, locate=merged.location)
-    result = helm_renderer.render(
-        env, release, values, env_api_versions(env) if apis is None else apis, inputs.source, engine
-    )
-    every = {**env.secret_refs, **refs}  # the env's declarations and this release's
-    if result.mode == MODE_ARGOCD_HELM:
-        where = Location(env.shown(env.env_dir))
-        refuse_for_argocd(release.name, values, every, where, env.name)
-        refuse_literal_values(release.name, values, merged.location, where, env.name)
-    return dataclasses.replace(result, secret_refs=every)
+    chart = chart_values(env, inputs.layers)
+    apis = env_api_versions(env) if apis is None else apis
+    result = helm_renderer.render(env, release, chart.values, apis, inputs.source, engine)
+    refuse_unsafe(env, release, chart, result.mode)
+    return dataclasses.replace(result, secret_refs=chart.refs)
+
+
+def _secured(
+    env: Environment,
+    release: Release,
+    apis: Sequence[str],
+    inputs: ChartInputs | None,
+    engine: helm_renderer.ChartEngine,
+    cache: tuple[ReleaseCache, EnvKey, Mapping[str, str]] | None,
+) -> RenderedRelease:
+    """One release rendered and secured, or taken from the render cache when its input
+    key is there (its secret declarations and refusals are worked out again either way)."""
+    if cache is None:
+        return secure(env, release, render_release(env, release, apis, inputs, engine))
+    store, base, files = cache
+    layers, source = (inputs.layers, inputs.source) if inputs is not None else ((), None)
+    key = release_key(base, release, files, layers, source)
+    hit = store.load(key)
+    if hit is None:
+        made = secure(env, release, render_release(env, release, apis, inputs, engine))
+        store.store(key, made)
+        return made
+    if inputs is None:
+        return hit
+    chart = chart_values(env, inputs.layers)
+    refuse_unsafe(env, release, chart, hit.mode)
+    return dataclasses.replace(hit, secret_refs=chart.refs)
 
 
 def env_api_versions(env: Environment) -> tuple[str, ...]:
@@ -140,35 +166,27 @@ def step_facts(env: Environment) -> dict[str, Any]:
     }
 
 
-def _inputs(env: Environment) -> dict[str, str]:
-    """sha256 of every file the render reads, by repo-relative path (argo/ as imported:
-    from a trusted ref under `--steps-from`). A link out of the project is refused here
-    too: not even a digest of a file outside the repository reaches the index."""
-    steps = env.steps_dir
-    roots = [
-        (env.base_dir, env.root),
-        *((directory, env.root) for directory in env.layer_dirs),  # env.yaml extends:
-        (steps / "argo", steps),
-        (env.root / "schemas", env.root),
-    ]
-    found: dict[str, str] = {}
-    for base, anchor in roots:
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if "__pycache__" in path.parts or path.is_dir():
-                continue
-            if path.is_symlink():
-                confine.refuse_link_out(path, anchor, shown=display_path(path, env.root))
-            if path.is_file():
-                rel = path.relative_to(anchor).as_posix()
-                found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
+def _render_all(
+    env: Environment,
+    charts: Mapping[str, ChartInputs],
+    inputs: Mapping[str, str],
+    progress: Progress | None,
+) -> list[RenderedRelease]:
+    apis = env_api_versions(env)
+    store = open_cache()
+    cache = (store, env_key(env, inputs, apis), inputs) if store is not None else None
+    rendered: list[RenderedRelease] = []
+    with helm_renderer.ChartEngine() as engine:  # one Helm child for all charts of the env
+        for release in env.plan.releases:
+            result = _secured(env, release, apis, charts.get(release.name), engine, cache)
+            rendered.append(result)
+            if progress is not None:
+                progress(env.name, release.name, result.mode)
+    return rendered
 
 
 def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTree:
     """Everything for `rendered/<env>/`, in memory."""
-    rendered: list[RenderedRelease] = []
     lock = read_lock(env.root, env.env_dir)
     account_charts(env)
     chart_releases = [r for r in env.plan.releases if r.source == "chart"]
@@ -181,14 +199,8 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     policy = load_policy(trusted)
     warnings = tuple(str(n) for n in (*env.settings.notices, *checked))
     warnings += changes(env.root, trusted, env.name)
-    apis = env_api_versions(env)
-    with helm_renderer.ChartEngine() as engine:  # one Helm child for all charts of the env
-        for release in env.plan.releases:
-            made = render_release(env, release, apis, charts.get(release.name), engine)
-            result = secure(env, release, made)
-            rendered.append(result)
-            if progress is not None:
-                progress(env.name, release.name, result.mode)
+    inputs = input_digests(env)
+    rendered = _render_all(env, charts, inputs, progress)
     by_name = {r.name: r for r in env.plan.releases}
     all_bodies = [m.body for r in rendered for m in r.manifests]
     cluster_kinds = postprocess.cluster_scoped_kinds(all_bodies)
@@ -223,7 +235,6 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     argo = [Placed("argocd/bootstrap", body, "bkgen.argocd") for body in objects.bootstrap]
     argo += [Placed("argocd/apps", body, "bkgen.argocd") for body in objects.apps]
     files.update(serialize({p: o.body for p, o in file_names(argo).items()}))
-    inputs = _inputs(env)
     waves = tuple((r.name, env.plan.waves[r.name]) for r in env.plan.releases)
     extra = {
         "env": env.name,
@@ -322,6 +333,8 @@ def stage_one(
     tree = build_tree(env, progress)
     dest = output_dir(root, env_name)
     validate_tree(env, tree.files)
+    if same_tree(tree.files, dest):
+        return StagedEnv(tree.summary, None, dest)
     staging = stage_tree(tree.files, dest, root)
     return StagedEnv(tree.summary, staging, dest)
 
@@ -329,7 +342,7 @@ def stage_one(
 @dataclass(frozen=True)
 class StagedEnv:
     summary: RenderSummary
-    staging: Path
+    staging: Path | None  # None: rendered/<env>/ already holds exactly this tree
     dest: Path
 
 
@@ -383,8 +396,10 @@ def _render_locked(
             raise failures[0]
     except BaseException:
         for item in staged:
-            discard(item.staging)
+            if item.staging is not None:
+                discard(item.staging)
         raise
     for item in staged:
-        swap_in(item.staging, item.dest, root)
+        if item.staging is not None:
+            swap_in(item.staging, item.dest, root)
     return [item.summary for item in staged]

@@ -158,6 +158,35 @@ def write_tree(
         raise _fault(err, shown, base, "write the rendered tree", keep_path=True) from None
 
 
+def same_tree(files: Mapping[str, bytes], dest: Path) -> bool:
+    """Whether `dest` already holds exactly `files`: the same paths, bytes and nothing else
+    (no other file or directory, no link anywhere). Then a re-render need not swap."""
+    try:
+        if dest.is_symlink() or not dest.is_dir():
+            return False
+        wanted_dirs = {p.parent for p in (Path(rel) for rel in files)} - {Path()}
+        for parent in list(wanted_dirs):
+            wanted_dirs.update(parent.parents)
+        seen = 0
+        for current, dirs, names in os.walk(dest):
+            here = Path(current).relative_to(dest)
+            for name in dirs:
+                path = Path(current) / name
+                if path.is_symlink() or here / name not in wanted_dirs:
+                    return False
+            for name in names:
+                rel = (here / name).as_posix()
+                path = Path(current) / name
+                if rel not in files or path.is_symlink() or not path.is_file():
+                    return False
+                if path.read_bytes() != files[rel]:
+                    return False
+                seen += 1
+        return seen == len(files)
+    except OSError:
+        return False
+
+
 def stage_tree(files: Mapping[str, bytes], dest: Path, root: Path | None = None) -> Path:
     """Write `files` into a hidden sibling of `dest`; on any error it is removed again."""
     base = root or dest.parent

@@ -21,14 +21,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from bkgen import confine, limits
+from bkgen import confine, yaml_events
 from bkgen.errors import Location, OverlayError, display_path
 
 # Kubernetes readers expect these first; everything after them is sorted.
 _LEADING_KEYS = ("apiVersion", "kind", "metadata")
 
-MAX_EXPANDED_NODES = 200_000  # aliases may not expand a small file into a huge tree
 
+MAX_EXPANDED_NODES = yaml_events.MAX_EXPANDED_NODES
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -106,76 +106,15 @@ def load_text(text: str, path: str, *, error: type[OverlayError] = OverlayError)
 _CACHED_TEXT = 256 * 1024  # bigger files are parsed every time rather than kept
 
 
-class _Mapping:
-    """A mapping being read from the event stream: keys seen (with their lines)."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, int] = {}
-        self.expect_key = True
-
-
-def _events_problem(text: str, path: str, error: type[OverlayError]) -> None:
-    """Nesting depth, self-referencing aliases and duplicate keys, from the event stream
-    (libyaml, no recursion) before ruamel composes a tree: ruamel recurses per level (5,000
-    levels are a RecursionError), resolves an alias inside its own anchor to null silently,
-    and reports a duplicate key with both *values* (a password, perhaps) but one line."""
-    max_depth = limits.current().max_depth
-    open_anchors: list[str | None] = []
-    stack: list[_Mapping | None] = []  # None: a sequence
-
-    def where(event: Any) -> Location:
-        mark = event.start_mark
-        return Location(path, mark.line + 1, mark.column + 1)
-
-    def node_done() -> None:
-        if stack and stack[-1] is not None:
-            stack[-1].expect_key = not stack[-1].expect_key
-
-    try:
-        for event in yaml.parse(text, Loader=SAFE_LOADER):
-            if isinstance(event, yaml.ScalarEvent):
-                parent = stack[-1] if stack else None
-                if parent is not None and parent.expect_key and event.value != "<<":
-                    line = (event.start_mark.line + 1) if event.start_mark else 0
-                    if event.value in parent.keys:
-                        raise error(
-                            f"duplicate key {event.value!r} (lines {parent.keys[event.value]} "
-                            f"and {line})",
-                            location=where(event),
-                        )
-                    parent.keys[event.value] = line
-                node_done()
-            elif isinstance(event, yaml.AliasEvent):
-                if event.anchor in open_anchors:
-                    raise error(
-                        f"recursive YAML alias *{event.anchor} inside its own anchor",
-                        location=where(event),
-                    )
-                node_done()
-            elif isinstance(event, yaml.CollectionStartEvent):
-                open_anchors.append(event.anchor)
-                stack.append(_Mapping() if isinstance(event, yaml.MappingStartEvent) else None)
-                if len(stack) > max_depth:
-                    raise error(
-                        f"nesting deeper than {max_depth} levels",
-                        location=where(event),
-                        hint="raise BKGEN_MAX_DEPTH if this is intended",
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                open_anchors.pop()
-                stack.pop()
-                node_done()
-    except yaml.YAMLError:
-        return  # ruamel reports syntax errors with its own, better messages
-
-
 @lru_cache(maxsize=256)
 def _parse_cached(text: str, path: str, error: type[OverlayError]) -> Any:
     return _parse(text, path, error)
 
 
 def _parse(text: str, path: str, error: type[OverlayError]) -> Any:
-    _events_problem(text, path, error)
+    document, built = yaml_events.build(text, path, error)
+    if built:
+        return document
     try:
         document = _ruamel().load(text)
     except DuplicateKeyError as err:
@@ -195,7 +134,8 @@ def _parse(text: str, path: str, error: type[OverlayError]) -> Any:
 
 
 def _alias_problem(document: Any) -> str | None:
-    """Recursive aliases and alias bombs, found before anything walks the tree."""
+    """Recursive aliases and alias bombs in a tree ruamel built (merge keys, explicit
+    tags: what `yaml_events` leaves to ruamel), found before anything walks the tree."""
     count = 0
     stack: list[tuple[Any, frozenset[int]]] = [(document, frozenset())]
     while stack:

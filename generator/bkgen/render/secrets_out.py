@@ -10,15 +10,26 @@ value to declare); a literal credential left in rendered text is refused
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from bkgen.errors import Location
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment
-from bkgen.render import Manifest, RenderedRelease
+from bkgen.overlay.merge import Layer, merge_layers
+from bkgen.render import MODE_ARGOCD_HELM, Manifest, RenderedRelease
 from bkgen.secrets import chart_credentials, literals
 from bkgen.secrets.diagnose import diagnose, literal_source, probe_line
+from bkgen.secrets.refs import substitute
 from bkgen.secrets.relocate import relocate
-from bkgen.secrets.scan import Diagnosis, Plaintext, SecretError, process
+from bkgen.secrets.scan import (
+    Diagnosis,
+    Plaintext,
+    SecretError,
+    process,
+    refuse_for_argocd,
+    refuse_literal_values,
+)
 
 
 def secure(env: Environment, release: Release, result: RenderedRelease) -> RenderedRelease:
@@ -109,3 +120,28 @@ def _refuse_literals(
         '{secretRef: "<store key>#<property>"} (a value the chart generates, or ships as a '
         "default, too)",
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class ChartValues:
+    """A chart release's merged values with secrets as sentinels, the secret declarations
+    it carries (the env's and its own), and where each value was written."""
+
+    values: dict[str, Any]
+    refs: dict[str, Any]
+    locate: Callable[[tuple[Any, ...]], Location | None]
+
+
+def chart_values(env: Environment, layers: Sequence[Layer]) -> ChartValues:
+    merged = merge_layers(layers)
+    values, refs = substitute(merged.values, locate=merged.location)
+    return ChartValues(values, {**env.secret_refs, **refs}, merged.location)
+
+
+def refuse_unsafe(env: Environment, release: Release, chart: ChartValues, mode: str) -> None:
+    """A release Argo CD renders is refused any secret or literal credential in its values
+    (nothing here would turn them into ExternalSecrets)."""
+    if mode == MODE_ARGOCD_HELM:
+        where = Location(env.shown(env.env_dir))
+        refuse_for_argocd(release.name, chart.values, chart.refs, where, env.name)
+        refuse_literal_values(release.name, chart.values, chart.locate, where, env.name)
