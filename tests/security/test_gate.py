@@ -187,6 +187,26 @@ def test_a_pr_cannot_widen_the_policy_that_checks_it(project: Path, run: Run) ->
     )
 
 
+def test_validate_takes_the_policy_from_the_trusted_ref(project: Path, run: Run) -> None:
+    """CI validating a committed tree: the PR widens policy.yaml and commits a host-network
+    DaemonSet into rendered/. Its own policy lets it pass; `--trusted main` does not."""
+    subprocess.run(["git", "checkout", "-qb", "pr"], cwd=project, check=True, env=_env())
+    policy = project / "overlays/base/policy.yaml"
+    policy.write_text(policy.read_text().replace("hostNetwork:\n", "hostNetwork:\n    - '*'\n"))
+    planted = project / "rendered/default/releases/registry-cache/DaemonSet_node-shell.yaml"
+    planted.write_text(
+        _HOST_POD.replace(
+            "metadata:\n  name: node-shell", "metadata:\n  name: node-shell\n  namespace: blueking"
+        )
+    )
+    _commit(project)
+    assert "[host-escape]" not in run("validate", "default").stdout
+    result = run("validate", "default", "--trusted", "main")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[host-escape]" in result.stdout and "node-shell" in result.stdout
+    assert CANARY not in result.stdout + result.stderr
+
+
 def test_a_pr_env_yaml_suppression_is_ignored_under_a_trusted_ref(project: Path, run: Run) -> None:
     subprocess.run(["git", "checkout", "-qb", "pr"], cwd=project, check=True, env=_env())
     env_yaml = project / "overlays/default/env.yaml"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +21,9 @@ from bkgen.cli._common import (
 )
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from bkgen.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from bkgen.validate.findings import Report
 
 # The validator (jsonschema, every rule) is imported when `validate` runs, not at start:
 # these name what the option parser needs without it (tests/cli/test_grammar.py holds them
@@ -39,27 +43,31 @@ def _severities() -> tuple[str, ...]:
     return SEVERITIES
 
 
-def _env_settings(root: Path, env: str) -> dict[str, Any]:
-    """Read lightly (no catalog, no values): validating a committed tree must not need them."""
+def _env_settings(root: Path, env: str, trusted: Path | None) -> dict[str, Any]:
+    """Read lightly (no catalog, no values): validating a committed tree must not need them.
+    Under `--trusted` the policy, the env's `validation:` block and the CRD schemas are the
+    trusted ref's, never the tree's under review."""
     from bkgen.overlay.extends import settings_doc
-    from bkgen.trusted import load_policy
+    from bkgen.trusted import governed, schema_root
     from bkgen.validate import env_policy
 
     doc = settings_doc(root, env)  # with what it inherits (env.yaml extends:)
-    policy = load_policy(root)
+    policy, validation = governed(root, trusted or root, env, doc.get("validation") or {})
     return {
-        **env_policy(str(doc.get("kubeVersion", "1.23")), doc.get("validation") or {}),
+        **env_policy(str(doc.get("kubeVersion", "1.23")), validation),
         "allow": policy.allow,
         "trusted_suppressions": policy.for_env(env),
         "argocd_namespace": str((doc.get("argocd") or {}).get("namespace", "argocd")),
+        "project_root": schema_root(root, trusted) if trusted is not None else root,
     }
 
 
-def _loose_policy(base: Path | None) -> dict[str, Any]:
-    """The project's allow-lists for loose files; a file outside any project gets none."""
+def _loose_policy(base: Path | None, trusted: Path | None) -> dict[str, Any]:
+    """The project's allow-lists for loose files (the trusted ref's under `--trusted`); a
+    file outside any project gets none."""
     from bkgen.trusted import load_policy
 
-    return {"allow": load_policy(base).allow} if base is not None else {}
+    return {"allow": load_policy(trusted or base).allow} if base is not None else {}
 
 
 def _env_of(path: Path, base: Path) -> str | None:
@@ -160,6 +168,14 @@ def _targets(
     is_flag=True,
     help="A file under rendered/ENV/ stands for ENV's whole tree (pre-commit hook).",
 )
+@click.option(
+    "--trusted",
+    "trusted_ref",
+    default=None,
+    metavar="REF",
+    help="Take what governs the checks from this trusted git ref, not the tree under review: "
+    "overlays/base/policy.yaml, each env.yaml's validation block, schemas/crds/ (as render).",
+)
 @root_option
 @handle_errors
 def validate(
@@ -177,13 +193,13 @@ def validate(
     ignore_rules: str,
     schema_only: bool,
     whole_env: bool,
+    trusted_ref: str | None,
     root: str | None,
 ) -> None:
     """Validate TARGETS: files, directories, an environment name, or - for stdin."""
-    from bkgen.validate import SCHEMA_ONLY, ValidateSettings, checked_ids, validate_paths
-    from bkgen.validate.findings import Report
+    from bkgen.trusted import trusted_at
+    from bkgen.validate import SCHEMA_ONLY, checked_ids
     from bkgen.validate.formats import REPORTERS, summary_line
-    from bkgen.validate.kubeconform import run_kubeconform
 
     if not targets:
         raise UsageError("give files, directories, an environment name, or -")
@@ -193,40 +209,79 @@ def validate(
     ignored = _rule_list(ignore_rules)
     checked_ids(chosen, ignored)  # unknown IDs fail before any file is read
     base, envs, loose, stdin = _targets(targets, whole_env, root)
-    common: dict[str, Any] = {
-        "strict": strict,
-        "schema_locations": schema_location,
-        "ignore_missing_schemas": ignore_missing_schemas,
-        "project_root": base,
-        "jobs": jobs,
-        "select": chosen,
-        "ignore": ignored,
-    }
-    runs: list[tuple[list[Path], ValidateSettings]] = []
-    for env in envs:
-        assert base is not None
-        tree = base / "rendered" / env
-        if not tree.is_dir():
-            raise UsageError(f"rendered/{env} does not exist; run `bkgen render {env}`")
-        options = _env_settings(base, env)
-        if kube_version:
-            options["kube_version"] = kube_version
-        runs.append(([tree], ValidateSettings(**common, **options)))
-    if loose or stdin or not runs:
-        extra = _loose_policy(base) | ({"kube_version": kube_version} if kube_version else {})
-        runs.append((loose, ValidateSettings(**common, **extra)))
-    report = Report()
-    for paths, settings in runs:
-        if engine == "kubeconform":
-            report.merge(run_kubeconform(paths, settings))
-        else:
-            report.merge(validate_paths(paths, settings, stdin=stdin))
+    if trusted_ref is not None and base is None:
+        base = project_root(root)
+    with ExitStack() as stack:
+        trusted = (
+            stack.enter_context(trusted_at(base, trusted_ref))
+            if trusted_ref is not None and base is not None
+            else None
+        )
+        report = _run(
+            base,
+            envs,
+            loose,
+            stdin,
+            trusted,
+            engine,
+            kube_version,
+            {
+                "strict": strict,
+                "schema_locations": schema_location,
+                "ignore_missing_schemas": ignore_missing_schemas,
+                "jobs": jobs,
+                "select": chosen,
+                "ignore": ignored,
+            },
+        )
     colour = output == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if summary and output == "text":
         click.echo(summary_line(report))
     else:
         click.echo(REPORTERS[output](report, colour, fail_on), nl=False)
     exit_with(EXIT_FAILURE if report.failed(fail_on) else EXIT_OK)
+
+
+def _run(
+    base: Path | None,
+    envs: dict[str, None],
+    loose: list[Path],
+    stdin: bool,
+    trusted: Path | None,
+    engine: str,
+    kube_version: str | None,
+    options: dict[str, Any],
+) -> Report:
+    from bkgen.trusted import schema_root
+    from bkgen.validate import ValidateSettings, validate_paths
+    from bkgen.validate.findings import Report as Findings
+    from bkgen.validate.kubeconform import run_kubeconform
+
+    common: dict[str, Any] = {**options, "project_root": base}
+    runs: list[tuple[list[Path], ValidateSettings]] = []
+    for env in envs:
+        assert base is not None
+        tree = base / "rendered" / env
+        if not tree.is_dir():
+            raise UsageError(f"rendered/{env} does not exist; run `bkgen render {env}`")
+        per_env = {**common, **_env_settings(base, env, trusted)}
+        if kube_version:
+            per_env["kube_version"] = kube_version
+        runs.append(([tree], ValidateSettings(**per_env)))
+    if loose or stdin or not runs:
+        extra = _loose_policy(base, trusted) | (
+            {"kube_version": kube_version} if kube_version else {}
+        )
+        if trusted is not None:
+            extra["project_root"] = schema_root(base or trusted, trusted)
+        runs.append((loose, ValidateSettings(**{**common, **extra})))
+    report = Findings()
+    for paths, settings in runs:
+        if engine == "kubeconform":
+            report.merge(run_kubeconform(paths, settings))
+        else:
+            report.merge(validate_paths(paths, settings, stdin=stdin))
+    return report
 
 
 COMMANDS = [validate]
