@@ -13,29 +13,28 @@ path plus report rows, and every credential has already been moved (`secrets.py`
 
 from __future__ import annotations
 
-import io
-import posixpath
-import re
-import tarfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
-
-import yaml
 
 from bkgen import confine
 from bkgen.charts.cache import sha256_digest
 from bkgen.charts.lock import LOCK_NAME, LockEntry, render_lock
 from bkgen.errors import Location, OverlayError
 from bkgen.importers.helmfile import secrets
+from bkgen.importers.helmfile.conversion import Conversion, ReleaseRow, State
+from bkgen.importers.helmfile.tree_charts import (
+    MAX_ARCHIVE,
+    archive_chart,
+    bundled_archives,
+    chart_of,
+)
 from bkgen.importers.helmfile.tree_model import HelmfileTree, TreeRelease
-from bkgen.importers.helmfile.tree_yaml import load_yaml
+from bkgen.importers.helmfile.values_files import values_files
 from bkgen.overlay.catalog import Catalog
 from bkgen.overlay.env_catalog import top_keys_read
 from bkgen.yamlio import dump
 
-MAX_ARCHIVE = 20 * 1024 * 1024
 # The runbook scripts helmfile hooks call, and the workflow step (a catalog release) that
 # does their job GitOps style.
 HOOK_STEPS = {
@@ -66,47 +65,7 @@ _FILE_SUITE = (
     ("04-", "monitor-log"),
     ("monitor", "monitor-log"),
 )
-_READ = re.compile(r"""\breadFile\s+"([^"]+)\"""")
 _RESERVED = {"env.yaml", "custom.yaml", "versions.yaml", "catalog.yaml", LOCK_NAME, "charts"}
-
-
-@dataclass(frozen=True)
-class ReleaseRow:
-    name: str
-    chart: str
-    version: str
-    status: str  # "base", "new", "replaces base <kind>"
-    suite: str
-    seq: str
-    chart_source: str  # "locked (bundled archive)", "to pull", ...
-    enabled: bool
-
-
-@dataclass
-class Conversion:
-    """Everything the import writes (env-relative path -> bytes) and says."""
-
-    env: str
-    files: dict[str, bytes] = field(default_factory=dict)
-    releases: list[ReleaseRow] = field(default_factory=list)
-    values_kept: list[str] = field(default_factory=list)
-    secrets: list[secrets.SecretMove] = field(default_factory=list)
-    hooks: list[tuple[str, str, str | None]] = field(default_factory=list)
-    decisions: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    switched_off: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _State:
-    """What the releases add up to while they are converted one by one."""
-
-    files_key: dict[str, Any] = field(default_factory=dict)
-    literals: dict[str, Any] = field(default_factory=dict)
-    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    pins: dict[str, str] = field(default_factory=dict)
-    lock: dict[str, LockEntry] = field(default_factory=dict)
-    new_suites: dict[str, str] = field(default_factory=dict)
 
 
 def convert(
@@ -128,12 +87,12 @@ def convert(
         {k: v for k, v in tree.values.items() if k != "version"}, env, tree.origins
     )
     out.secrets.extend(moves)
-    state = _State()
+    state = State()
     place = _placer(f"environments/{tree.environment}/")
     for release in tree.releases:
         entry, row, version = _release_entry(tree, catalog, release, suites, out, state)
         state.pins[release.name] = version
-        entry["values"] = _values_files(tree, release, out, state, place)
+        entry["values"] = values_files(tree, release, out, state, place)
         out.releases.append(
             _chart_file(tree, catalog, release, entry, row, out, state, bundled_versions)
         )
@@ -171,56 +130,6 @@ def convert(
     return out
 
 
-def _values_files(
-    tree: HelmfileTree, release: TreeRelease, out: Conversion, state: _State, place: Any
-) -> list[str]:
-    """The release's values list as environment files, each copied once, with its reads
-    and literal credentials rewritten; missing files are reported, never invented."""
-    env_value_files = {e.path for e in tree.values_files if e.path}
-    values: list[str] = []
-    inline = [i for i in release.values if i.path is None]
-    for item in release.values:
-        if item.path is None:
-            number = f"-{inline.index(item) + 1}" if len(inline) > 1 else ""  # by position
-            name = f"{release.name}-inline-values{number}.yaml"
-            origin: dict[tuple[str, ...], tuple[str, int | None]] = {
-                (): (release.state_file, item.line)
-            }
-            data, moves = secrets.move_value_secrets(
-                item.inline or {}, out.env, _every_path(item.inline, origin), release.name
-            )
-            out.secrets.extend(moves)
-            out.files[name] = dump(data).encode()
-            values.append(name)
-            out.notes.append(
-                f"{release.state_file}:{item.line}: inline values of '{release.name}' "
-                f"written to {name} (evaluated with the tree's values at import)"
-            )
-            continue
-        if not item.exists:
-            out.notes.append(
-                f"{item.path}: not in the tree (missingFileHandler); add it to the "
-                f"environment and list it under releases.{release.name}.values to use it"
-            )
-            continue
-        target = place(item.path)
-        if target not in out.files:
-            text = confine.read_text(tree.root / item.path, tree.root)
-            text = _rewrite_reads(
-                tree, item.path, text, env_value_files, state.files_key, out, place
-            )
-            text, refs, literal_moves = secrets.move_literal_secrets(
-                text, out.env, release.name, item.path
-            )
-            if refs:
-                state.literals.setdefault(release.name, {}).update(refs)
-                out.secrets.extend(literal_moves)
-            out.files[target] = text.encode()
-            out.values_kept.append(f"{item.path} -> {target}")
-        values.append(target)
-    return values
-
-
 def _chart_file(
     tree: HelmfileTree,
     catalog: Catalog,
@@ -228,14 +137,14 @@ def _chart_file(
     entry: Mapping[str, Any],
     row: ReleaseRow,
     out: Conversion,
-    state: _State,
+    state: State,
     bundled_versions: bool,
 ) -> ReleaseRow:
     """The exact archive from the tree's charts/, verified and locked; else a pin to pull
     (a bundled archive of another version is reported, never swapped in)."""
     chart_name, version = row.chart.partition(" ")[0], row.version
     archive = tree.root / "charts" / f"{chart_name}-{version}.tgz"
-    bundled = _bundled(tree, chart_name)
+    bundled = bundled_archives(tree, chart_name)
     if not archive.is_file() and bundled and bundled_versions:
         newest = bundled[-1]
         version = newest.removeprefix(f"{chart_name}-").removesuffix(".tgz")
@@ -250,7 +159,7 @@ def _chart_file(
         return _with_source(row, f"off: the tree bundles charts/{archive.name}, not copied")
     if archive.is_file():
         data = confine.read_bytes(archive, tree.root, limit=MAX_ARCHIVE)
-        found = _archive_chart(data, f"charts/{archive.name}")
+        found = archive_chart(data, f"charts/{archive.name}")
         if found != (chart_name, version):
             raise OverlayError(
                 f"archive holds chart {found[0]} {found[1]}, not {chart_name} {version}",
@@ -280,7 +189,7 @@ def _drop_unread(
     tree: HelmfileTree,
     globals_: dict[str, Any],
     base_keys: frozenset[str],
-    state: _State,
+    state: State,
     out: Conversion,
 ) -> None:
     """Global values no values template reads (only state files did, and their effect is
@@ -336,9 +245,9 @@ def _release_entry(
     release: TreeRelease,
     suites: tuple[str, ...],
     out: Conversion,
-    state: _State,
+    state: State,
 ) -> tuple[dict[str, Any], ReleaseRow, str]:
-    chart_name, repo, version = _chart_of(tree, release)
+    chart_name, repo, version = chart_of(tree, release)
     base = catalog.releases.get(release.name)
     entry: dict[str, Any] = {}
     namespace_default = str(tree.values.get("namespace", ""))
@@ -418,35 +327,6 @@ def _release_entry(
     return entry, row, version
 
 
-def _every_path(
-    node: Any, origin: Mapping[tuple[str, ...], tuple[str, int | None]]
-) -> dict[tuple[str, ...], tuple[str, int | None]]:
-    """Inline values have no lines of their own: each leaf points at the values entry."""
-    where = origin[()]
-    out: dict[tuple[str, ...], tuple[str, int | None]] = {}
-
-    def walk(value: Any, path: tuple[str, ...]) -> None:
-        out[path] = where
-        if isinstance(value, Mapping):
-            for key, child in value.items():
-                walk(child, (*path, str(key)))
-
-    walk(node, ())
-    return out
-
-
-def _bundled(tree: HelmfileTree, chart: str) -> list[str]:
-    """Archives of `chart` the tree's charts/ holds, oldest version first."""
-    found = [
-        p.name
-        for p in (tree.root / "charts").glob(f"{chart}-*.tgz")
-        if re.fullmatch(rf"{re.escape(chart)}-v?\d[^/]*\.tgz", p.name)
-    ]
-    return sorted(
-        found, key=lambda n: [int(x) if x.isdigit() else -1 for x in re.split(r"[.-]", n)]
-    )
-
-
 def _switched_on(values: Mapping[str, Any], switch: str | None) -> bool:
     """helmfile's `condition`: the release is installed unless the key says false."""
     node: Any = values
@@ -458,55 +338,6 @@ def _switched_on(values: Mapping[str, Any], switch: str | None) -> bool:
 def _by_file(state_file: str, table: tuple[tuple[str, str], ...]) -> str | None:
     name = PurePosixPath(state_file).name
     return next((value for start, value in table if name.startswith(start)), None)
-
-
-def _chart_of(tree: HelmfileTree, release: TreeRelease) -> tuple[str, str | None, str]:
-    chart = release.chart
-    if chart.startswith(("./", "../", "/")) or chart.endswith(".tgz"):
-        path = (tree.root / release.state_file).parent / chart
-        if not confine.inside(path, tree.root):
-            raise OverlayError(
-                f"chart path {chart} leaves the tree",
-                location=Location(release.state_file, release.line),
-            )
-        data = confine.read_bytes(path, tree.root, limit=MAX_ARCHIVE)
-        name, version = _archive_chart(data, path.relative_to(tree.root).as_posix())
-        if release.version and release.version != version:
-            raise OverlayError(
-                f"'{release.name}' pins version {release.version} but {chart} is {version}",
-                location=Location(release.state_file, release.line),
-            )
-        return name, None, version
-    repo, _, name = chart.partition("/")
-    if not release.version:
-        raise OverlayError(
-            f"release '{release.name}' has no version: bkgen pins every chart",
-            location=Location(release.state_file, release.line),
-        )
-    return name, repo, release.version
-
-
-def _archive_chart(data: bytes, shown: str) -> tuple[str, str]:
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-            member = next(
-                (
-                    m
-                    for m in archive.getmembers()
-                    if m.name.count("/") == 1
-                    and m.name.endswith("/Chart.yaml")
-                    and m.isfile()
-                    and m.size < 1 << 20
-                ),
-                None,
-            )
-            raw = archive.extractfile(member).read() if member else None  # type: ignore[union-attr]
-        meta = yaml.safe_load(raw) if raw else None
-    except (tarfile.TarError, OSError, EOFError, yaml.YAMLError):
-        meta = None
-    if not isinstance(meta, Mapping) or "name" not in meta or "version" not in meta:
-        raise OverlayError("not a chart archive (no valid Chart.yaml)", location=Location(shown))
-    return str(meta["name"]), str(meta["version"])
 
 
 def _repo_of(catalog: Catalog, release: str) -> str:
@@ -527,66 +358,6 @@ def _guess_repo(catalog: Catalog, chart: str, out: Conversion, release: TreeRele
 
 def _repo_url(tree: HelmfileTree, catalog: Catalog, repo: str) -> str:
     return catalog.repositories.get(repo) or tree.repositories.get(repo) or repo
-
-
-def _rewrite_reads(
-    tree: HelmfileTree,
-    source: str,
-    text: str,
-    env_value_files: set[str],
-    files_key: dict[str, Any],
-    out: Conversion,
-    place: Any,
-) -> str:
-    """`readFile` of a secret becomes a lookup of a secretRef in the global values; of an
-    environment values file, that file's data (already global values); of anything else,
-    a copy in the environment, read where the template reads it."""
-    directory = PurePosixPath(source).parent
-
-    def replace_read(match: re.Match[str]) -> str:
-        name = match.group(1)
-        target = (directory / name).as_posix()
-        target = posixpath.normpath(target)  # `..` that leaves the tree is confine's to refuse
-        path = tree.root / target
-        if target in env_value_files:
-            if not path.is_file():
-                out.decisions.append(
-                    f"{source}: reads {name}, an environment values file the tree does not "
-                    "have (an installation generates it): add it and import again"
-                )
-                return match.group(0)
-            data = load_yaml(confine.read_text(path, tree.root), target).data or {}
-            keys = " ".join(f'"{k}"' for k in data)
-            return f"toYaml (pick .Values {keys})"
-        if not path.is_file():
-            out.decisions.append(
-                f"{source}: reads {name}, which the tree does not have (an installation "
-                "generates it): add it before rendering"
-            )
-            return match.group(0)
-        data = confine.read_bytes(path, tree.root)
-        relative = name.removeprefix("./")
-        if name.endswith((".yaml", ".yml")):
-            loaded = load_yaml(data.decode("utf-8", "replace"), target)
-            origins = {
-                tuple(str(p) for p in path): (target, line) for path, line in loaded.lines.items()
-            }
-            group = f"files/{secrets.prop_name(relative)}"
-            content, moves = secrets.move_value_secrets(loaded.data, out.env, origins, group)
-            if moves:  # structure kept: plain keys stay data, credentials become secretRefs
-                files_key[relative] = content
-                out.secrets.extend(m for m in moves if m not in out.secrets)
-                return f'toYaml (index .Values.{secrets.FILES_KEY} "{relative}")'
-        if secrets.file_is_secret(name, data):
-            move = secrets.file_move(out.env, relative, target)
-            files_key[relative] = {"secretRef": move.ref}
-            if move not in out.secrets:
-                out.secrets.append(move)
-            return f'index .Values.{secrets.FILES_KEY} "{relative}"'
-        out.files[place(target)] = data
-        return match.group(0)
-
-    return _READ.sub(replace_read, text)
 
 
 def _versions_unused(tree: HelmfileTree, out: Conversion) -> None:

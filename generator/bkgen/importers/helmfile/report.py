@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bkgen.importers.helmfile.convert import Conversion
+from bkgen.importers.helmfile.conversion import Conversion
 from bkgen.importers.helmfile.secrets import SecretMove
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import OverlayError, UsageError
-from bkgen.importers.helmfile.convert import Conversion, convert
+from bkgen.importers.helmfile.conversion import Conversion
+from bkgen.importers.helmfile.convert import convert
 from bkgen.importers.helmfile.tree import read_tree
 from bkgen.overlay.catalog import load_catalog
 from bkgen.overlay.load import ENV_NAME, list_environments, load_environment
