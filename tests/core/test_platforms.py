@@ -152,3 +152,18 @@ def test_a_platform_without_a_values_schema_is_one_line(make_project: Project) -
     with pytest.raises(OverlayError, match=r"values\.schema\.json is missing") as err:
         load_environment(root, "mini-dev")
     assert str(err.value.location) == "overlays/platforms/mini/values.schema.json"
+
+
+def test_an_unknown_custom_key_names_the_platform_s_values_file(make_project: Project) -> None:
+    """Behind an open schema the known-keys check still holds, naming the platform's file."""
+    root = make_project(
+        {
+            **MINI,
+            "overlays/platforms/mini/values.schema.json": '{"type": "object"}\n',
+            "overlays/mini-dev/custom.yaml": "prot: 9090\n",
+        }
+    )
+    with pytest.raises(OverlayError) as err:
+        load_environment(root, "mini-dev")
+    assert err.value.message == "unknown key 'prot' (not in overlays/platforms/mini/values.yaml)"
+    assert err.value.hint == "did you mean 'port'?"

@@ -122,7 +122,12 @@ def require_environment(root: Path, name: str) -> None:
 
 
 def _check_known_keys(
-    custom: Any, base: Any, shown: str, base_tree: Any, prefix: KeyPath = ()
+    custom: Any,
+    base: Any,
+    shown: str,
+    base_tree: Any,
+    prefix: KeyPath = (),
+    values_file: str = "overlays/base/values.yaml",
 ) -> None:
     """custom.yaml may only set keys the base values define: a typo must not pass silently.
 
@@ -137,26 +142,28 @@ def _check_known_keys(
         if str(key) not in base:
             meant = closest_key_path(path, base_tree)
             raise OverlayError(
-                f"unknown key '{format_key_path(path)}' (not in overlays/base/values.yaml)",
+                f"unknown key '{format_key_path(path)}' (not in {values_file})",
                 location=Location(shown, *(position(custom, key) or ())),
                 hint=(
                     f"did you mean '{format_key_path(meant)}'?"
                     if meant is not None
                     else "custom.yaml overrides base values; a new global value is a change "
-                    "to overlays/base/values.yaml and the templates that read it"
+                    f"to {values_file} and the templates that read it"
                 ),
             )
         if isinstance(base[str(key)], Mapping) and base[str(key)]:
-            _check_known_keys(value, base[str(key)], shown, base_tree, path)
+            _check_known_keys(value, base[str(key)], shown, base_tree, path, values_file)
 
 
-def _check_top_keys(custom: Any, known: set[str], shown: str) -> None:
+def _check_top_keys(
+    custom: Any, known: set[str], shown: str, values_file: str = "overlays/base/values.yaml"
+) -> None:
     """With baseReleaseValues off the env's own templates read the globals: a top-level key
     neither they nor the base read would be ignored."""
     for key in custom if isinstance(custom, Mapping) else ():
         if str(key) not in known:
             raise OverlayError(
-                f"unknown key '{key}': neither overlays/base/values.yaml nor any values "
+                f"unknown key '{key}': neither {values_file} nor any values "
                 "template of this environment reads it",
                 location=Location(shown, *(position(custom, key) or ())),
                 hint=did_you_mean(str(key), sorted(known), "remove it, or read it in a template"),
@@ -236,16 +243,19 @@ def load_environment(root: Path, name: str) -> Environment:
         layers.append(Layer(shown, doc))
     typed = values_schema(root, base)
     base_values = load_checked(root, base / "values.yaml", typed)
-    layers.append(Layer(display_path(base / "values.yaml", root), base_values))
+    values_shown = display_path(base / "values.yaml", root)
+    layers.append(Layer(values_shown, base_values))
     for custom_path in (d / "custom.yaml" for d in layer_dirs):
         if not confine.exists(custom_path):  # a directory or dangling link is an error
             continue
         custom = load_checked(root, custom_path, typed)
         shown = display_path(custom_path, root)
         if settings.base_release_values:
-            _check_known_keys(custom, base_values, shown, base_values)
+            _check_known_keys(custom, base_values, shown, base_values, (), values_shown)
         else:
-            _check_top_keys(custom, set(base_values) | global_keys_read(env_dir, catalog), shown)
+            _check_top_keys(
+                custom, set(base_values) | global_keys_read(env_dir, catalog), shown, values_shown
+            )
         layers.append(Layer(display_path(custom_path, root), custom))
     merged = merge_layers(layers)
     merged.values, refs = substitute(merged.values, locate=merged.location)
