@@ -23,22 +23,22 @@ LONG_RUNNING = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Replica
 def pod_spec(doc: Mapping[str, Any]) -> tuple[Path, Mapping[str, Any]] | None:
     kind = doc.get("kind")
     spec = doc.get("spec")
-    if not isinstance(spec, Mapping):
+    if not isinstance(spec, dict):
         return None
     if kind == "Pod":
         return ("spec",), spec
     if kind == "CronJob":
         inner = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
-        pod = inner.get("spec") if isinstance(inner, Mapping) else None
+        pod = inner.get("spec") if isinstance(inner, dict) else None
         return (
             (("spec", "jobTemplate", "spec", "template", "spec"), pod)
-            if isinstance(pod, Mapping)
+            if isinstance(pod, dict)
             else None
         )
     if kind in WORKLOADS:
         template = spec.get("template") or {}
-        pod = template.get("spec") if isinstance(template, Mapping) else None
-        return (("spec", "template", "spec"), pod) if isinstance(pod, Mapping) else None
+        pod = template.get("spec") if isinstance(template, dict) else None
+        return (("spec", "template", "spec"), pod) if isinstance(pod, dict) else None
     return None
 
 
@@ -49,7 +49,7 @@ def containers(doc: Mapping[str, Any]) -> Iterator[tuple[Path, Mapping[str, Any]
         base, pod = found
         for key in ("initContainers", "containers"):
             for i, container in enumerate(pod.get(key) or []):
-                if isinstance(container, Mapping):
+                if isinstance(container, dict):
                     yield (*base, key, i), container, key == "initContainers"
         return
     if doc.get("kind") in ("Workflow", "WorkflowTemplate", "CronWorkflow"):
@@ -57,8 +57,8 @@ def containers(doc: Mapping[str, Any]) -> Iterator[tuple[Path, Mapping[str, Any]
         if doc.get("kind") == "CronWorkflow":
             spec = spec.get("workflowSpec") or {}
         for i, template in enumerate(spec.get("templates") or []):
-            if not isinstance(template, Mapping):
+            if not isinstance(template, dict):
                 continue
             for key in ("container", "script"):
-                if isinstance(template.get(key), Mapping):
+                if isinstance(template.get(key), dict):
                     yield ("spec", "templates", i, key), template[key], False

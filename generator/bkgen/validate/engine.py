@@ -71,8 +71,8 @@ def _finding(
 ) -> Finding:
     if position is None:
         position = loader.locate(chunk, where) if where is not None else (chunk.line, 1)
-    meta = (doc or {}).get("metadata") if isinstance(doc, Mapping) else None
-    meta = meta if isinstance(meta, Mapping) else {}
+    meta = (doc or {}).get("metadata") if isinstance(doc, dict) else None
+    meta = meta if isinstance(meta, dict) else {}
     return Finding(
         path=chunk.path,
         line=position[0],
@@ -81,8 +81,8 @@ def _finding(
         severity=severity,
         message=message,
         hint=hint,
-        api_version=str((doc or {}).get("apiVersion", "")) if isinstance(doc, Mapping) else "",
-        kind=str((doc or {}).get("kind", "")) if isinstance(doc, Mapping) else "",
+        api_version=str((doc or {}).get("apiVersion", "")) if isinstance(doc, dict) else "",
+        kind=str((doc or {}).get("kind", "")) if isinstance(doc, dict) else "",
         namespace=str(meta.get("namespace") or ""),
         name=str(meta.get("name") or ""),
     )
@@ -90,7 +90,7 @@ def _finding(
 
 def _resources(data: Any, chunk: loader.Chunk) -> Iterator[tuple[Any, tuple[Any, ...]]]:
     if (
-        isinstance(data, Mapping)
+        isinstance(data, dict)
         and data.get("kind") == "List"
         and isinstance(data.get("items"), list)
     ):
@@ -111,7 +111,7 @@ def _check_resource(
     switches off, when it is one (for its Facts)."""
     config: EngineConfig = _STATE["config"]
     store: SchemaStore = _STATE["store"]
-    if not isinstance(doc, Mapping):
+    if not isinstance(doc, dict):
         out.append(_finding(chunk, None, "yaml", "error", "document is not a mapping", prefix))
         return None
     api, kind = doc.get("apiVersion"), doc.get("kind")
@@ -186,8 +186,8 @@ def _ignored(doc: Mapping[str, Any]) -> set[str]:
     """Rules a `bkgen.io/ignore` annotation switches off: never a security rule, since the
     annotation is part of the change being checked."""
     meta = doc.get("metadata") or {}
-    annotations = meta.get("annotations") or {} if isinstance(meta, Mapping) else {}
-    value = annotations.get("bkgen.io/ignore", "") if isinstance(annotations, Mapping) else ""
+    annotations = meta.get("annotations") or {} if isinstance(meta, dict) else {}
+    value = annotations.get("bkgen.io/ignore", "") if isinstance(annotations, dict) else ""
     return {p.strip() for p in str(value).split(",") if p.strip()} - SECURITY_RULES
 
 
@@ -251,7 +251,7 @@ def tree_crds(chunks: Iterable[loader.Chunk], strict: bool) -> dict[tuple[str, s
             data = loader.parse(chunk, strict)
         except loader.ParseError:
             continue  # reported when the document itself is checked
-        if isinstance(data, Mapping) and data.get("kind") == "CustomResourceDefinition":
+        if isinstance(data, dict) and data.get("kind") == "CustomResourceDefinition":
             found.update(crd_schemas(data))
     return found
 

@@ -95,31 +95,85 @@ def parse(chunk: Chunk, strict: bool) -> Any:
 
 
 def locate(chunk: Chunk, path: tuple[Any, ...]) -> tuple[int, int]:
-    """File line and column of `path` inside the document (deepest part that exists)."""
+    """File line and column of `path` inside the document (deepest part that exists).
+
+    Walks libyaml's events, not a composed tree: composing resolves the tag of every scalar
+    through Python, which cost more than validating the resource (a finding on each of
+    7,143 resources of the 50,000 benchmark: 1.7 s of 9 s profiled). A path through an alias
+    is placed at the alias, where the value is used."""
     try:
-        node = yaml.compose(chunk.text, Loader=_Base)
+        return _walk(chunk, path)
     except yaml.YAMLError:
         return chunk.line, 1
-    if node is None:
-        return chunk.line, 1
-    mark = node.start_mark
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == str(part):
-                    mark = key_node.start_mark
-                    node = value_node
-                    break
-            else:
-                break
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-            mark = node.start_mark
-        else:
+
+
+@dataclass
+class _Frame:
+    kind: str  # "map", "seq" or "skip" (a complex key's subtree)
+    path: tuple[Any, ...]
+    expect_key: bool = True
+    key: Any = None
+    key_mark: Any = None
+    index: int = 0
+
+
+def _walk(chunk: Chunk, path: tuple[Any, ...]) -> tuple[int, int]:
+    best: Any = None
+    depth = -1
+    stack: list[_Frame] = []
+    for event in yaml.parse(chunk.text, Loader=_Base):
+        if isinstance(event, yaml.DocumentEndEvent):
             break
-    return chunk.line + mark.line, mark.column + 1
+        if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            stack.pop()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        frame = stack[-1] if stack else None
+        if frame is not None and frame.kind == "skip":
+            if isinstance(event, yaml.CollectionStartEvent):
+                stack.append(_Frame("skip", ()))
+            continue
+        if frame is not None and frame.kind == "map" and frame.expect_key:
+            frame.expect_key = False
+            frame.key = event.value if isinstance(event, yaml.ScalarEvent) else None
+            frame.key_mark = event.start_mark
+            if isinstance(event, yaml.CollectionStartEvent):
+                stack.append(_Frame("skip", ()))
+            continue
+        if frame is None:
+            here: tuple[Any, ...] = ()
+            mark = event.start_mark
+        elif frame.kind == "map":
+            here, mark = (*frame.path, frame.key), frame.key_mark
+            frame.expect_key = True
+        else:
+            here, mark = (*frame.path, frame.index), event.start_mark
+            frame.index += 1
+        if len(here) > depth and _leads_to(here, path):
+            best, depth = mark, len(here)
+            if depth == len(path):
+                break
+        if isinstance(event, yaml.MappingStartEvent):
+            stack.append(_Frame("map", here))
+        elif isinstance(event, yaml.SequenceStartEvent):
+            stack.append(_Frame("seq", here))
+    if best is None:
+        return chunk.line, 1
+    return chunk.line + best.line, best.column + 1
+
+
+def _leads_to(here: tuple[Any, ...], path: tuple[Any, ...]) -> bool:
+    """`here` is a prefix of `path`: keys compare as text, list items by index."""
+    if len(here) > len(path):
+        return False
+    for mine, wanted in zip(here, path, strict=False):
+        if isinstance(mine, int):
+            if not isinstance(wanted, int) or mine != wanted:
+                return False
+        elif mine != str(wanted):
+            return False
+    return True
 
 
 def error_position(chunk: Chunk, err: ParseError) -> tuple[int, int]:

@@ -72,7 +72,7 @@ class Facts:
 def subjects(doc: Mapping[str, Any]) -> tuple[str, str]:
     """How allow-lists name an object: "Kind/namespace/name" and "Kind/name"."""
     meta = doc.get("metadata") or {}
-    meta = meta if isinstance(meta, Mapping) else {}
+    meta = meta if isinstance(meta, dict) else {}
     kind, name = str(doc.get("kind", "")), str(meta.get("name", ""))
     return f"{kind}/{meta.get('namespace') or ''}/{name}", f"{kind}/{name}"
 

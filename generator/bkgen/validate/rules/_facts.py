@@ -12,7 +12,7 @@ _KEEP_ANNOTATIONS = ("argocd.argoproj.io/sync-wave", "bkgen.io/")
 
 
 def _strings(mapping: Any) -> dict[str, str]:
-    if not isinstance(mapping, Mapping):
+    if not isinstance(mapping, dict):
         return {}
     return {str(k): "" if v is None else str(v) for k, v in mapping.items()}
 
@@ -22,39 +22,39 @@ def _pod_refs(pod: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     if isinstance(sa, str) and sa != "default":
         yield "ServiceAccount", sa
     for secret in pod.get("imagePullSecrets") or []:
-        if isinstance(secret, Mapping) and secret.get("name"):
+        if isinstance(secret, dict) and secret.get("name"):
             yield "Secret", str(secret["name"])
     for volume in pod.get("volumes") or []:
-        if not isinstance(volume, Mapping):
+        if not isinstance(volume, dict):
             continue
-        if isinstance(volume.get("configMap"), Mapping) and not volume["configMap"].get("optional"):
+        if isinstance(volume.get("configMap"), dict) and not volume["configMap"].get("optional"):
             yield "ConfigMap", str(volume["configMap"].get("name"))
-        if isinstance(volume.get("secret"), Mapping) and not volume["secret"].get("optional"):
+        if isinstance(volume.get("secret"), dict) and not volume["secret"].get("optional"):
             yield "Secret", str(volume["secret"].get("secretName"))
         claim = volume.get("persistentVolumeClaim")
-        if isinstance(claim, Mapping):
+        if isinstance(claim, dict):
             yield "PersistentVolumeClaim", str(claim.get("claimName"))
     for key in ("containers", "initContainers"):
         for container in pod.get(key) or []:
-            if isinstance(container, Mapping):
+            if isinstance(container, dict):
                 yield from _container_refs(container)
 
 
 def _container_refs(container: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     for source in container.get("envFrom") or []:
-        if not isinstance(source, Mapping):
+        if not isinstance(source, dict):
             continue
         for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
             ref = source.get(key)
-            if isinstance(ref, Mapping) and not ref.get("optional"):
+            if isinstance(ref, dict) and not ref.get("optional"):
                 yield kind, str(ref.get("name"))
     for env in container.get("env") or []:
-        value_from = env.get("valueFrom") if isinstance(env, Mapping) else None
-        if not isinstance(value_from, Mapping):
+        value_from = env.get("valueFrom") if isinstance(env, dict) else None
+        if not isinstance(value_from, dict):
             continue
         for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
             ref = value_from.get(key)
-            if isinstance(ref, Mapping) and not ref.get("optional"):
+            if isinstance(ref, dict) and not ref.get("optional"):
                 yield kind, str(ref.get("name"))
 
 
@@ -63,28 +63,28 @@ def _workflow_refs(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     if isinstance(sa, str):
         yield "ServiceAccount", sa
     ref = spec.get("workflowTemplateRef")
-    if isinstance(ref, Mapping) and ref.get("name") and not ref.get("clusterScope"):
+    if isinstance(ref, dict) and ref.get("name") and not ref.get("clusterScope"):
         yield "WorkflowTemplate", str(ref["name"])
     for template in spec.get("templates") or []:
-        if not isinstance(template, Mapping):
+        if not isinstance(template, dict):
             continue
         for key in ("container", "script"):
-            if isinstance(template.get(key), Mapping):
+            if isinstance(template.get(key), dict):
                 yield from _container_refs(template[key])
 
 
 def _backends(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     paths = []
     default = spec.get("defaultBackend") or spec.get("backend")
-    if isinstance(default, Mapping):
+    if isinstance(default, dict):
         paths.append(default)
     for rule in spec.get("rules") or []:
         for item in ((rule or {}).get("http") or {}).get("paths") or []:
-            if isinstance(item, Mapping) and isinstance(item.get("backend"), Mapping):
+            if isinstance(item, dict) and isinstance(item.get("backend"), dict):
                 paths.append(item["backend"])
     for backend in paths:
         service = backend.get("service")
-        if isinstance(service, Mapping):  # networking.k8s.io/v1
+        if isinstance(service, dict):  # networking.k8s.io/v1
             port = service.get("port") or {}
             yield str(service.get("name")), str(port.get("name") or port.get("number"))
         elif backend.get("serviceName"):  # v1beta1
@@ -95,7 +95,7 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
     meta = doc.get("metadata") or {}
     kind = str(doc.get("kind", ""))
     raw_spec = doc.get("spec")
-    spec: Mapping[str, Any] = raw_spec if isinstance(raw_spec, Mapping) else {}
+    spec: Mapping[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
     annotations = {
         k: v
         for k, v in _strings(meta.get("annotations")).items()
@@ -118,7 +118,7 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         template = spec.get("template") if kind != "CronJob" else None
         if kind == "Pod":
             facts.pod_labels = _strings(meta.get("labels"))
-        elif isinstance(template, Mapping):
+        elif isinstance(template, dict):
             facts.pod_labels = _strings((template.get("metadata") or {}).get("labels"))
         if kind == "StatefulSet":
             facts.service_name = str(spec.get("serviceName") or "") or None
@@ -128,7 +128,7 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         facts.selector = _strings(spec.get("selector")) or None
         ports = []
         for port in spec.get("ports") or []:
-            if isinstance(port, Mapping):
+            if isinstance(port, dict):
                 ports += [str(port.get("port")), str(port.get("name"))]
         facts.service_ports = tuple(p for p in ports if p != "None")
         facts.headless = spec.get("clusterIP") == "None"
@@ -146,7 +146,7 @@ def _creates(
     kind: str, meta: Mapping[str, Any], spec: Mapping[str, Any], annotations: Mapping[str, str]
 ) -> Iterator[tuple[str, str]]:
     if kind == "ExternalSecret":
-        target = spec.get("target") if isinstance(spec.get("target"), Mapping) else {}
+        target = spec.get("target") if isinstance(spec.get("target"), dict) else {}
         yield "Secret", str((target or {}).get("name") or meta.get("name") or "")
     for item in annotations.get(CREATES_ANNOTATION, "").split(","):
         created_kind, _, name = item.strip().partition("/")
@@ -159,10 +159,10 @@ def _creates(
 def _certgen_secret(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """kube-webhook-certgen's `create --secret-name=X` Job (ingress-nginx's admission
     webhook, and the charts that copied it) makes Secret X in-cluster."""
-    template = spec.get("template") if isinstance(spec.get("template"), Mapping) else {}
+    template = spec.get("template") if isinstance(spec.get("template"), dict) else {}
     pod = (template or {}).get("spec") or {}
-    for container in pod.get("containers") or [] if isinstance(pod, Mapping) else []:
-        args = [str(a) for a in (container.get("args") or []) if isinstance(container, Mapping)]
+    for container in pod.get("containers") or [] if isinstance(pod, dict) else []:
+        args = [str(a) for a in (container.get("args") or []) if isinstance(container, dict)]
         if "create" not in args:
             continue
         for arg in args:
@@ -188,11 +188,11 @@ def _availability(kind: str, meta: Mapping[str, Any], spec: Mapping[str, Any]) -
             out["classless_claims"] = tuple(
                 str((claim.get("metadata") or {}).get("name") or "")
                 for claim in spec.get("volumeClaimTemplates") or []
-                if isinstance(claim, Mapping) and _classless(claim)
+                if isinstance(claim, dict) and _classless(claim)
             )
         return out
     if kind == "PodDisruptionBudget":
-        selector = spec.get("selector") if isinstance(spec.get("selector"), Mapping) else {}
+        selector = spec.get("selector") if isinstance(spec.get("selector"), dict) else {}
         return {
             "pdb_labels": _strings((selector or {}).get("matchLabels")),
             # matchExpressions are not evaluated: such a budget is taken to select
@@ -208,6 +208,6 @@ def _availability(kind: str, meta: Mapping[str, Any], spec: Mapping[str, Any]) -
 
 def _classless(claim: Mapping[str, Any]) -> bool:
     """A claim that names no class (an empty "" asks for no class, so it does name one)."""
-    spec = claim.get("spec") if isinstance(claim.get("spec"), Mapping) else {}
+    spec = claim.get("spec") if isinstance(claim.get("spec"), dict) else {}
     annotations = _strings((claim.get("metadata") or {}).get("annotations"))
     return (spec or {}).get("storageClassName") is None and _BETA_CLASS not in annotations

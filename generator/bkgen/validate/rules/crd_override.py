@@ -23,7 +23,7 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     if doc.get("kind") != "CustomResourceDefinition":
         return
     spec = doc.get("spec") or {}
-    group = spec.get("group") if isinstance(spec, Mapping) else None
+    group = spec.get("group") if isinstance(spec, dict) else None
     if isinstance(group, str) and protected(group):
         yield Hit(
             f"CustomResourceDefinition for the protected API group {group!r}",

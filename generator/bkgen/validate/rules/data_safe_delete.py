@@ -36,7 +36,7 @@ def missing(doc: Mapping[str, Any]) -> list[str]:
     if doc.get("kind") not in STATEFUL_KINDS or str(doc.get("apiVersion")) != "v1":
         return []
     meta = doc.get("metadata")
-    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
     have = {o.replace(" ", "") for o in options(annotations)}
     return [o for o in REQUIRED if o not in have]
 
@@ -46,8 +46,8 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     if not lacking:
         return
     meta = doc.get("metadata")
-    labels = meta.get("labels") if isinstance(meta, Mapping) else None
-    rendered = isinstance(labels, Mapping) and RENDERED_LABEL in labels
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    rendered = isinstance(labels, dict) and RENDERED_LABEL in labels
     yield Hit(
         f"{doc['kind']} lacks {', '.join(lacking)} in {SYNC_OPTIONS}: deleting its Application "
         "or pruning it deletes the data",

@@ -27,7 +27,7 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     if doc.get("kind") != "Service" or doc.get("apiVersion") != "v1":
         return
     spec = doc.get("spec") or {}
-    if not isinstance(spec, Mapping):
+    if not isinstance(spec, dict):
         return
     names = subjects(doc)
     kind = str(spec.get("type", "ClusterIP"))

@@ -30,8 +30,8 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     if doc.get("kind") == "PersistentVolume":
         spec = doc.get("spec") or {}
         for key in ("hostPath", "local"):
-            node = (spec.get(key) or {}) if isinstance(spec, Mapping) else {}
-            host = str(node.get("path", "")) if isinstance(node, Mapping) else ""
+            node = (spec.get(key) or {}) if isinstance(spec, dict) else {}
+            host = str(node.get("path", "")) if isinstance(node, dict) else ""
             if host and not _path_allowed(ctx, host):
                 yield Hit(f"PersistentVolume {key} {host}", ("spec", key), HINT.format("hostPath"))
         return
@@ -40,7 +40,7 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
         yield from _pod(found[0], found[1], names, ctx)
     for path, container, _ in containers(doc):
         security = container.get("securityContext") or {}
-        if not isinstance(security, Mapping):
+        if not isinstance(security, dict):
             continue
         label = f"container {container.get('name', '?')!r}"
         if security.get("privileged") and not ctx.allowed("privileged", *names):
@@ -69,7 +69,7 @@ def _pod(
         if pod.get(key) and not ctx.allowed("hostNamespaces", *names):
             yield Hit(f"pod uses {key}", (*base, key), HINT.format("hostNamespaces"))
     for i, volume in enumerate(pod.get("volumes") or []):
-        if isinstance(volume, Mapping) and isinstance(volume.get("hostPath"), Mapping):
+        if isinstance(volume, dict) and isinstance(volume.get("hostPath"), dict):
             path = str(volume["hostPath"].get("path", ""))
             if not _path_allowed(ctx, path):
                 yield Hit(

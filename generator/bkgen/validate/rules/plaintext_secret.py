@@ -19,7 +19,7 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     for key in ("data", "stringData"):
         block = doc.get(key)
         # an empty value holds nothing (a chart's placeholder key): only values are secrets
-        if isinstance(block, Mapping) and any(v not in (None, "") for v in block.values()):
+        if isinstance(block, dict) and any(v not in (None, "") for v in block.values()):
             yield Hit(
                 f"Secret has {key} in plain text (base64 is not encryption)",
                 (key,),

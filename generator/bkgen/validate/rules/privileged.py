@@ -20,7 +20,7 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
         if pod.get("hostNetwork"):
             yield Hit("pod uses hostNetwork", (*base, "hostNetwork"))
         for i, volume in enumerate(pod.get("volumes") or []):
-            if isinstance(volume, Mapping) and "hostPath" in volume:
+            if isinstance(volume, dict) and "hostPath" in volume:
                 yield Hit(
                     f"volume {volume.get('name', '?')!r} mounts hostPath "
                     f"{(volume.get('hostPath') or {}).get('path', '?')}",
@@ -28,7 +28,7 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
                 )
     for path, container, _ in containers(doc):
         security = container.get("securityContext") or {}
-        if isinstance(security, Mapping) and security.get("privileged"):
+        if isinstance(security, dict) and security.get("privileged"):
             yield Hit(
                 f"container {container.get('name', '?')!r} is privileged",
                 (*path, "securityContext", "privileged"),

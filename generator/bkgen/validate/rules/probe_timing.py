@@ -46,7 +46,7 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
         return
     for path, container, is_init in containers(doc):
         readiness, liveness = container.get("readinessProbe"), container.get("livenessProbe")
-        if is_init or not isinstance(readiness, Mapping) or not isinstance(liveness, Mapping):
+        if is_init or not isinstance(readiness, dict) or not isinstance(liveness, dict):
             continue
         if container.get("startupProbe"):  # liveness waits for the startup probe
             continue

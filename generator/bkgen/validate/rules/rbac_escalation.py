@@ -38,7 +38,7 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
 
 def _binding(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     ref = doc.get("roleRef") or {}
-    ref = ref if isinstance(ref, Mapping) else {}
+    ref = ref if isinstance(ref, dict) else {}
     admin = ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin"
     if admin and not ctx.allowed("clusterAdmin", *subjects(doc)):
         yield Hit(
@@ -49,7 +49,7 @@ def _binding(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     if ctx.allowed("rbac", *subjects(doc)):
         return
     for i, subject in enumerate(doc.get("subjects") or []):
-        if isinstance(subject, Mapping) and subject.get("name") in EVERYONE:
+        if isinstance(subject, dict) and subject.get("name") in EVERYONE:
             yield Hit(
                 f"{doc.get('kind')} binds {subject.get('name')} (everyone of that kind)",
                 ("subjects", i, "name"),
@@ -59,7 +59,7 @@ def _binding(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
 
 def _rules(doc: Mapping[str, Any]) -> Iterator[Hit]:
     for i, rule in enumerate(doc.get("rules") or []):
-        if not isinstance(rule, Mapping):
+        if not isinstance(rule, dict):
             continue
         verbs = {str(v) for v in rule.get("verbs") or []}
         if "*" in verbs:

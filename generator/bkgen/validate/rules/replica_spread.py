@@ -18,17 +18,17 @@ RATIONALE = (
 def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     if doc.get("kind") != "Deployment":
         return
-    spec = doc.get("spec") if isinstance(doc.get("spec"), Mapping) else {}
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
     replicas = (spec or {}).get("replicas", 1)
     if not isinstance(replicas, int) or replicas <= 1:
         return
     template = (spec or {}).get("template") or {}
-    pod = template.get("spec") if isinstance(template, Mapping) else None
-    if not isinstance(pod, Mapping):
+    pod = template.get("spec") if isinstance(template, dict) else None
+    if not isinstance(pod, dict):
         return
-    affinity = pod.get("affinity") if isinstance(pod.get("affinity"), Mapping) else {}
+    affinity = pod.get("affinity") if isinstance(pod.get("affinity"), dict) else {}
     anti = (affinity or {}).get("podAntiAffinity")
-    if (isinstance(anti, Mapping) and any(anti.values())) or pod.get("topologySpreadConstraints"):
+    if (isinstance(anti, dict) and any(anti.values())) or pod.get("topologySpreadConstraints"):
         return
     yield Hit(
         f"{replicas} replicas and neither podAntiAffinity nor topologySpreadConstraints: "

@@ -32,17 +32,14 @@ def unavailable(value: Any, replicas: int) -> int | None:
 def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     key = _STRATEGY.get(str(doc.get("kind")))
     spec = doc.get("spec")
-    if key is None or not isinstance(spec, Mapping):
+    if key is None or not isinstance(spec, dict):
         return
     strategy = spec.get(key)
-    if (
-        not isinstance(strategy, Mapping)
-        or strategy.get("type", "RollingUpdate") != "RollingUpdate"
-    ):
+    if not isinstance(strategy, dict) or strategy.get("type", "RollingUpdate") != "RollingUpdate":
         return
     rolling = strategy.get("rollingUpdate")
     replicas = spec.get("replicas", 1)
-    if not isinstance(rolling, Mapping) or "maxUnavailable" not in rolling:
+    if not isinstance(rolling, dict) or "maxUnavailable" not in rolling:
         return
     if not isinstance(replicas, int) or replicas < 1:
         return
