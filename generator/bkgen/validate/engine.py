@@ -32,7 +32,7 @@ from bkgen.validate.rules._facts import extract
 
 MAX_SCHEMA_ERRORS = 20  # per document: the first few say what is wrong
 BATCH = 400  # documents per task: big enough to amortise pickling, small enough to balance
-_CRD = re.compile(r"^kind:\s*CustomResourceDefinition\s*$", re.MULTILINE)
+CRD = re.compile(r"^kind:\s*CustomResourceDefinition\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def _check_batch(chunks: Sequence[loader.Chunk]) -> BatchResult:
 def tree_crds(chunks: Iterable[loader.Chunk], strict: bool) -> dict[tuple[str, str], Any]:
     found: dict[tuple[str, str], Any] = {}
     for chunk in chunks:
-        if not _CRD.search(chunk.text):
+        if not CRD.search(chunk.text):
             continue
         try:
             data = loader.parse(chunk, strict)
