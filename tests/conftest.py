@@ -30,7 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _render_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Renders under test keep their render cache (bkgen.render_cache) in a directory of
+    """Renders under test keep their render cache (bkgen.render.cache) in a directory of
     the session, never in the user's cache."""
     before = os.environ.get("BKGEN_CACHE_DIR")
     os.environ["BKGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("render-cache"))
@@ -88,7 +88,7 @@ git:
 """
 
 
-# The trusted policy of the minimal world (bkgen.trusted): its namespace and the BCS
+# The trusted policy of the minimal world (bkgen.gitops.trusted): its namespace and the BCS
 # template-set instances' (tests/importers), core kinds.
 MINIMAL_POLICY = """\
 argocd:

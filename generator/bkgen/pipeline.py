@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bkgen import __version__, argocd, postprocess
+from bkgen import __version__, argocd
 from bkgen.argocd import pins, retain
 from bkgen.charts.lock import ChartLock, read_lock
 from bkgen.charts.source import ChartSource, account_charts, local_chart
 from bkgen.errors import Location, ValidationFailed
-from bkgen.output import Placed, file_names, index, serialize
+from bkgen.gitops.trusted import changes, governed, load_policy, schema_root, trusted_root
 from bkgen.overlay import release_keys
 from bkgen.overlay.capabilities import api_versions
 from bkgen.overlay.catalog import Release
@@ -32,13 +32,17 @@ from bkgen.overlay.hosts import hosts
 from bkgen.overlay.layers import release_layers, render_gotmpl_layers
 from bkgen.overlay.load import Environment, load_environment, release_namespace, require_environment
 from bkgen.overlay.merge import Layer
-from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease
+from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease, postprocess
 from bkgen.render import helm as helm_renderer
 from bkgen.render import manifest_templates as template_renderer
+from bkgen.render.cache import ReleaseCache, open_cache
 from bkgen.render.release_inputs import EnvKey, env_key, input_digests, release_key
 from bkgen.render.secrets_out import chart_values, refuse_unsafe, secure
-from bkgen.render_cache import ReleaseCache, open_cache
-from bkgen.rendered_dir import (
+from bkgen.secrets.refs import restore
+from bkgen.validate import ValidateSettings, env_policy, validate_files
+from bkgen.workflows import StepSpec, render_step
+from bkgen.write.output import Placed, file_names, index, serialize
+from bkgen.write.rendered_dir import (
     discard,
     env_lock,
     output_dir,
@@ -47,10 +51,6 @@ from bkgen.rendered_dir import (
     swap_in,
     write_tree,
 )
-from bkgen.secrets.refs import restore
-from bkgen.trusted import changes, governed, load_policy, schema_root, trusted_root
-from bkgen.validate import ValidateSettings, env_policy, validate_files
-from bkgen.workflows import StepSpec, render_step
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -261,7 +261,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
 
 def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
     """Refuse a tree with error findings; the message names the file the user will see.
-    What it accepts is governed by the trusted root (`bkgen.trusted`), not the tree."""
+    What it accepts is governed by the trusted root (`bkgen.gitops.trusted`), not the tree."""
     trusted = trusted_root(env.root, env.steps_root)
     policy, validation = governed(env.root, trusted, env.name, env.settings.validation)
     settings = ValidateSettings(

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from bkgen.cli import cli
 from bkgen.errors import OverlayError, TemplateError
+from bkgen.errors.suggest import closest, closest_key_path
 from bkgen.overlay.layers import release_values
 from bkgen.overlay.load import load_environment
-from bkgen.suggest import closest, closest_key_path
 
 Project = Callable[..., Path]
 

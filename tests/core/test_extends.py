@@ -155,8 +155,8 @@ def test_commands_reading_env_yaml_lightly_see_what_it_inherits(make_project: Pr
     """validate, diff and the trusted ref read env.yaml without loading the env: they must
     still see the parent's kubeVersion, `validation:` and `diff:`."""
     from bkgen.diff.config import settings_in_tree
+    from bkgen.gitops.trusted import env_validation
     from bkgen.overlay.extends import settings_doc
-    from bkgen.trusted import env_validation
 
     root = make_project(
         {

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bkgen.errors import OutputError
-from bkgen.output import Placed, check_relative, file_names, index
-from bkgen.rendered_dir import replace_tree
+from bkgen.write.output import Placed, check_relative, file_names, index
+from bkgen.write.rendered_dir import replace_tree
 
 
 def _obj(kind: str, name: str, namespace: str | None = None, api: str = "v1") -> dict[str, object]:

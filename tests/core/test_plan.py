@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bkgen import plan
+from bkgen.capacity import plan
 from bkgen.yamlio import dump
 
 GI = 1024**3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bkgen.postprocess import CLUSTER_SCOPED, cluster_scoped_kinds, finish, rewrite_image
+from bkgen.render.postprocess import CLUSTER_SCOPED, cluster_scoped_kinds, finish, rewrite_image
 
 PRIVATE = "registry.example.com/mirror"
 

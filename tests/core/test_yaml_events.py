@@ -17,8 +17,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bkgen.errors import OverlayError
-from bkgen.yaml_events import MAX_EXPANDED_NODES, build
 from bkgen.yamlio import load_text
+from bkgen.yamlio.events import MAX_EXPANDED_NODES, build
 
 REPO = Path(__file__).resolve().parents[2]
 

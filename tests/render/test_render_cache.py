@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree
-from bkgen.render_cache import FORMAT
+from bkgen.render.cache import FORMAT
 
 Project = Callable[..., Path]
 

@@ -570,7 +570,7 @@ def test_duplicate_keys_in_overlays_name_both_lines_and_no_value() -> None:
 
 def test_redaction_removes_a_password_that_itself_holds_an_at_sign() -> None:
     from bkgen.errors import GitError
-    from bkgen.redact import redact
+    from bkgen.errors.redact import redact
 
     line = f"git clone https://bot@corp:{CANARY}@git.example.com/o/r.git failed"
     assert CANARY not in str(GitError(line))

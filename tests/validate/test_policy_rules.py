@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bkgen.trusted import load_policy
+from bkgen.gitops.trusted import load_policy
 from bkgen.validate.rules import SECURITY_RULES
 from tests.validate.conftest import Check, rules
 

@@ -16,10 +16,10 @@ from typing import Any
 from bkgen.argocd.apps import app_name, application, folder, root, root_name
 from bkgen.argocd.health import APPLICATION_HEALTH_LUA, argocd_cm
 from bkgen.argocd.project import API, project, root_project
+from bkgen.gitops.trusted import Policy
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment
 from bkgen.render import RenderedRelease
-from bkgen.trusted import Policy
 
 __all__ = [
     "API",

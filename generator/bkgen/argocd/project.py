@@ -10,7 +10,7 @@ which names the kind to add here. Orphaned-resource monitoring is left off when 
 destination is a namespace bkgen shares with the cluster (kube-system, default):
 Argo CD's docs warn that watching such namespaces is expensive and all noise.
 
-What the project may grant is governed by the trusted policy (`bkgen.trusted`), never by the
+What the project may grant is governed by the trusted policy (`bkgen.gitops.trusted`), never by the
 tree being rendered: every destination namespace and every cluster-scoped kind must be in
 the policy's `argocd.namespaces` / `argocd.clusterKinds`, or the render fails, and the
 widening for charts Argo CD renders is capped by `argocd.clusterKinds`. Child
@@ -27,9 +27,9 @@ from typing import Any
 
 from bkgen.charts.source import repository_url
 from bkgen.errors import Location, RenderError
+from bkgen.gitops.trusted import Policy
 from bkgen.overlay.load import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, RenderedRelease
-from bkgen.trusted import Policy
 
 API = "argoproj.io/v1alpha1"
 

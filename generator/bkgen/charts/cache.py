@@ -18,8 +18,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from bkgen.atomic_file import replace_file
 from bkgen.errors import Location, RenderError
+from bkgen.write.atomic_file import replace_file
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024  # the biggest BlueKing chart is a few MB
 

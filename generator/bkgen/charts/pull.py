@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bkgen.atomic_file import replace_file
 from bkgen.charts import cache
 from bkgen.charts.download import ChartFetchError, Request, fetch
 from bkgen.charts.lock import ChartLock, LockEntry, read_lock, render_lock, stale_reason
 from bkgen.charts.source import repository_url
 from bkgen.errors import Location, OutputError, OverlayError
 from bkgen.overlay.load import Environment, load_environment
+from bkgen.write.atomic_file import replace_file
 
 CACHED = "cached"
 DOWNLOADED = "downloaded"

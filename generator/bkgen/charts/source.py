@@ -17,13 +17,13 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from bkgen import confine
 from bkgen.charts import cache
 from bkgen.charts.lock import ChartLock, read_lock, require_fresh
 from bkgen.errors import Location, OverlayError, RenderError
+from bkgen.errors.suggest import did_you_mean
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment
-from bkgen.suggest import did_you_mean
+from bkgen.safety import confine
 
 CHART_HINT = "charts must be files inside the repository"
 MAX_CHART_FILES = 5000

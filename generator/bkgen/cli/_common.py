@@ -26,7 +26,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 import click
 
 from bkgen.errors import EXIT_USAGE, BkgenError, UsageError, display_path
-from bkgen.suggest import closest
+from bkgen.errors.suggest import closest
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -89,10 +89,10 @@ def _answer(
     output: str,
     extra: dict[str, Any],
 ) -> None:
+    from bkgen.errors.suggest import closest_key_path
     from bkgen.overlay.merge import format_key_path, lookup, parse_key_path
     from bkgen.overlay.provenance import Step, steps
     from bkgen.secrets.masking import mask_value, path_sensitive
-    from bkgen.suggest import closest_key_path
     from bkgen.yamlio import dump
 
     chain = merged.chain(path)

@@ -9,7 +9,7 @@ import click
 
 from bkgen.cli._common import handle_errors, ip_address, output_option, project_root, root_option
 from bkgen.errors import UsageError
-from bkgen.suggest import did_you_mean
+from bkgen.errors.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from bkgen.overlay.catalog import Release

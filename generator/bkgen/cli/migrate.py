@@ -11,7 +11,7 @@ import click
 
 from bkgen.cli._common import exit_codes, exit_with, handle_errors, project_root, root_option
 from bkgen.errors import EXIT_FAILURE, UsageError, display_path
-from bkgen.suggest import did_you_mean
+from bkgen.errors.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from bkgen.migrate import FileResult
@@ -66,9 +66,9 @@ def migrate_apis(targets: tuple[str, ...], to: str | None, write: bool, root: st
     Without --write prints a unified diff and exits 1 when something would change.
     Objects that cannot be converted safely are listed and left as they are (exit 1).
     """
-    from bkgen.atomic_file import replace_file
     from bkgen.kube.versions import normalize_version
     from bkgen.migrate import manifest_files, migrate_files
+    from bkgen.write.atomic_file import replace_file
 
     base = project_root(root)
     paths, env_version = _targets(base, targets)

@@ -11,7 +11,7 @@ from bkgen.cli._common import exit_with, handle_errors, output_option, project_r
 from bkgen.kube.quantity import format_cpu, format_memory
 
 if TYPE_CHECKING:  # the core loads when the command runs: `bkgen --help` must not pay for it
-    from bkgen import plan as capacity
+    from bkgen.capacity import plan as capacity
     from bkgen.overlay.load import Environment
 
 
@@ -36,7 +36,7 @@ def plan_command(env: str, output: str, root: str | None) -> None:
 
 
 def _plan(env: Environment) -> tuple[capacity.Plan, dict[str, Any] | None]:
-    from bkgen import plan as capacity
+    from bkgen.capacity import plan as capacity
 
     suites = {name: release.suite for name, release in env.catalog.releases.items()}
     releases = capacity.read_tree(env.root / "rendered" / env.name, env.root, suites)

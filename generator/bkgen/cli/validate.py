@@ -20,7 +20,7 @@ from bkgen.cli._common import (
     root_option,
 )
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError
-from bkgen.suggest import did_you_mean
+from bkgen.errors.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from bkgen.validate.findings import Report
@@ -47,8 +47,8 @@ def _env_settings(root: Path, env: str, trusted: Path | None) -> dict[str, Any]:
     """Read lightly (no catalog, no values): validating a committed tree must not need them.
     Under `--trusted` the policy, the env's `validation:` block and the CRD schemas are the
     trusted ref's, never the tree's under review."""
+    from bkgen.gitops.trusted import governed, schema_root
     from bkgen.overlay.extends import settings_doc
-    from bkgen.trusted import governed, schema_root
     from bkgen.validate import env_policy
 
     doc = settings_doc(root, env)  # with what it inherits (env.yaml extends:)
@@ -65,7 +65,7 @@ def _env_settings(root: Path, env: str, trusted: Path | None) -> dict[str, Any]:
 def _loose_policy(base: Path | None, trusted: Path | None) -> dict[str, Any]:
     """The project's allow-lists for loose files (the trusted ref's under `--trusted`); a
     file outside any project gets none."""
-    from bkgen.trusted import load_policy
+    from bkgen.gitops.trusted import load_policy
 
     return {"allow": load_policy(trusted or base).allow} if base is not None else {}
 
@@ -197,7 +197,7 @@ def validate(
     root: str | None,
 ) -> None:
     """Validate TARGETS: files, directories, an environment name, or - for stdin."""
-    from bkgen.trusted import trusted_at
+    from bkgen.gitops.trusted import trusted_at
     from bkgen.validate import SCHEMA_ONLY, checked_ids
     from bkgen.validate.formats import REPORTERS, summary_line
 
@@ -252,7 +252,7 @@ def _run(
     kube_version: str | None,
     options: dict[str, Any],
 ) -> Report:
-    from bkgen.trusted import schema_root
+    from bkgen.gitops.trusted import schema_root
     from bkgen.validate import ValidateSettings, validate_paths
     from bkgen.validate.findings import Report as Findings
     from bkgen.validate.kubeconform import run_kubeconform

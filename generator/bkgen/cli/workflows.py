@@ -277,8 +277,8 @@ def fleet(
     root: str | None,
 ) -> None:
     """A Workflow publishing ENVS from parallel pods of the bkgen image (docs/fleet.md)."""
-    from bkgen.atomic_file import replace_file
     from bkgen.workflows.fleet import FleetSpec, default_image, fleet_manifests
+    from bkgen.write.atomic_file import replace_file
 
     base = project_root(root)
     names = env_names(base, envs, all_envs)

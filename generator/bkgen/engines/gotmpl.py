@@ -44,10 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bkgen import confine, limits
 from bkgen.engines._gotmpl_source import Resolver, SourceError, rewrite
 from bkgen.engines.child import Child, ChildDied
 from bkgen.errors import BkgenError, Location, TemplateError
+from bkgen.safety import confine, limits
 
 # A fixed bound beside the code it protects: the Go runtime reserves ~0.7 GiB of address
 # space before it renders anything, so the ceiling leaves it about 1.3 GiB of heap.

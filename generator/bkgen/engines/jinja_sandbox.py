@@ -23,9 +23,9 @@ import jinja2
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 
-from bkgen import limits
 from bkgen.errors import Location, TemplateError
-from bkgen.suggest import KeyPath, closest_key_path
+from bkgen.errors.suggest import KeyPath, closest_key_path
+from bkgen.safety import limits
 from bkgen.yamlio import dump
 
 

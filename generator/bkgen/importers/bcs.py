@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bkgen import confine
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
 from bkgen.overlay.bcs_variables import SYSTEM, references
 from bkgen.overlay.load import load_environment, require_environment
 from bkgen.overlay.templatesets import MANIFEST_SUFFIXES, SCOPES, SETS_DIR
 from bkgen.render import templatesets as renderer
+from bkgen.safety import confine
 from bkgen.yamlio import load_text, position, to_plain, yaml_files
 
 VARIABLES_FILES = ("variables.yaml", "variables.yml")

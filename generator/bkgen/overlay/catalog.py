@@ -67,7 +67,9 @@ class Catalog:
     source: str = "overlays/base/catalog.yaml"
     prerequisites: tuple[str, ...] = ()  # group/version/Kind present before any release
     platform: str = ""  # e.g. "BlueKing 7.1"
-    capacity: Mapping[str, Any] = field(default_factory=dict)  # runbook node table: plan.py
+    capacity: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # runbook node table: capacity/plan.py
     part_of: str = ""  # app.kubernetes.io/part-of of every object ("blueking"); "": no label
     kube_versions: tuple[str, str] | None = None  # (min, max) Kubernetes the platform supports
     # dotted global-values key -> (group/version/Kind its charts create, line in catalog.yaml)

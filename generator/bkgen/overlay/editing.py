@@ -19,8 +19,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from bkgen.atomic_file import replace_file
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
+from bkgen.errors.suggest import did_you_mean
 from bkgen.overlay import file_schemas
 from bkgen.overlay.catalog import load_catalog
 from bkgen.overlay.load import (
@@ -30,7 +30,7 @@ from bkgen.overlay.load import (
 )
 from bkgen.overlay.merge import format_key_path, parse_key_path
 from bkgen.overlay.platforms import env_platform_dir, values_schema
-from bkgen.suggest import did_you_mean
+from bkgen.write.atomic_file import replace_file
 from bkgen.yamlio import dump_round_trip, position, round_trip
 
 VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")

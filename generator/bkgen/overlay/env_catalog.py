@@ -29,12 +29,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bkgen import confine
 from bkgen.errors import CatalogError, Location, OverlayError, display_path
+from bkgen.errors.suggest import did_you_mean
 from bkgen.overlay.catalog import Catalog, ChartRef, Release, release_from_entry
 from bkgen.overlay.file_schemas import load_checked
+from bkgen.safety import confine
 from bkgen.secrets.refs import SecretRef, parse_ref
-from bkgen.suggest import did_you_mean
 from bkgen.yamlio import position
 
 CATALOG_NAME = "catalog.yaml"

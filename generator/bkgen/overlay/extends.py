@@ -29,12 +29,12 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
-from bkgen import confine
 from bkgen.errors import Location, OverlayError, display_path
+from bkgen.errors.suggest import did_you_mean, one_of
 from bkgen.overlay.catalog import Catalog
 from bkgen.overlay.file_schemas import load_checked
 from bkgen.overlay.settings import read_settings
-from bkgen.suggest import did_you_mean, one_of
+from bkgen.safety import confine
 from bkgen.yamlio import load_file, position
 
 KEY = "extends"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bkgen.errors import Location, OverlayError, display_path
-from bkgen.suggest import closest
+from bkgen.errors.suggest import closest
 from bkgen.yamlio import dump_round_trip, load_file, position, round_trip, to_plain
 
 if TYPE_CHECKING:  # jsonschema is imported when the first file is checked, not at start

@@ -19,9 +19,9 @@ from pathlib import Path, PurePosixPath
 
 from bkgen.charts.lock import LOCK_NAME
 from bkgen.errors import Location, OverlayError, display_path
+from bkgen.errors.suggest import closest
 from bkgen.overlay.catalog import Catalog
 from bkgen.overlay.templatesets import SETS_DIR
-from bkgen.suggest import closest
 
 VALUES_SUFFIX = "-values.yaml.j2"
 CUSTOM_VALUES_SUFFIX = "-custom-values.yaml.j2"

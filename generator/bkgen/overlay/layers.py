@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bkgen import confine
 from bkgen.engines.gotmpl import GoTemplateContext, GoTemplateJob, render_many
 from bkgen.engines.jinja_sandbox import render_template
 from bkgen.errors import Location, OverlayError
@@ -27,6 +26,7 @@ from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment, release_namespace
 from bkgen.overlay.merge import Layer, Merged, merge_layers
 from bkgen.overlay.templatesets import TemplateSet, instance_namespaces
+from bkgen.safety import confine
 from bkgen.yamlio import load_text
 
 GOTMPL = ".gotmpl"

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bkgen import confine
 from bkgen.errors import CatalogError, Location, OverlayError, UsageError, display_path
+from bkgen.errors.suggest import closest_key_path, did_you_mean
 from bkgen.overlay.catalog import Catalog, Release, load_catalog
 from bkgen.overlay.disabled_values import disabled_values
 from bkgen.overlay.env_catalog import global_keys_read, listed_names, with_env_catalog
@@ -43,8 +43,8 @@ from bkgen.overlay.templatesets import (
     with_template_sets,
 )
 from bkgen.overlay.waves import Plan, plan
+from bkgen.safety import confine
 from bkgen.secrets.refs import SecretRef, substitute
-from bkgen.suggest import closest_key_path, did_you_mean
 from bkgen.yamlio import position
 
 ENV_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")

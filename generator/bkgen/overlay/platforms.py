@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import Location, OverlayError, display_path
+from bkgen.errors.suggest import did_you_mean
 from bkgen.overlay.file_schemas import load_checked, schema_dir
-from bkgen.suggest import did_you_mean
 from bkgen.yamlio import position
 
 DEFAULT = ("overlays", "base")

@@ -24,11 +24,11 @@ from typing import Any
 
 from bkgen.charts.source import ChartSource
 from bkgen.errors import Location, Notice, OverlayError
+from bkgen.errors.suggest import closest, closest_key_path
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment
 from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.secrets.refs import substitute
-from bkgen.suggest import closest, closest_key_path
 from bkgen.yamlio import position, to_plain
 
 

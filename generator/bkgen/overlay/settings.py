@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import Location, Notice, OverlayError, display_path
+from bkgen.errors.suggest import did_you_mean, one_of
 from bkgen.kube import versions as kube_versions
 from bkgen.overlay.catalog import Catalog
-from bkgen.suggest import did_you_mean, one_of
 from bkgen.yamlio import position, to_plain
 
 

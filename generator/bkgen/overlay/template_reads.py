@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bkgen import confine
 from bkgen.errors import display_path
 from bkgen.overlay.merge import KeyPath
 from bkgen.overlay.provenance import references
+from bkgen.safety import confine
 
 if TYPE_CHECKING:
     from bkgen.overlay.catalog import Release

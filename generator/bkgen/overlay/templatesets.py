@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import CatalogError, Location, OverlayError, display_path
+from bkgen.errors.suggest import did_you_mean
 from bkgen.overlay.catalog import Catalog, Release
 from bkgen.overlay.file_schemas import check
-from bkgen.suggest import did_you_mean
 from bkgen.yamlio import YAML_SUFFIXES, load_file, position, to_plain, yaml_files
 
 SCOPES = ("global", "cluster", "namespace")  # BCS 全局变量 / 集群变量 / 命名空间变量

@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
-from bkgen import limits
 from bkgen.errors import BkgenError, Location, RenderError
 from bkgen.render import Manifest
+from bkgen.safety import limits
 from bkgen.yamlio import SAFE_LOADER, DuplicateKey, StrictSafeLoader
 
 _HELM_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bkgen import limits
 from bkgen.charts.source import ChartSource, confined_copy
 from bkgen.engines._helm_worker import RENDER_MARK
 from bkgen.engines.child import Child, ChildDied
@@ -40,6 +39,7 @@ from bkgen.overlay.load import Environment, release_namespace
 from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, Manifest, RenderedRelease
 from bkgen.render.documents import split_documents
 from bkgen.render.hooks import translate
+from bkgen.safety import limits
 
 # Notes and helpers are for humans and other templates, not for the cluster.
 NOT_PULLED = "not pulled"
@@ -99,7 +99,7 @@ def _warnings(said: str) -> list[str]:
 class ChartEngine:
     """Helm's Go engine in one bounded child (`engines/child.py`), started on the first chart
     and kept for the next ones: one start-up per environment, not per chart. Its address
-    space, each chart's wall time, output and templates are bounded (`bkgen.limits`)."""
+    space, each chart's wall time, output and templates are bounded (`bkgen.safety.limits`)."""
 
     def __init__(self) -> None:
         self.bound = limits.current()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bkgen import confine
 from bkgen.engines.jinja_sandbox import render_template
 from bkgen.errors import Location, OverlayError
 from bkgen.overlay.catalog import Release
@@ -10,6 +9,7 @@ from bkgen.overlay.layers import template_context
 from bkgen.overlay.load import Environment
 from bkgen.render import MODE_TEMPLATES, RenderedRelease, templatesets
 from bkgen.render.documents import split_documents
+from bkgen.safety import confine
 
 
 def render(env: Environment, release: Release) -> RenderedRelease:

@@ -26,13 +26,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bkgen import __version__, confine, limits
+from bkgen import __version__
 from bkgen.charts.source import ChartSource
 from bkgen.errors import display_path
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.layers import values_files
 from bkgen.overlay.load import Environment
 from bkgen.overlay.merge import Layer
+from bkgen.safety import confine, limits
 
 FORMAT = 1
 

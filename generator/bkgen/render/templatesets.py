@@ -18,7 +18,6 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from bkgen import confine
 from bkgen.errors import Location, OverlayError, TemplateError
 from bkgen.kube import field_types
 from bkgen.overlay.bcs_variables import Resolved, references, registry_setting, resolve, substitute
@@ -26,9 +25,10 @@ from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment
 from bkgen.overlay.merge import format_key_path
 from bkgen.overlay.templatesets import Instance, TemplateSet
-from bkgen.postprocess import CLUSTER_SCOPED
 from bkgen.render import MODE_TEMPLATES, Manifest, RenderedRelease
 from bkgen.render.documents import check_object
+from bkgen.render.postprocess import CLUSTER_SCOPED
+from bkgen.safety import confine
 from bkgen.yamlio import to_plain
 
 # A line whose whole value is one variable: `key: {{X}}`, `- {{X}}`, optionally quoted.

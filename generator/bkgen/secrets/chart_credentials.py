@@ -29,11 +29,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from bkgen.errors import CatalogError, Location, RenderError
+from bkgen.errors.suggest import did_you_mean
 from bkgen.kube.pods import containers
 from bkgen.render import Manifest
 from bkgen.secrets.literals import LINE, findings
 from bkgen.secrets.refs import SENTINEL, SecretRef
-from bkgen.suggest import did_you_mean
 
 
 def swap(

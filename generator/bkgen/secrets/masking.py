@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bkgen.redact import redact
+from bkgen.errors.redact import redact
 
 MASK = "<sensitive>"
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.errors import UsageError, display_path
+from bkgen.errors.suggest import did_you_mean
 from bkgen.kube.versions import normalize_version
-from bkgen.suggest import did_you_mean
 from bkgen.validate import engine, loader
 from bkgen.validate.findings import SEVERITIES, Finding, Report
 from bkgen.validate.rules import BY_ID, SECURITY_RULES, TREE_RULES, Facts, RuleContext
@@ -47,7 +47,7 @@ class ValidateSettings:
     jobs: int = 0  # 0: one per core
     select: tuple[str, ...] = ()  # only these checks (rule IDs, or schema/yaml/input)
     ignore: tuple[str, ...] = ()  # all but these
-    # From the trusted policy (bkgen.trusted), never from the tree being checked:
+    # From the trusted policy (bkgen.gitops.trusted), never from the tree being checked:
     allow: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     trusted_suppressions: tuple[Mapping[str, Any], ...] = ()  # may name security rules
     argocd_namespace: str = "argocd"

@@ -2,7 +2,7 @@
 
 `argo/` is project code next to the overlays (reviewed like them), loaded by path from the
 directory the caller names (the project, or a trusted ref's copy of `argo/`: see
-`trusted.py`), so an installed bkgen renders the project it is pointed at.
+`gitops/trusted.py`), so an installed bkgen renders the project it is pointed at.
 A module exposes `DESCRIPTION`, `RULES` (RBAC it needs) and `build(ctx)` returning
 a Hera WorkflowTemplate.
 """

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from bkgen import confine
 from bkgen.charts.cache import sha256_digest
 from bkgen.charts.lock import LOCK_NAME, LockEntry, render_lock
 from bkgen.errors import Location, OverlayError
@@ -33,6 +32,7 @@ from bkgen.importers.helmfile.tree_model import HelmfileTree, TreeRelease
 from bkgen.importers.helmfile.values_files import values_files
 from bkgen.overlay.catalog import Catalog
 from bkgen.overlay.env_catalog import top_keys_read
+from bkgen.safety import confine
 from bkgen.yamlio import dump
 
 # The runbook scripts helmfile hooks call, and the workflow step (a catalog release) that

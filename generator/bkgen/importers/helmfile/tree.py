@@ -21,7 +21,6 @@ from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bkgen import confine
 from bkgen.engines.gotmpl import GoTemplateContext, GoTemplateJob, render_many
 from bkgen.errors import Location, OverlayError
 from bkgen.importers.helmfile.tree_model import (
@@ -40,6 +39,7 @@ from bkgen.importers.helmfile.tree_state import (
     StateFile,
     load_state,
 )
+from bkgen.safety import confine
 
 __all__ = ["HelmfileTree", "Hook", "TreeRelease", "ValuesEntry", "read_tree"]
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 import yaml
 
-from bkgen import confine
 from bkgen.errors import Location, OverlayError
 from bkgen.importers.helmfile.tree_model import HelmfileTree, TreeRelease
+from bkgen.safety import confine
 
 MAX_ARCHIVE = 20 * 1024 * 1024
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bkgen import confine
 from bkgen.errors import Location, OverlayError
 from bkgen.importers.helmfile.tree_model import ValuesEntry
 from bkgen.importers.helmfile.tree_yaml import Loaded, load_yaml, merge_values, plain_copy
+from bkgen.safety import confine
 
 QUIET_HANDLERS = ("Warn", "Info", "Debug")  # missingFileHandler values that let a file miss
 STATE_KEYS = (

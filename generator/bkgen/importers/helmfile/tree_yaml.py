@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from bkgen import limits
 from bkgen.errors import Location, OverlayError
+from bkgen.safety import limits
 from bkgen.yamlio import MAX_EXPANDED_NODES, SAFE_LOADER
 
 KeyPath = tuple[str | int, ...]

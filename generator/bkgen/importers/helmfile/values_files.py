@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from bkgen import confine
 from bkgen.importers.helmfile import secrets
 from bkgen.importers.helmfile.conversion import Conversion, State
 from bkgen.importers.helmfile.tree_model import HelmfileTree, TreeRelease
 from bkgen.importers.helmfile.tree_yaml import load_yaml
+from bkgen.safety import confine
 from bkgen.yamlio import dump
 
 _READ = re.compile(r"""\breadFile\s+"([^"]+)\"""")

@@ -33,7 +33,7 @@ class RuleContext:
     kube_minor: int
     allowed_registries: tuple[str, ...] = ()
     external_refs: tuple[str, ...] = ()  # globs on "Kind/namespace/name" or "Kind/name"
-    # The trusted policy's allow-lists (bkgen.trusted.ALLOW_LISTS): list name -> globs.
+    # The trusted policy's allow-lists (bkgen.gitops.trusted.ALLOW_LISTS): list name -> globs.
     allow: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     argocd_namespace: str = "argocd"
     # The cluster's default StorageClass, as env.yaml validation.defaultStorageClass says

@@ -28,10 +28,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bkgen import confine
 from bkgen.errors import Location, OverlayError, RenderError
 from bkgen.kube import quantity
 from bkgen.kube.pods import pod_spec
+from bkgen.safety import confine
 from bkgen.yamlio import load_file
 
 REPLICATED = {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}

@@ -21,8 +21,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from bkgen import confine, yaml_events
 from bkgen.errors import Location, OverlayError, display_path
+from bkgen.safety import confine
+from bkgen.yamlio import events as yaml_events
 
 # Kubernetes readers expect these first; everything after them is sorted.
 _LEADING_KEYS = ("apiVersion", "kind", "metadata")
@@ -156,7 +157,7 @@ def load_file(
     path: Path, *, root: Path | None = None, error: type[OverlayError] = OverlayError
 ) -> Any:
     """Read and parse a user file; links out of `root`, odd files, size, encoding and
-    syntax problems are clear errors (see `bkgen.confine`)."""
+    syntax problems are clear errors (see `bkgen.safety.confine`)."""
     text = confine.read_text(path, root, error=error)
     return load_text(text, display_path(path, root), error=error)
 

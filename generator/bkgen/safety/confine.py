@@ -14,8 +14,8 @@ import os
 import stat
 from pathlib import Path
 
-from bkgen import limits
 from bkgen.errors import Location, OverlayError, display_path
+from bkgen.safety import limits
 
 
 def exists(path: Path) -> bool:

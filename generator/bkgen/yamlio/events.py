@@ -25,8 +25,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.nodes import ScalarNode
 
-from bkgen import limits
 from bkgen.errors import Location, OverlayError
+from bkgen.safety import limits
 
 MAX_EXPANDED_NODES = 200_000  # aliases may not expand a small file into a huge tree
 

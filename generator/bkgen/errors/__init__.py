@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bkgen.redact import redact
+from bkgen.errors.redact import redact
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # render / validation / git failure: the input was fine, the result is not

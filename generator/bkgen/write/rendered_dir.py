@@ -28,7 +28,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from bkgen.errors import Location, OutputError, display_path
-from bkgen.output import check_relative
+from bkgen.write.output import check_relative
 
 LOCK_TIMEOUT = 300.0  # seconds a render waits for another writer of the same env
 _RENAME_EXCHANGE = 2

@@ -1,0 +1,1 @@
+"""Capacity: what a rendered environment asks of its nodes (`bkgen plan`)."""
