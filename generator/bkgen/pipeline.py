@@ -24,7 +24,7 @@ from bkgen.argocd import pins, retain
 from bkgen.charts.lock import ChartLock, read_lock
 from bkgen.charts.source import ChartSource, account_charts, local_chart
 from bkgen.errors import Location, ValidationFailed
-from bkgen.gitops.trusted import changes, governed, load_policy, schema_root, trusted_root
+from bkgen.gitops.trusted import changes, check_settings, load_policy, trusted_root
 from bkgen.overlay import release_keys
 from bkgen.overlay.capabilities import api_versions
 from bkgen.overlay.catalog import Release
@@ -39,7 +39,7 @@ from bkgen.render.cache import ReleaseCache, open_cache
 from bkgen.render.release_inputs import EnvKey, env_key, input_digests, release_key
 from bkgen.render.secrets_out import chart_values, refuse_unsafe, secure
 from bkgen.secrets.refs import restore
-from bkgen.validate import ValidateSettings, env_policy, validate_files
+from bkgen.validate import ValidateSettings, validate_files
 from bkgen.workflows import StepSpec, render_step
 from bkgen.write.output import Placed, file_names, index, serialize
 from bkgen.write.rendered_dir import (
@@ -263,16 +263,19 @@ def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
     """Refuse a tree with error findings; the message names the file the user will see.
     What it accepts is governed by the trusted root (`bkgen.gitops.trusted`), not the tree."""
     trusted = trusted_root(env.root, env.steps_root)
-    policy, validation = governed(env.root, trusted, env.name, env.settings.validation)
+    governed_by, validation = check_settings(
+        env.root,
+        trusted,
+        env.name,
+        env.settings.kube_version,
+        env.settings.validation,
+        env.settings.argocd_namespace,
+    )
     settings = ValidateSettings(
-        **env_policy(env.settings.kube_version, validation),
-        allow=policy.allow,
-        trusted_suppressions=policy.for_env(env.name),
-        argocd_namespace=env.settings.argocd_namespace,
+        **governed_by,
         strict=True,
         schema_locations=(),
         ignore_missing_schemas=False,
-        project_root=schema_root(env.root, trusted),
         jobs=1,  # one env is a few hundred documents: a worker pool costs more than it saves
     )
     prefix = f"rendered/{env.name}/"

@@ -47,19 +47,19 @@ def _env_settings(root: Path, env: str, trusted: Path | None) -> dict[str, Any]:
     """Read lightly (no catalog, no values): validating a committed tree must not need them.
     Under `--trusted` the policy, the env's `validation:` block and the CRD schemas are the
     trusted ref's, never the tree's under review."""
-    from bkgen.gitops.trusted import governed, schema_root
+    from bkgen.gitops.trusted import check_settings
     from bkgen.overlay.extends import settings_doc
-    from bkgen.validate import env_policy
 
     doc = settings_doc(root, env)  # with what it inherits (env.yaml extends:)
-    policy, validation = governed(root, trusted or root, env, doc.get("validation") or {})
-    return {
-        **env_policy(str(doc.get("kubeVersion", "1.23")), validation),
-        "allow": policy.allow,
-        "trusted_suppressions": policy.for_env(env),
-        "argocd_namespace": str((doc.get("argocd") or {}).get("namespace", "argocd")),
-        "project_root": schema_root(root, trusted) if trusted is not None else root,
-    }
+    settings, _ = check_settings(
+        root,
+        trusted or root,
+        env,
+        str(doc.get("kubeVersion", "1.23")),
+        doc.get("validation") or {},
+        str((doc.get("argocd") or {}).get("namespace", "argocd")),
+    )
+    return settings
 
 
 def _loose_policy(base: Path | None, trusted: Path | None) -> dict[str, Any]:

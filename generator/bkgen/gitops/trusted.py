@@ -148,6 +148,30 @@ def governed(
     return policy, own if trusted == project else (env_validation(trusted, env) or {})
 
 
+def check_settings(
+    project: Path,
+    trusted: Path,
+    env: str,
+    kube_version: str,
+    own: Mapping[str, Any],
+    argocd_namespace: str,
+) -> tuple[dict[str, Any], Mapping[str, Any]]:
+    """The validator's settings for one environment as the trusted root governs them (what
+    `render` validates a tree with, and `validate ENV` a committed one), and the `validation:`
+    block they came from; `own` is the block the project holds."""
+    from bkgen.validate import env_policy
+
+    policy, validation = governed(project, trusted, env, own)
+    settings = {
+        **env_policy(kube_version, validation),
+        "allow": policy.allow,
+        "trusted_suppressions": policy.for_env(env),
+        "argocd_namespace": argocd_namespace,
+        "project_root": schema_root(project, trusted),
+    }
+    return settings, validation
+
+
 def changes(project: Path, trusted: Path, env: str) -> tuple[str, ...]:
     """Security-relevant changes of the working tree against the trusted copy, one line each
     (none when `trusted` is the project itself)."""
