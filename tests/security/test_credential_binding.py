@@ -39,6 +39,15 @@ def _bind(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("BKGEN_REPO_DEMO_PASSWORD", PASSWORD)
 
 
+def _pull_bound(
+    make_project: Project, monkeypatch: pytest.MonkeyPatch, url: str
+) -> tuple[int, str]:
+    """`bkgen charts pull dev` of a project on `url`, with the CI's credentials bound to it."""
+    root = project_for(make_project, url)
+    _bind(monkeypatch, url)
+    return run("charts", "pull", "dev", "--root", str(root))
+
+
 def _sent(repo: HelmRepository) -> list[str]:
     return [path for path, header in repo.authorization if header]
 
@@ -64,9 +73,7 @@ def test_credentials_are_dropped_on_a_redirect_to_another_port(
 ) -> None:
     a, b = two_repos
     a.redirects["/charts/app-2.0.0.tgz"] = f"{b.url}/app-2.0.0.tgz"
-    root = project_for(make_project, a.url)
-    _bind(monkeypatch, a.url)
-    code, out = run("charts", "pull", "dev", "--root", str(root))
+    code, out = _pull_bound(make_project, monkeypatch, a.url)
     assert code == 0, out
     assert "/charts/index.yaml" in _sent(a)  # the bound repository gets them
     assert ("/charts/app-2.0.0.tgz", None) in b.authorization  # the redirect target does not
@@ -82,9 +89,7 @@ def test_a_redirect_within_the_prefix_keeps_them(
     a, _ = two_repos
     shutil.copy(a.directory / "app-2.0.0.tgz", a.directory / "moved.tgz")
     a.redirects["/charts/app-2.0.0.tgz"] = "/charts/moved.tgz"
-    root = project_for(make_project, a.url)
-    _bind(monkeypatch, a.url)
-    code, out = run("charts", "pull", "dev", "--root", str(root))
+    code, out = _pull_bound(make_project, monkeypatch, a.url)
     assert code == 0, out
     assert "/charts/moved.tgz" in _sent(a)
 
@@ -99,9 +104,7 @@ def test_a_redirect_off_http_is_refused(
 ) -> None:
     a, _ = two_repos
     a.redirects["/charts/app-2.0.0.tgz"] = target
-    root = project_for(make_project, a.url)
-    _bind(monkeypatch, a.url)
-    code, out = run("charts", "pull", "dev", "--root", str(root))
+    code, out = _pull_bound(make_project, monkeypatch, a.url)
     assert code == 1 and "Traceback" not in out, out
     assert "release 'app'" in out and PASSWORD not in out
     assert len([line for line in out.splitlines() if line.startswith("bkgen:")]) == 1
@@ -122,9 +125,7 @@ def test_archive_urls_stay_on_the_repository_host(
     for entry in doc["entries"]["app"]:
         entry["urls"] = [url]
     index.write_text(yaml.safe_dump(doc))
-    root = project_for(make_project, a.url)
-    _bind(monkeypatch, a.url)
-    code, out = run("charts", "pull", "dev", "--root", str(root))
+    code, out = _pull_bound(make_project, monkeypatch, a.url)
     assert code == 1, out
     assert "not an http(s) URL on the repository's own host" in out
     assert b.requests == [] and PASSWORD not in out

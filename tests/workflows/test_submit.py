@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from bkgen.cli import cli
 from bkgen.workflows.submit import Server, SubmitError, submit
@@ -58,22 +58,19 @@ def argo() -> Iterator[str]:
     server.server_close()
 
 
-def test_submit_step_sends_a_self_contained_workflow(argo: str, repo_root: Path) -> None:
-    result = CliRunner().invoke(
+def _submit_es_step(argo: str, token: str, repo_root: Path) -> Result:
+    """`bkgen workflows submit prod es-auto-create-index` against the test server."""
+    return CliRunner().invoke(
         cli,
         [
-            "workflows",
-            "submit",
-            "prod",
-            "es-auto-create-index",
-            "--host",
-            argo,
-            "--token",
-            TOKEN,
-            "--root",
-            str(repo_root),
+            *("workflows", "submit", "prod", "es-auto-create-index"),
+            *("--host", argo, "--token", token, "--root", str(repo_root)),
         ],
     )
+
+
+def test_submit_step_sends_a_self_contained_workflow(argo: str, repo_root: Path) -> None:
+    result = _submit_es_step(argo, TOKEN, repo_root)
     assert result.exit_code == 0, result.output
     assert result.output == "submitted blueking/es-auto-create-index-abcde\n"
     [request] = ArgoServer.received
@@ -95,21 +92,7 @@ def test_submit_env_variables_and_unwired_step(argo: str, repo_root: Path) -> No
 
 
 def test_submit_errors_are_one_line(argo: str, repo_root: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "workflows",
-            "submit",
-            "prod",
-            "es-auto-create-index",
-            "--host",
-            argo,
-            "--token",
-            "wrong",
-            "--root",
-            str(repo_root),
-        ],
-    )
+    result = _submit_es_step(argo, "wrong", repo_root)
     assert result.exit_code == 1 and "refused the workflow" in result.output
     assert "Traceback" not in result.output
     with pytest.raises(SubmitError, match="cannot connect"):
