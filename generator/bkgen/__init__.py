@@ -1,10 +1,7 @@
-"""bkgen: GitOps config generator and validator for containerized BlueKing 7.x."""
+"""bkgen: GitOps config generator and validator for containerized BlueKing 7.x.
 
-from __future__ import annotations
+The version is written here, once: pyproject.toml reads it (`dynamic`), and no command
+pays for `importlib.metadata` to learn it.
+"""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("bkgen")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0"
+__version__ = "0.1.0"

@@ -21,6 +21,7 @@ from typing import Any
 
 from bkgen import __version__, argocd
 from bkgen.argocd import pins, retain
+from bkgen.charts import cache as chart_cache
 from bkgen.charts.lock import ChartLock, read_lock
 from bkgen.charts.source import ChartSource, account_charts, local_chart
 from bkgen.errors import Location, ValidationFailed
@@ -30,9 +31,10 @@ from bkgen.overlay.capabilities import api_versions
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.hosts import hosts
 from bkgen.overlay.layers import release_layers, render_gotmpl_layers
-from bkgen.overlay.load import Environment, load_environment, release_namespace, require_environment
+from bkgen.overlay.load import Environment, load_environment, release_namespace
 from bkgen.overlay.merge import Layer
-from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease, postprocess
+from bkgen.overlay.names import require_environment
+from bkgen.render import MODE_WORKFLOW, Manifest, RenderedRelease, RenderSummary, postprocess, stamp
 from bkgen.render import helm as helm_renderer
 from bkgen.render import manifest_templates as template_renderer
 from bkgen.render.cache import ReleaseCache, open_cache
@@ -55,17 +57,6 @@ from bkgen.write.rendered_dir import (
 _SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 Progress = Callable[[str, str, str], None]  # env, release, mode
-
-
-@dataclass(frozen=True)
-class RenderSummary:
-    env: str
-    releases: tuple[tuple[str, str], ...]  # (release, mode) in wave order
-    waves: tuple[tuple[str, int], ...]
-    input_digest: str
-    files: int
-    notes: tuple[tuple[str, str], ...] = ()  # (release, note): hooks dropped, Helm warnings
-    warnings: tuple[str, ...] = ()  # about the input: file:line: warning: … (overlay checks)
 
 
 @dataclass(frozen=True)
@@ -312,12 +303,31 @@ def render_env_to(
 ) -> RenderSummary:
     """Render + validate one environment into a new directory `dest`. `steps`: a directory
     holding the `argo/` to import instead of the project's (`bkgen.workflows.trusted`)."""
-    return write_env(_load(root, env_name, steps), dest, progress)
+    return render_stamped(root, env_name, dest, progress, steps)[0]
+
+
+def render_stamped(
+    root: Path,
+    env_name: str,
+    dest: Path,
+    progress: Progress | None = None,
+    steps: Path | None = None,
+) -> tuple[RenderSummary, stamp.Stamp | None]:
+    """`render_env_to`, with the stamp a caller records once `rendered/<env>/` is known to
+    hold those bytes (`bkgen check` finding it up to date)."""
+    before = stamp.snapshot(root) if steps is None else None
+    env = _load(root, env_name, steps)
+    tree = _write(env, dest, progress)
+    return tree.summary, stamped(env, tree, before)
 
 
 def write_env(env: Environment, dest: Path, progress: Progress | None = None) -> RenderSummary:
     """Render + validate a loaded environment into a new directory `dest`; nothing is left
     there when it fails."""
+    return _write(env, dest, progress).summary
+
+
+def _write(env: Environment, dest: Path, progress: Progress | None) -> RenderedTree:
     tree = build_tree(env, progress)
     validate_tree(env, tree.files)
     try:
@@ -325,21 +335,39 @@ def write_env(env: Environment, dest: Path, progress: Progress | None = None) ->
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
         raise
-    return tree.summary
+    return tree
 
 
 def stage_one(
     root: Path, env_name: str, progress: Progress | None = None, steps: Path | None = None
 ) -> StagedEnv:
     """Render + validate one environment beside `rendered/<env>/`, not yet swapped in."""
+    before = stamp.snapshot(root) if steps is None else None
     env = _load(root, env_name, steps)
     tree = build_tree(env, progress)
     dest = output_dir(root, env_name)
     validate_tree(env, tree.files)
+    made = stamped(env, tree, before)
     if same_tree(tree.files, dest):
-        return StagedEnv(tree.summary, None, dest)
+        return StagedEnv(tree.summary, None, dest, made)
     staging = stage_tree(tree.files, dest, root)
-    return StagedEnv(tree.summary, staging, dest)
+    return StagedEnv(tree.summary, staging, dest, made)
+
+
+def stamped(
+    env: Environment, tree: RenderedTree, before: Mapping[str, str] | None
+) -> stamp.Stamp | None:
+    """What a no-op render of `env` must find unchanged (`render.stamp`), made once the
+    tree is known good; `before`: the inputs as they were when the render began."""
+    folders = []
+    for directory in (env.base_dir, *env.layer_dirs):
+        try:
+            folders.append(directory.relative_to(env.root).as_posix())
+        except ValueError:
+            return None
+    lock = read_lock(env.root, env.env_dir)
+    chart_files = [f for e in lock.entries.values() for f in chart_cache.files(e.digest)]
+    return stamp.prepare(env.root, tree.summary, before, folders, chart_files, tree.files)
 
 
 @dataclass(frozen=True)
@@ -347,6 +375,7 @@ class StagedEnv:
     summary: RenderSummary
     staging: Path | None  # None: rendered/<env>/ already holds exactly this tree
     dest: Path
+    stamp: stamp.Stamp | None = None  # recorded once the tree is in place
 
 
 def render_one(root: Path, env_name: str, progress: Progress | None = None) -> RenderSummary:
@@ -404,5 +433,8 @@ def _render_locked(
         raise
     for item in staged:
         if item.staging is not None:
+            stamp.forget(root, item.summary.env)  # a swap cut short leaves no stale stamp
             swap_in(item.staging, item.dest, root)
+        if item.stamp is not None:
+            stamp.record(root, item.stamp)
     return [item.summary for item in staged]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bkgen.overlay.load import list_environments
+from bkgen.overlay.names import list_environments
 from bkgen.pipeline import render_env_to, render_one
 
 

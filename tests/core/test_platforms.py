@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from bkgen.cli import cli
 from bkgen.errors import OverlayError
-from bkgen.overlay.load import list_environments, load_environment
+from bkgen.overlay.load import load_environment
+from bkgen.overlay.names import list_environments
 from bkgen.overlay.platforms import list_platforms
 from bkgen.pipeline import render_env_to
 from bkgen.yamlio import load_file

@@ -10,10 +10,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bkgen.diff import diff_trees, load_tree
-from bkgen.diff.compare import segment
+from bkgen.diff.compare import diff_trees, segment
 from bkgen.diff.formats import RENDERERS, DiffReport, RenderOptions
-from bkgen.diff.model import Key, Resource
+from bkgen.diff.model import Key, Resource, load_tree
 from tests.conftest import REPO
 
 _EXTRA = {

@@ -48,6 +48,13 @@ def _path(directory: Path, digest: str) -> Path:
     return directory / "sha256" / f"{hexdigest}.tgz"
 
 
+def files(digest: str) -> tuple[Path, Path]:
+    """The archive with `digest` and its origins list, where a render would look for them
+    (present or not): what a no-op render (`render.stamp`) must find unchanged."""
+    path = _path(cache_dir(), digest)
+    return path, path.with_suffix(".origins")
+
+
 def has(digest: str, directory: Path | None = None) -> bool:
     return _path(directory or cache_dir(), digest).is_file()
 

@@ -173,7 +173,7 @@ def env_first(
 
 def check_envs(root: Path, names: tuple[str, ...] | list[str]) -> list[str]:
     """Environment names as given, each checked against overlays/ (exit 2 when unknown)."""
-    from bkgen.overlay.load import require_environment
+    from bkgen.overlay.names import require_environment
 
     for name in names:
         require_environment(root, name)
@@ -182,7 +182,7 @@ def check_envs(root: Path, names: tuple[str, ...] | list[str]) -> list[str]:
 
 def env_names(root: Path, envs: tuple[str, ...], all_envs: bool) -> list[str]:
     """ENVS, or every environment with --all, or `default`; each checked."""
-    from bkgen.overlay.load import list_environments
+    from bkgen.overlay.names import list_environments
 
     if all_envs and envs:
         raise UsageError("give environment names or --all, not both")

@@ -7,6 +7,7 @@ import os
 import sys
 from contextlib import ExitStack, closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,14 +21,24 @@ from bkgen.cli._common import (
     project_root,
     root_option,
 )
-from bkgen.diff.formats import MARKDOWN_LIMIT, RENDERERS, DiffReport, Renderer, RenderOptions
+from bkgen.diff import MARKDOWN_LIMIT
 from bkgen.errors import EXIT_FAILURE, EXIT_OK, UsageError, display_path
 
-# The diff renderers call the human format `terminal`; the CLI's one name for it is `text`.
-FORMATS = sorted(HUMAN if name == "terminal" else name for name in RENDERERS)
+if TYPE_CHECKING:
+    from bkgen.diff.compare import TreeDiff
+    from bkgen.diff.formats import DiffReport, Renderer
+
+
+def _formats() -> list[str]:
+    """The diff renderers call the human format `terminal`; the CLI's one name is `text`."""
+    from bkgen.diff.formats import RENDERERS
+
+    return sorted(HUMAN if name == "terminal" else name for name in RENDERERS)
 
 
 def _renderer(output: str) -> Renderer:
+    from bkgen.diff.formats import RENDERERS
+
     return RENDERERS["terminal" if output == HUMAN else output]
 
 
@@ -37,6 +48,8 @@ def _colour(output: str) -> bool:
 
 def _emit(report: DiffReport, output: str, output_file: str | None, limit: int) -> None:
     """Print the report; the uncut one goes to --output-file (the CI artifact)."""
+    from bkgen.diff.formats import RenderOptions
+
     shown = ""
     if output_file:
         full = _renderer(output)(report, RenderOptions(limit=10**12))
@@ -62,7 +75,7 @@ def _emit(report: DiffReport, output: str, output_file: str | None, limit: int) 
 )
 @click.option("--base", default=None, help="Base git ref (default: merge base, as a PR would).")
 @click.option("--head", default=None, help="Head git ref (default: the working tree).")
-@output_option(FORMATS, HUMAN)
+@output_option(_formats, HUMAN)
 @click.option(
     "--ignore", multiple=True, help="Field path glob to ignore (counted), e.g. 'metadata.labels.*'."
 )
@@ -127,7 +140,7 @@ def diff(
 
 @click.command(epilog=exit_codes("rendered/ is stale"))
 @click.argument("envs", nargs=-1)
-@output_option(FORMATS, HUMAN)
+@output_option(_formats, HUMAN)
 @click.option(
     "--trusted",
     "--steps-from",
@@ -147,9 +160,8 @@ def check(envs: tuple[str, ...], output: str, steps_ref: str | None, root: str |
     diff of the stale environments, plus which were up to date), the status lines go to
     stderr.
     """
-    from bkgen.diff.sources import freshness, strays
-    from bkgen.overlay.load import list_environments
-    from bkgen.workflows.trusted import steps_at
+    from bkgen.overlay.names import list_environments, strays
+    from bkgen.render.stamp import fresh as unchanged
 
     repo = project_root(root)
     names = check_envs(repo, envs) if envs else list_environments(repo)
@@ -158,10 +170,33 @@ def check(envs: tuple[str, ...], output: str, steps_ref: str | None, root: str |
     for stray in gone:
         click.echo(f"rendered/{stray}: no overlays/{stray} (remove it)", err=as_json)
     fresh_envs: list[str] = []
-    results = []
+    results: list[TreeDiff] = []
+    # Nothing it reads changed since its tree was rendered or checked: up to date
+    # (`render.stamp`); the others, and every env under --trusted, are rendered afresh.
+    stamped = set() if steps_ref else {n for n in names if unchanged(repo, n) is not None}
+    for name in (n for n in names if n in stamped):
+        click.echo(f"rendered/{name}: up to date", err=as_json)
+        fresh_envs.append(name)
+    todo = [n for n in names if n not in stamped]
+    if todo:
+        _check_rendering(repo, todo, steps_ref, as_json, fresh_envs, results)
+    _report_check(output, as_json, results, fresh_envs, gone)
+
+
+def _check_rendering(
+    repo: Path,
+    todo: list[str],
+    steps_ref: str | None,
+    as_json: bool,
+    fresh_envs: list[str],
+    results: list[TreeDiff],
+) -> None:
+    from bkgen.diff.sources import freshness
+    from bkgen.workflows.trusted import steps_at
+
     with ExitStack() as trusted:
         steps = trusted.enter_context(steps_at(repo, steps_ref)) if steps_ref else None
-        with closing(freshness(repo, names, steps)) as checked:
+        with closing(freshness(repo, todo, steps)) as checked:
             for fresh in checked:
                 if fresh.diff is None:
                     click.echo(f"rendered/{fresh.env}: up to date", err=as_json)
@@ -174,6 +209,13 @@ def check(envs: tuple[str, ...], output: str, steps_ref: str | None, root: str |
                     err=as_json,
                 )
                 results.append(fresh.diff)
+
+
+def _report_check(
+    output: str, as_json: bool, results: list[TreeDiff], fresh_envs: list[str], gone: list[str]
+) -> None:
+    from bkgen.diff.formats import DiffReport, RenderOptions
+
     stale = bool(results or gone)
     report = DiffReport(results, "committed rendered/ -> a fresh render of overlays/")
     if as_json:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 def _targets(base: Path, names: tuple[str, ...]) -> tuple[list[Path], str | None]:
     """Paths to scan, and the kube version of the environment when one was named."""
-    from bkgen.overlay.load import list_environments, load_environment
+    from bkgen.overlay.load import load_environment
+    from bkgen.overlay.names import list_environments
     from bkgen.overlay.templatesets import SETS_DIR
 
     paths: list[Path] = []

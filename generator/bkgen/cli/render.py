@@ -12,7 +12,7 @@ import click
 from bkgen.cli._common import env_names, handle_errors, output_option, project_root, root_option
 
 if TYPE_CHECKING:
-    from bkgen.pipeline import RenderSummary
+    from bkgen.render import RenderSummary
 
 
 def _progress(env: str, release: str, mode: str) -> None:
@@ -59,15 +59,27 @@ def render(
     is in the env's charts directory, or left for Argo CD to render (helm-argocd).
     The tree is validated before it replaces the previous one.
     """
-    from bkgen.pipeline import render_envs
-    from bkgen.render.helm import NOT_PULLED
-    from bkgen.workflows.trusted import steps_at
+    from bkgen.render import NOT_PULLED
+    from bkgen.render.stamp import fresh
 
     base = project_root(root)
     names = env_names(base, envs, all_envs)
     show = None if quiet or output == "json" or jobs > 1 else _progress
-    with steps_at(base, steps_ref) if steps_ref else nullcontext() as steps:
-        summaries = render_envs(base, names, jobs=jobs, progress=show, steps=steps)
+    # Nothing an environment reads has changed since its tree was rendered: that tree is
+    # the render (`render.stamp`); a --trusted render always runs (its copy is new).
+    done = {} if steps_ref else {n: s for n in names if (s := fresh(base, n)) is not None}
+    todo = [n for n in names if n not in done]
+    if show is not None:
+        for name in done:
+            click.echo(f"  {name}: nothing it reads changed since its last render", err=True)
+    if todo:
+        from bkgen.pipeline import render_envs
+        from bkgen.workflows.trusted import steps_at
+
+        with steps_at(base, steps_ref) if steps_ref else nullcontext() as steps:
+            made = render_envs(base, todo, jobs=jobs, progress=show, steps=steps)
+        done.update((s.env, s) for s in made)
+    summaries = [done[n] for n in names]
     if output == "json":
         click.echo(json.dumps([_as_json(s) for s in summaries], indent=2, sort_keys=True))
         return
@@ -95,7 +107,7 @@ def render(
 
 def _grouped_notes(notes: tuple[tuple[str, str], ...]) -> list[str]:
     """One line per kind of note: 27 charts with the same dropped hook are one line."""
-    from bkgen.render.helm import NOT_PULLED
+    from bkgen.render import NOT_PULLED
 
     groups: dict[str, list[str]] = {}
     for release, note in notes:

@@ -72,7 +72,7 @@ def _loose_policy(base: Path | None, trusted: Path | None) -> dict[str, Any]:
 
 def _env_of(path: Path, base: Path) -> str | None:
     """The environment whose rendered tree holds `path` (rendered/ENV/...), if any."""
-    from bkgen.overlay.load import list_environments
+    from bkgen.overlay.names import list_environments
 
     try:
         rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(base)))  # noqa: PTH100
@@ -93,7 +93,7 @@ def _targets(
     targets: tuple[str, ...], whole_env: bool, root: str | None
 ) -> tuple[Path | None, dict[str, None], list[Path], bool]:
     """The project (when an env is named), the envs, the loose paths, and whether - was given."""
-    from bkgen.overlay.load import list_environments
+    from bkgen.overlay.names import list_environments
 
     base: Path | None = None
     envs: dict[str, None] = {}  # each environment is validated as a whole, with its settings

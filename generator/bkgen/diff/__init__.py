@@ -5,11 +5,10 @@ ones are compared field by field, with list items matched by their `name` and li
 compared too (a reordered `env` rolls every pod).
 Values are compared raw; sensitive ones are masked only when printed
 (`bkgen.secrets.masking`, via `present`), so a secret's change is never invisible.
+
+The package itself imports nothing, so the CLI reads the Markdown budget without paying
+for the YAML loader: a diff is made with `bkgen.diff.compare.diff_trees` over trees
+from `bkgen.diff.model.load_tree`.
 """
 
-from __future__ import annotations
-
-from bkgen.diff.compare import TreeDiff, diff_trees
-from bkgen.diff.model import Change, ResourceDiff, load_tree
-
-__all__ = ["Change", "ResourceDiff", "TreeDiff", "diff_trees", "load_tree"]
+MARKDOWN_LIMIT = 65_536  # GitHub refuses a comment beyond this (HTTP 422)

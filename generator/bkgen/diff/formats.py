@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bkgen.diff import repeats
+from bkgen.diff import MARKDOWN_LIMIT, repeats
 from bkgen.diff.compare import TreeDiff
 from bkgen.diff.present import (
     app_rows,
@@ -26,7 +26,6 @@ from bkgen.diff.present import (
 )
 from bkgen.secrets.masking import mask_resource
 
-MARKDOWN_LIMIT = 65_536  # GitHub refuses a comment beyond this (HTTP 422)
 _NOTE_RESERVE = 700  # room kept for the truncation note and the closing tags
 _COLOUR = {"+": "\033[32m", "-": "\033[31m", "~": "\033[33m", ">": "\033[36m", "@": "\033[36m"}
 

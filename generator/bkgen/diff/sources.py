@@ -26,18 +26,13 @@ from bkgen.diff.formats import DiffReport
 from bkgen.diff.model import Key, Resource, load_tree
 from bkgen.errors import UsageError
 from bkgen.gitops.git import default_base, resolve_ref, tree_at
-from bkgen.overlay.load import list_environments
-from bkgen.pipeline import render_env_to
+from bkgen.overlay.names import list_environments, rendered_envs
+from bkgen.pipeline import render_stamped
+from bkgen.render import stamp
 
 
 def _load(path: Path) -> dict[Key, Resource]:
     return load_tree(path) if path.is_dir() else {}
-
-
-def _tree_envs(rendered: Path) -> list[str]:
-    if not rendered.is_dir():
-        return []
-    return [p.name for p in rendered.iterdir() if p.is_dir() and not p.name.startswith(".")]
 
 
 def compare_dirs(old: Path, new: Path, ignore: tuple[str, ...], defaults: bool) -> DiffReport:
@@ -66,8 +61,8 @@ def compare_refs(
         names = list(envs) or sorted(
             {
                 *list_environments(repo),
-                *_tree_envs(old_root),
-                *_tree_envs(new_root or repo / "rendered"),
+                *rendered_envs(old_root),
+                *rendered_envs(new_root or repo / "rendered"),
             }
         )
         results = []
@@ -117,12 +112,6 @@ def compare_envs(
     return DiffReport([result], title, patterns)
 
 
-def strays(repo: Path) -> list[str]:
-    """Folders under rendered/ with no environment behind them (left after a removal)."""
-    known = list_environments(repo)
-    return sorted(e for e in _tree_envs(repo / "rendered") if e not in known)
-
-
 @dataclass(frozen=True)
 class Freshness:
     env: str
@@ -139,9 +128,11 @@ def freshness(
     try:
         for env in envs:
             fresh = workdir / env
-            render_env_to(repo, env, fresh, steps=steps)
+            _, made = render_stamped(repo, env, fresh, steps=steps)
             committed = repo / "rendered" / env
             changed = _changed_files(committed, fresh)
+            if made is not None and not changed:
+                stamp.record(repo, made)  # the next check finds it up to date at once
             diff = diff_trees(_load(committed), _load(fresh), env=env) if changed else None
             yield Freshness(env, changed, diff)
     finally:

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bkgen import __version__
-from bkgen.diff import diff_trees, load_tree
+from bkgen.diff.compare import diff_trees
+from bkgen.diff.model import load_tree
 from bkgen.errors import GitError, UsageError
 from bkgen.gitops import pin_tags
 from bkgen.gitops.git import git, run_git
 from bkgen.overlay.load import Environment, load_environment
 from bkgen.overlay.settings import EnvSettings
-from bkgen.pipeline import RenderSummary, render_env_to, write_env
+from bkgen.pipeline import render_env_to, write_env
+from bkgen.render import RenderSummary
 
 MAX_PUSH_ATTEMPTS = 6
 # Only a lost race is retried; hooks, permissions and network errors fail at once.

@@ -24,7 +24,8 @@ from typing import Any
 
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
 from bkgen.overlay.bcs_variables import SYSTEM, references
-from bkgen.overlay.load import load_environment, require_environment
+from bkgen.overlay.load import load_environment
+from bkgen.overlay.names import require_environment
 from bkgen.overlay.templatesets import MANIFEST_SUFFIXES, SCOPES, SETS_DIR
 from bkgen.render import templatesets as renderer
 from bkgen.safety import confine

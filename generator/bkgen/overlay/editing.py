@@ -23,12 +23,9 @@ from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display
 from bkgen.errors.suggest import did_you_mean
 from bkgen.overlay import file_schemas
 from bkgen.overlay.catalog import load_catalog
-from bkgen.overlay.load import (
-    list_environments,
-    load_environment,
-    require_environment,
-)
+from bkgen.overlay.load import load_environment
 from bkgen.overlay.merge import format_key_path, parse_key_path
+from bkgen.overlay.names import list_environments, require_environment
 from bkgen.overlay.platforms import env_platform_dir, values_schema
 from bkgen.write.atomic_file import replace_file
 from bkgen.yamlio import dump_round_trip, position, round_trip

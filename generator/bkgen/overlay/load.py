@@ -32,6 +32,7 @@ from bkgen.overlay.extends import settings_doc
 from bkgen.overlay.file_schemas import load_checked
 from bkgen.overlay.files import account
 from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
+from bkgen.overlay.names import list_environments, unknown_environment
 from bkgen.overlay.platforms import platform_dir, values_schema
 from bkgen.overlay.settings import EnvSettings, read_settings
 from bkgen.overlay.suites import apply_switches
@@ -86,39 +87,6 @@ class Environment:
 
     def shown(self, path: Path) -> str:
         return display_path(path, self.root)
-
-
-def list_environments(root: Path) -> list[str]:
-    overlays = root / "overlays"
-    if not overlays.is_dir():
-        return []
-    return sorted(
-        p.name for p in overlays.iterdir() if p.name != "base" and (p / "env.yaml").is_file()
-    )
-
-
-def unknown_environment(root: Path, name: str) -> UsageError:
-    """The error for an environment name that has no `overlays/<name>/env.yaml`."""
-    known = list_environments(root)
-    if (root / "overlays" / name).is_dir():
-        return UsageError(
-            f"environment '{name}' has no env.yaml",
-            location=Location(display_path(root / "overlays" / name / "env.yaml", root)),
-            hint="docs/overlays.md, 'Adding an environment', says what it holds",
-        )
-    create = f"`bkgen env new {name}` creates it"
-    return UsageError(
-        f"unknown environment '{name}'",
-        hint=did_you_mean(name, known, f"environments: {', '.join(known)}; {create}")
-        if known
-        else f"no overlays/<env>/env.yaml yet; {create}",
-    )
-
-
-def require_environment(root: Path, name: str) -> None:
-    """Raise `unknown_environment` unless `name` is an environment of `root`."""
-    if name not in list_environments(root):
-        raise unknown_environment(root, name)
 
 
 def _check_known_keys(

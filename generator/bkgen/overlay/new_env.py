@@ -20,7 +20,8 @@ from ruamel.yaml.comments import CommentedMap
 
 from bkgen.errors import OverlayError, UsageError
 from bkgen.overlay.file_schemas import check
-from bkgen.overlay.load import ENV_NAME, list_environments, require_environment
+from bkgen.overlay.load import ENV_NAME
+from bkgen.overlay.names import list_environments, require_environment
 from bkgen.yamlio import dump, dump_round_trip, load_file, round_trip
 
 _ENV_YAML = """\

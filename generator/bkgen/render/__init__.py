@@ -15,6 +15,7 @@ MODE_TEMPLATES = "templates"  # jinja2 templates owned by this project
 MODE_HELM = "helm-local"  # chart rendered here with the Helm engine
 MODE_ARGOCD_HELM = "helm-argocd"  # chart not available here: Argo CD renders it
 MODE_WORKFLOW = "workflow"  # Argo Workflow compiled from argo/ with Hera
+NOT_PULLED = "not pulled"  # how the note of a chart left to Argo CD begins
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,17 @@ class RenderedRelease:
     # The chart again, with other values; used only to explain a refused Secret.
     replay: Replay | None = field(default=None, compare=False, repr=False)
     secret_refs: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RenderSummary:
+    """What `bkgen render` reports of one environment (kept by `render.stamp` too, so a
+    no-op render reports the same without rendering)."""
+
+    env: str
+    releases: tuple[tuple[str, str], ...]  # (release, mode) in wave order
+    waves: tuple[tuple[str, int], ...]
+    input_digest: str
+    files: int
+    notes: tuple[tuple[str, str], ...] = ()  # (release, note): hooks dropped, Helm warnings
+    warnings: tuple[str, ...] = ()  # about the input: file:line: warning: … (overlay checks)

@@ -36,13 +36,12 @@ from bkgen.engines.child import Child, ChildDied
 from bkgen.errors import Location, RenderError
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.load import Environment, release_namespace
-from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, Manifest, RenderedRelease
+from bkgen.render import MODE_ARGOCD_HELM, MODE_HELM, NOT_PULLED, Manifest, RenderedRelease
 from bkgen.render.documents import split_documents
 from bkgen.render.hooks import translate
 from bkgen.safety import limits
 
 # Notes and helpers are for humans and other templates, not for the cluster.
-NOT_PULLED = "not pulled"
 _SKIPPED = re.compile(r"(^|/)templates/(NOTES\.txt$|tests/)")
 _WARNING = re.compile(r"^(?:\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )?(?:warning: )?(.*)$")
 

@@ -3,10 +3,11 @@
 Leaving an input out would serve a stale release; putting one in too many costs a
 re-render. So each key takes the whole loaded environment (settings, catalog, global
 values with their provenance, plan, secret declarations: a change there re-renders every
-release), bkgen's own source and its libraries' versions, the limits and every `BKGEN_*`
-variable, the API versions the charts see, the digest of every input file no release owns
-(argo/, schemas/, base and env files), and then what is the release's own: its catalog
-entry, its values files and rendered layers, its templates directory, its chart archive.
+release), who renders (`render.identity`: bkgen's source, the packages, the `BKGEN_*`
+variables), the limits, the API versions the charts see, the digest of every input file
+no release owns (argo/, schemas/, base and env files), and then what is the release's
+own: its catalog entry, its values files and rendered layers, its templates directory,
+its chart archive.
 A change to a release's own file therefore re-renders that release alone. Workflow steps
 (argo/) are functions of their parameters, values and facts and read no file; the whole of
 argo/ is in every key, so a changed step or helper re-renders every release.
@@ -17,12 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.metadata
 import json
-import os
-import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +30,7 @@ from bkgen.overlay.catalog import Release
 from bkgen.overlay.layers import values_files
 from bkgen.overlay.load import Environment
 from bkgen.overlay.merge import Layer
+from bkgen.render import identity
 from bkgen.safety import confine, limits
 
 FORMAT = 1
@@ -40,31 +38,6 @@ FORMAT = 1
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-@lru_cache(maxsize=1)
-def _code() -> str:
-    """bkgen's own source: a changed line of bkgen is a different renderer."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=1)
-def _libraries() -> tuple[tuple[str, str], ...]:
-    found = []
-    for requirement in importlib.metadata.requires("bkgen") or []:
-        if "extra ==" in requirement:
-            continue
-        name = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]
-        try:
-            found.append((name, importlib.metadata.version(name)))
-        except importlib.metadata.PackageNotFoundError:
-            found.append((name, ""))
-    return tuple(sorted(found))
 
 
 def input_digests(env: Environment) -> dict[str, str]:
@@ -147,18 +120,13 @@ def env_key(env: Environment, inputs: Mapping[str, str], apis: Sequence[str]) ->
         owned[release.name] = tuple(names)
     claimed = {name for names in owned.values() for name in names}
     state = {f.name: getattr(env, f.name) for f in dataclasses.fields(env)}
-    environ = sorted(
-        (k, _sha(v))
-        for k, v in os.environ.items()
-        if k.startswith("BKGEN_") and k != "BKGEN_CACHE_DIR"
-    )
     parts = {
         "format": FORMAT,
         "bkgen": __version__,
-        "code": _code(),
-        "libraries": _libraries(),
+        "code": identity.code(),
+        "packages": identity.packages(),
         "limits": repr(limits.current()),
-        "environ": environ,
+        "environ": identity.environ(),
         "env": _sha(_portable(repr(state), env)),
         "apis": list(apis),
         "shared": sorted((p, d) for p, d in inputs.items() if p not in claimed),

@@ -19,7 +19,8 @@ from bkgen.importers.helmfile.conversion import Conversion
 from bkgen.importers.helmfile.convert import convert
 from bkgen.importers.helmfile.tree import read_tree
 from bkgen.overlay.catalog import load_catalog
-from bkgen.overlay.load import ENV_NAME, list_environments, load_environment
+from bkgen.overlay.load import ENV_NAME, load_environment
+from bkgen.overlay.names import list_environments
 from bkgen.yamlio import load_file
 
 

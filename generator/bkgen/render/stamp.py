@@ -1,0 +1,249 @@
+"""The no-op render: `rendered/<env>/` already is what these inputs render to.
+
+After a render that wrote (or found in place) an environment's tree, a stamp records what
+that render read and made: the digest of every file below the folders the environment
+reads (overlays/base, its platform, its ancestors, its own folder, argo/, schemas/), the
+chart-cache archives its charts.lock points at (or their absence), who rendered
+(`render.identity`), the digest of every file of the tree, and the summary it printed.
+The next render or check of that environment compares first: when every digest is the
+same and no file was added or removed, the render would read the same bytes with the same
+renderer, and bkgen renders the same inputs to the same bytes, so the tree in place is
+the answer and the summary is printed again. Anything different, and the full render runs.
+
+A stamp is made only where that argument holds: nothing but regular files below the
+folders read (a link could make a file outside them an input), no `--trusted` ref (its
+copy is new each run), and every input the same after the render as before it began.
+Stamps live in the render cache (`render.cache`), one per checkout and environment, under
+its HMAC secret: one planted or edited by anything that cannot read that secret is
+removed, never believed. Standard library only, so a no-op render imports no engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bkgen.render import RenderSummary, identity
+from bkgen.render.cache import open_cache
+
+FORMAT = "bkgen-stamp-1"
+# Read by every render whatever the environment (policy.yaml lives in overlays/base).
+ALWAYS_READ = ("overlays/base", "argo", "schemas")
+# What a snapshot taken before the render starts covers: every folder any env may read.
+WATCHED = ("overlays", "argo", "schemas")
+_MAX_STAMP = 16 * 1024 * 1024
+_PYTHON_CACHE = frozenset({"__pycache__"})  # written by importing argo/ steps, not inputs
+
+
+class _Unstampable(Exception):
+    """A link or a special file: the folder's bytes do not pin what a render reads."""
+
+
+def _sha_file(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _walk(base: Path, shown: str, skip: frozenset[str] = frozenset()) -> dict[str, str]:
+    """`shown/<rel>` -> sha256 of every file below `base`, and `<rel>/` -> "dir" for every
+    folder (an empty one can matter too); nothing when `base` is absent."""
+    if base.is_symlink():
+        raise _Unstampable(shown)
+    if not base.is_dir():
+        if base.exists():
+            raise _Unstampable(shown)
+        return {}
+    prefix = f"{shown}/" if shown else ""
+    found: dict[str, str] = {}
+    for top, dirs, files in os.walk(base):
+        here = Path(top)
+        dirs[:] = sorted(d for d in dirs if d not in skip)
+        for name in dirs:
+            path = here / name
+            if path.is_symlink():
+                raise _Unstampable(name)
+            found[f"{prefix}{path.relative_to(base).as_posix()}/"] = "dir"
+        for name in files:
+            path = here / name
+            if not stat.S_ISREG(path.lstat().st_mode):
+                raise _Unstampable(name)
+            found[prefix + path.relative_to(base).as_posix()] = _sha_file(path)
+    return found
+
+
+def snapshot(root: Path, folders: Iterable[str] = WATCHED) -> dict[str, str] | None:
+    """Repo-relative path -> sha256 below `folders`; None when they cannot be stamped."""
+    found: dict[str, str] = {}
+    try:
+        for folder in sorted(set(folders)):
+            found.update(_walk(root / folder, folder, _PYTHON_CACHE))
+    except (_Unstampable, OSError):
+        return None
+    return found
+
+
+def _file_state(path: str) -> str | None:
+    try:
+        return _sha_file(Path(path)) if Path(path).is_file() else None
+    except OSError:
+        return "unreadable"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One environment's render, ready to record once its tree is in place."""
+
+    env: str
+    folders: tuple[str, ...]
+    inputs: Mapping[str, str]
+    charts: Mapping[str, str | None]  # chart-cache file -> sha256, None: absent
+    tree: Mapping[str, str]
+    summary: RenderSummary
+
+
+def prepare(
+    root: Path,
+    summary: RenderSummary,
+    before: Mapping[str, str] | None,
+    folders: Iterable[str],
+    chart_files: Iterable[Path],
+    files: Mapping[str, bytes],
+) -> Stamp | None:
+    """The stamp of a render that began when the inputs were `before` (`snapshot()`), or
+    None when they changed while it ran (or could not be stamped at all)."""
+    if before is None or snapshot(root) != before:
+        return None
+    read = tuple(sorted(set(folders) | set(ALWAYS_READ)))
+    inputs = {  # what a walk of each folder read finds: below it, not the folder itself
+        path: digest
+        for path, digest in before.items()
+        if any(path.startswith(folder + "/") and path != folder + "/" for folder in read)
+    }
+    charts = {str(path): _file_state(str(path)) for path in chart_files}
+    tree = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    for name in files:  # the folders too, as a walk of the written tree finds them
+        parts = name.split("/")[:-1]
+        tree.update({"/".join(parts[: i + 1]) + "/": "dir" for i in range(len(parts))})
+    return Stamp(summary.env, read, inputs, charts, tree, summary)
+
+
+def _where(root: Path, env: str) -> Path | None:
+    store = open_cache()
+    if store is None:
+        return None
+    place = hashlib.sha256(f"{root.resolve()}\0{env}".encode()).hexdigest()
+    return store.directory.parent / FORMAT / f"{place}.json"
+
+
+def _mac(secret: bytes, body: bytes) -> str:
+    return hmac.new(secret, FORMAT.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+def _who() -> dict[str, Any]:
+    return {
+        "code": identity.code(),
+        "packages": identity.packages(),
+        "environ": identity.environ(),
+    }
+
+
+def record(root: Path, stamp: Stamp) -> None:
+    """Keep `stamp` for `root` (atomically); a cache that cannot be written keeps none."""
+    store = open_cache()
+    path = _where(root, stamp.env)
+    if store is None or path is None:
+        return
+    body = json.dumps(
+        {
+            "format": FORMAT,
+            "root": str(root.resolve()),
+            "who": _who(),
+            "env": stamp.env,
+            "folders": list(stamp.folders),
+            "inputs": dict(stamp.inputs),
+            "charts": dict(stamp.charts),
+            "tree": dict(stamp.tree),
+            "summary": asdict(stamp.summary),
+        },
+        sort_keys=True,
+    ).encode()
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=".stamp-")
+        tmp = Path(name)
+        with os.fdopen(handle, "wb") as out:
+            out.write(_mac(store.secret, body).encode() + b"\n" + body)
+        tmp.replace(path)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def forget(root: Path, env: str) -> None:
+    """Drop the stamp of `env` (its tree is about to change)."""
+    path = _where(root, env)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def fresh(root: Path, env: str) -> RenderSummary | None:
+    """The summary of the render whose tree `rendered/<env>/` holds, when nothing that
+    render read has changed since; None otherwise (render it)."""
+    store = open_cache()
+    path = _where(root, env)
+    if store is None or path is None:
+        return None
+    try:
+        if path.is_symlink() or path.stat().st_size > _MAX_STAMP:
+            raise ValueError(path.name)
+        mac, _, body = path.read_bytes().partition(b"\n")
+        if not hmac.compare_digest(mac.decode("ascii", "replace"), _mac(store.secret, body)):
+            raise ValueError(path.name)
+        kept = json.loads(body)
+        summary = _summary(kept["summary"])
+        if kept["format"] != FORMAT or kept["env"] != env or summary.env != env:
+            raise ValueError(path.name)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        forget(root, env)
+        return None
+    same = (
+        kept["root"] == str(root.resolve())
+        and kept["who"] == json.loads(json.dumps(_who()))
+        and snapshot(root, kept["folders"]) == kept["inputs"]
+        and all(_file_state(p) == d for p, d in kept["charts"].items())
+        and _tree(root / "rendered" / env) == kept["tree"]
+    )
+    return summary if same else None
+
+
+def _tree(directory: Path) -> dict[str, str] | None:
+    try:
+        return _walk(directory, "")
+    except (_Unstampable, OSError):
+        return None
+
+
+def _summary(kept: Mapping[str, Any]) -> RenderSummary:
+    return RenderSummary(
+        env=str(kept["env"]),
+        releases=tuple((str(r), str(m)) for r, m in kept["releases"]),
+        waves=tuple((str(r), int(w)) for r, w in kept["waves"]),
+        input_digest=str(kept["input_digest"]),
+        files=int(kept["files"]),
+        notes=tuple((str(r), str(n)) for r, n in kept["notes"]),
+        warnings=tuple(str(w) for w in kept["warnings"]),
+    )
