@@ -42,7 +42,7 @@ from bkgen.render.release_inputs import EnvKey, env_key, input_digests, release_
 from bkgen.render.secrets_out import chart_values, refuse_unsafe, secure
 from bkgen.secrets.refs import restore
 from bkgen.validate import ValidateSettings, validate_files
-from bkgen.workflows import StepSpec, render_step
+from bkgen.workflows import StepSpec, ahead
 from bkgen.write.output import Placed, file_names, index, serialize
 from bkgen.write.rendered_dir import (
     discard,
@@ -91,20 +91,13 @@ def render_release(
     apis: Sequence[str] | None = None,
     inputs: ChartInputs | None = None,
     engine: helm_renderer.ChartEngine | None = None,
+    compiling: ahead.Step | None = None,
 ) -> RenderedRelease:
+    """One release's manifests. `compiling`: its step, already being compiled."""
     if release.source == "templates":
         return template_renderer.render(env, release)
     if release.source == "workflow":
-        assert release.workflow is not None
-        step = StepSpec(
-            name=release.name,
-            module=release.workflow,
-            params=dict(release.params),
-            namespace=release_namespace(env, release),
-            needs=env.plan.needs[release.name],
-            suite=release.suite,
-        )
-        docs = render_step(env.steps_dir, step, env.values.values, env.name, step_facts(env))
+        docs = (compiling or _step(env, release)).documents()
         source = f"argo/{release.workflow}.py"
         return RenderedRelease(
             release.name, MODE_WORKFLOW, tuple(Manifest(d, source) for d in docs)
@@ -124,17 +117,19 @@ def _secured(
     inputs: ChartInputs | None,
     engine: helm_renderer.ChartEngine,
     cache: tuple[ReleaseCache, EnvKey, Mapping[str, str]] | None,
+    compiling: ahead.Step | None = None,
 ) -> RenderedRelease:
     """One release rendered and secured, or taken from the render cache when its input
     key is there (its secret declarations and refusals are worked out again either way)."""
     if cache is None:
-        return secure(env, release, render_release(env, release, apis, inputs, engine))
+        made = render_release(env, release, apis, inputs, engine, compiling)
+        return secure(env, release, made)
     store, base, files = cache
     layers, source = (inputs.layers, inputs.source) if inputs is not None else ((), None)
     key = release_key(base, release, files, layers, source)
     hit = store.load(key)
     if hit is None:
-        made = secure(env, release, render_release(env, release, apis, inputs, engine))
+        made = secure(env, release, render_release(env, release, apis, inputs, engine, compiling))
         store.store(key, made)
         return made
     if inputs is None:
@@ -142,6 +137,21 @@ def _secured(
     chart = chart_values(env, inputs.layers)
     refuse_unsafe(env, release, chart, hit.mode)
     return dataclasses.replace(hit, secret_refs=chart.refs)
+
+
+def _step(env: Environment, release: Release) -> ahead.Step:
+    """A workflow release's step, its compilation begun (in the compiling process when
+    there is one: `workflows.ahead`)."""
+    assert release.workflow is not None
+    spec = StepSpec(
+        name=release.name,
+        module=release.workflow,
+        params=dict(release.params),
+        namespace=release_namespace(env, release),
+        needs=env.plan.needs[release.name],
+        suite=release.suite,
+    )
+    return ahead.Step(env.steps_dir, spec, env.values.values, env.name, step_facts(env))
 
 
 def env_api_versions(env: Environment) -> tuple[str, ...]:
@@ -166,10 +176,26 @@ def _render_all(
     apis = env_api_versions(env)
     store = open_cache()
     cache = (store, env_key(env, inputs, apis), inputs) if store is not None else None
+    # Steps the cache lacks are sent to the compiling process first (`workflows.ahead`):
+    # it compiles them while this one renders everything else.
+    compiling = {
+        r.name: _step(env, r)
+        for r in env.plan.releases
+        if r.source == "workflow"
+        and (cache is None or not cache[0].has(release_key(cache[1], r, cache[2])))
+    }
     rendered: list[RenderedRelease] = []
     with helm_renderer.ChartEngine() as engine:  # one Helm child for all charts of the env
         for release in env.plan.releases:
-            result = _secured(env, release, apis, charts.get(release.name), engine, cache)
+            result = _secured(
+                env,
+                release,
+                apis,
+                charts.get(release.name),
+                engine,
+                cache,
+                compiling.get(release.name),
+            )
             rendered.append(result)
             if progress is not None:
                 progress(env.name, release.name, result.mode)
@@ -385,6 +411,7 @@ def render_one(root: Path, env_name: str, progress: Progress | None = None) -> R
 
 def _stage_quiet(args: tuple[Path, str, Path | None]) -> StagedEnv:
     root, name, steps = args
+    ahead.disable()  # a worker renders several environments: Hera stays imported in it
     return stage_one(root, name, None, steps)
 
 

@@ -191,6 +191,9 @@ def _check_rendering(
     fresh_envs: list[str],
     results: list[TreeDiff],
 ) -> None:
+    from bkgen.workflows import ahead
+
+    ahead.start()  # Hera loads in its own process while the pipeline does (`workflows.ahead`)
     from bkgen.diff.sources import freshness
     from bkgen.workflows.trusted import steps_at
 

@@ -73,6 +73,10 @@ def render(
         for name in done:
             click.echo(f"  {name}: nothing it reads changed since its last render", err=True)
     if todo:
+        if jobs == 1 or len(todo) == 1:  # rendered in this process: Hera loads beside it
+            from bkgen.workflows import ahead
+
+            ahead.start()
         from bkgen.pipeline import render_envs
         from bkgen.workflows.trusted import steps_at
 

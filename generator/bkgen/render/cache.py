@@ -55,6 +55,10 @@ class ReleaseCache:
     def _mac(self, key: str, body: bytes) -> str:
         return hmac.new(self.secret, key.encode() + b"\n" + body, hashlib.sha256).hexdigest()
 
+    def has(self, key: str) -> bool:
+        """An entry is stored under `key` (a hint: `load` still verifies it)."""
+        return self._path(key).is_file()
+
     def load(self, key: str) -> RenderedRelease | None:
         """The entry under `key`, verified; `None` (and the entry gone) when it is missing,
         unreadable, not bkgen's, or was changed."""

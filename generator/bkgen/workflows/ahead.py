@@ -1,0 +1,153 @@
+"""Steps compiled in a second process, started before the render needs them.
+
+Every step builds its WorkflowTemplate with Hera, and importing Hera is half a second of
+Python (its pydantic models): half of a cold `bkgen render default`. Imported in this
+process it would run on the same core as everything else; imported in a process of its
+own, started as soon as a command knows it will render, it runs on the second core while
+this one imports the pipeline, loads the overlays and renders charts and templates.
+
+The process is spawned, not forked: it inherits no lock, file or thread of this one. It
+imports Hera at once, then compiles the steps it is sent, in order, with the same
+`render_step`, and answers each with its documents or its error. It is stopped when this
+process exits (nothing it could still be doing is needed then). When it cannot be started
+or dies, steps are compiled here as before. A fleet's workers compile in their own
+process (`disable`): each keeps Hera imported for all the environments it renders.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import itertools
+import multiprocessing
+import pickle
+import sys
+from collections.abc import Mapping
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from bkgen.errors import RenderError
+from bkgen.workflows.api import StepSpec
+from bkgen.workflows.compile import render_step
+
+_HERA = "hera.workflows"
+
+
+def _serve(conn: Connection) -> None:
+    """The compiling process: Hera first, then one answer per job, in order."""
+    with contextlib.suppress(Exception):  # a failed import is reported by the first step
+        importlib.import_module(_HERA)
+    while True:
+        try:
+            number, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[str, Any] = ("ok", render_step(*args))
+        except BaseException as err:
+            answer = ("error", err)
+        try:
+            conn.send((number, answer))
+        except (pickle.PicklingError, TypeError, AttributeError) as err:
+            message = f"the step's error could not be passed back: {type(err).__name__}"
+            conn.send((number, ("error", RenderError(message))))
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process: BaseProcess = context.Process(
+            target=_serve, args=(child,), name="bkgen-steps", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.numbers = itertools.count()
+        self.answers: dict[int, tuple[str, Any]] = {}
+
+    def send(self, args: tuple[Any, ...]) -> int:
+        number = next(self.numbers)
+        self.conn.send((number, args))
+        return number
+
+    def answer(self, number: int) -> tuple[str, Any]:
+        while number not in self.answers:
+            got, answer = self.conn.recv()
+            self.answers[got] = answer
+        return self.answers.pop(number)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(1)
+
+
+class _State:
+    compiler: _Compiler | None = None
+    enabled = True
+
+
+_state = _State()
+
+
+def disable() -> None:
+    """Compile in this process from now on (a worker that renders many environments)."""
+    _state.enabled = False
+
+
+def start() -> None:
+    """Spawn the compiling process, once, unless Hera is imported here already (compiling
+    here then costs nothing more) or this process compiles its own steps."""
+    if not _state.enabled or _state.compiler is not None or _HERA in sys.modules:
+        return
+    try:
+        _state.compiler = _Compiler()
+    except (OSError, RuntimeError):
+        _state.compiler = None
+        return
+    atexit.register(_stop)
+
+
+def _stop() -> None:
+    if _state.compiler is not None:
+        _state.compiler.stop()
+        _state.compiler = None
+
+
+class Step:
+    """One step's compilation, begun now and collected with `documents()`."""
+
+    def __init__(
+        self,
+        root: Path,
+        step: StepSpec,
+        values: Mapping[str, Any],
+        env: str,
+        extra: Mapping[str, Any],
+    ) -> None:
+        self.args = (root, step, dict(values), env, dict(extra))
+        start()
+        self.number: int | None = None
+        if _state.compiler is not None:
+            try:
+                self.number = _state.compiler.send(self.args)
+            except (OSError, pickle.PicklingError):
+                _stop()
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The step's manifests, as `render_step` makes them here."""
+        if self.number is not None and _state.compiler is not None:
+            try:
+                status, value = _state.compiler.answer(self.number)
+            except (EOFError, OSError):
+                _stop()  # the process died (killed, out of memory): compile here from now
+            else:
+                if status == "error":
+                    raise value
+                return list(value)
+        return render_step(*self.args)
