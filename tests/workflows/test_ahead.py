@@ -56,7 +56,7 @@ def test_steps_compiled_ahead_are_the_steps_compiled_here(
     assert all(s.number is not None for s in started)  # sent before any is collected
     for step, (spec, values) in zip(reversed(started), reversed(steps), strict=True):
         assert step.documents() == render_step(repo_root, spec, values, "default", FACTS)
-    assert compiler.process.is_alive()
+    assert compiler.process.poll() is None
 
 
 def test_a_step_error_comes_back_as_the_same_error(
@@ -77,7 +77,7 @@ def test_a_dead_compiler_costs_only_compiling_here(
     spec, values = _steps(repo_root)[0]
     step = ahead.Step(repo_root, spec, values, "default", FACTS)
     compiler.process.kill()
-    compiler.process.join(5)
+    compiler.process.wait(5)
     assert step.documents() == render_step(repo_root, spec, values, "default", FACTS)
     assert ahead._state.compiler is None
     assert ahead.Step(repo_root, spec, values, "default", FACTS).number is None

@@ -6,10 +6,12 @@ process it would run on the same core as everything else; imported in a process 
 own, started as soon as a command knows it will render, it runs on the second core while
 this one imports the pipeline, loads the overlays and renders charts and templates.
 
-The process is spawned, not forked: it inherits no lock, file or thread of this one. It
-imports Hera at once, then compiles the steps it is sent, in order, with the same
-`render_step`, and answers each with its documents or its error. It is stopped when this
-process exits (nothing it could still be doing is needed then). When it cannot be started
+The process is `python -m bkgen.workflows.ahead`, not a fork: it inherits no lock, file or
+thread of this one, and does not re-run the caller's main module. It imports Hera at once,
+then compiles the steps it is sent, in order, with the same `render_step`, and answers each
+with its documents or its error (pickled, both ends bkgen; a step module runs there with
+the trust it has here). It is killed when this process exits: nothing it could still be
+doing is needed then. When it cannot be started
 or dies, steps are compiled here as before. A fleet's workers compile in their own
 process (`disable`): each keeps Hera imported for all the environments it renders.
 """
@@ -20,12 +22,14 @@ import atexit
 import contextlib
 import importlib
 import itertools
-import multiprocessing
+import os
 import pickle
+import queue
+import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -36,55 +40,70 @@ from bkgen.workflows.compile import render_step
 _HERA = "hera.workflows"
 
 
-def _serve(conn: Connection) -> None:
-    """The compiling process: Hera first, then one answer per job, in order."""
+def serve() -> None:
+    """The compiling process (`python -m bkgen.workflows.ahead`): Hera first, then one
+    answer per job, in order. Jobs are read by a thread meanwhile, so the caller never
+    waits to send; anything a step prints goes to stderr, not into the answers."""
+    answers = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)
+    jobs = Connection(0, writable=False)
+    waiting: queue.Queue[Any] = queue.Queue()
+
+    def read() -> None:
+        while True:
+            try:
+                waiting.put(jobs.recv())
+            except (EOFError, OSError):
+                waiting.put(None)
+                return
+
+    threading.Thread(target=read, daemon=True).start()
     with contextlib.suppress(Exception):  # a failed import is reported by the first step
         importlib.import_module(_HERA)
-    while True:
-        try:
-            number, args = conn.recv()
-        except (EOFError, OSError):
-            return
+    while (job := waiting.get()) is not None:
+        number, args = job
         try:
             answer: tuple[str, Any] = ("ok", render_step(*args))
-        except BaseException as err:
+        except Exception as err:
             answer = ("error", err)
         try:
-            conn.send((number, answer))
+            answers.send((number, answer))
         except (pickle.PicklingError, TypeError, AttributeError) as err:
             message = f"the step's error could not be passed back: {type(err).__name__}"
-            conn.send((number, ("error", RenderError(message))))
+            answers.send((number, ("error", RenderError(message))))
 
 
 class _Compiler:
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.process: BaseProcess = context.Process(
-            target=_serve, args=(child,), name="bkgen-steps", daemon=True
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
-        self.process.start()
-        child.close()
+        assert self.process.stdin is not None and self.process.stdout is not None
+        # The connections own their descriptors (they close them): copies, not Popen's.
+        self.jobs = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.answers_in = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
         self.numbers = itertools.count()
         self.answers: dict[int, tuple[str, Any]] = {}
 
     def send(self, args: tuple[Any, ...]) -> int:
         number = next(self.numbers)
-        self.conn.send((number, args))
+        self.jobs.send((number, args))
         return number
 
     def answer(self, number: int) -> tuple[str, Any]:
         while number not in self.answers:
-            got, answer = self.conn.recv()
+            got, answer = self.answers_in.recv()
             self.answers[got] = answer
         return self.answers.pop(number)
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.conn.close()
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(1)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.jobs.close()
+        self.answers_in.close()
 
 
 class _State:
@@ -136,7 +155,7 @@ class Step:
         if _state.compiler is not None:
             try:
                 self.number = _state.compiler.send(self.args)
-            except (OSError, pickle.PicklingError):
+            except (OSError, pickle.PicklingError, TypeError, AttributeError):
                 _stop()
 
     def documents(self) -> list[dict[str, Any]]:
@@ -151,3 +170,7 @@ class Step:
                     raise value
                 return list(value)
         return render_step(*self.args)
+
+
+if __name__ == "__main__":
+    serve()
