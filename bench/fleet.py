@@ -2,8 +2,10 @@
 
 Default: copies the project's overlays into a scratch project, clones `default` and `prod`
 into N environments (alternating, each with its own domain so no two trees are alike), then
-times whole `bkgen render --all -q -j J` processes. Prints min / median / max wall seconds per
-(N, J) and the speed-up of -j 2. The render is offline; a render that waited on DNS would
+times whole `bkgen render --all -q -j J` processes, cold (empty render cache) and warm (the
+cache of an earlier render, rendered/ removed). Prints the median wall seconds, seconds per
+environment, the peak resident MiB of the process tree and of its largest process per
+(N, cache, J), and the speed-up of -j 2. The render is offline; a render that waited on DNS would
 show here as -j 2 no faster than -j 1.
 
 `--workflow`: the fleet Workflow on K workers. Measures here, as whole processes, what one shard
@@ -25,6 +27,7 @@ shows both.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -33,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bkgen_process import timed
+from bkgen_process import timed_tree
 
 from bkgen.workflows.fleet import plan_shards
 from bkgen.workflows.fleet_scripts import REPORT
@@ -63,24 +66,42 @@ def make_fleet(dest: Path, count: int) -> None:
 
 
 def local(args: argparse.Namespace) -> None:
-    print(f"{'envs':>5} {'jobs':>4} {'min s':>7} {'median s':>9} {'max s':>7}  speed-up")
+    """Cold: an empty render cache, no rendered/ (nothing to reuse). Warm: the render cache
+    a previous render of the same fleet filled, rendered/ removed (so every release is
+    looked up, none rendered, and no environment is answered by its stamp)."""
+    print(
+        f"{'envs':>5} {'cache':>5} {'jobs':>4} {'median s':>9} {'s/env':>6} "
+        f"{'tree MiB':>9} {'largest':>8}  speed-up"
+    )
     for count in (int(n) for n in args.envs.split(",")):
         with tempfile.TemporaryDirectory(prefix="bkgen-fleet-") as scratch:
-            project = Path(scratch) / "project"
+            base = Path(scratch)
+            project = base / "project"
             make_fleet(project, count)
-            medians: dict[int, float] = {}
-            for jobs in (1, 2):
-                times = [
-                    timed(["render", "--all", "-q", "-j", str(jobs)], project)
-                    for _ in range(args.runs)
-                ]
-                medians[jobs] = statistics.median(times)
-                speed = "" if jobs == 1 else f"  x{medians[1] / medians[2]:.2f}"
-                print(
-                    f"{count:>5} {jobs:>4} {min(times):>7.2f} {medians[jobs]:>9.2f} "
-                    f"{max(times):>7.2f}{speed}",
-                    flush=True,
-                )
+            warm = {**os.environ, "BKGEN_CACHE_DIR": str(base / "warm-cache")}
+            timed_tree(["render", "--all", "-q", "-j", "2"], project, warm)  # fills it
+            for mode in ("cold", "warm"):
+                medians: dict[int, float] = {}
+                for jobs in (1, 2):
+                    runs = []
+                    for run in range(args.runs):
+                        shutil.rmtree(project / "rendered", ignore_errors=True)
+                        cache = base / f"cold-{jobs}-{run}" if mode == "cold" else None
+                        env = (
+                            warm if cache is None else {**os.environ, "BKGEN_CACHE_DIR": str(cache)}
+                        )
+                        runs.append(
+                            timed_tree(["render", "--all", "-q", "-j", str(jobs)], project, env)
+                        )
+                    medians[jobs] = statistics.median(r[0] for r in runs)
+                    tree = max(r[1] for r in runs)
+                    largest = max(r[2] for r in runs)
+                    speed = "" if jobs == 1 else f"  x{medians[1] / medians[2]:.2f}"
+                    print(
+                        f"{count:>5} {mode:>5} {jobs:>4} {medians[jobs]:>9.2f} "
+                        f"{medians[jobs] / count:>6.3f} {tree:>9.0f} {largest:>8.0f}{speed}",
+                        flush=True,
+                    )
 
 
 def _seconds(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
