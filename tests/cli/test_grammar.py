@@ -357,6 +357,16 @@ def test_startup_imports_no_heavy_library(args: list[str]) -> None:
     assert heavy == [], heavy
 
 
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_version_and_help_load_click_and_the_command_modules_only(args: list[str]) -> None:
+    """No YAML or template library either, and no `importlib.metadata` (the version is a
+    literal): `diff --help` may list its formats, the group's own help needs none."""
+    loaded = modules_after(*args)
+    outside = {m.split(".")[0] for m in loaded} - set(sys.stdlib_module_names)
+    assert outside - {"bkgen", "click"} == {m for m in outside if m.startswith("_")}
+    assert "importlib.metadata" not in loaded
+
+
 def test_the_probe_sees_a_heavy_import(repo_root: Path) -> None:
     loaded = modules_after("validate", str(repo_root / "rendered/default/argocd"), "--summary")
     assert "jsonschema" in loaded  # the command that validates does load it
