@@ -341,7 +341,7 @@ def render_stamped(
 ) -> tuple[RenderSummary, stamp.Stamp | None]:
     """`render_env_to`, with the stamp a caller records once `rendered/<env>/` is known to
     hold those bytes (`bkgen check` finding it up to date)."""
-    before = stamp.snapshot(root) if steps is None else None
+    before = stamp.signature(root) if steps is None else None
     env = _load(root, env_name, steps)
     tree = _write(env, dest, progress)
     return tree.summary, stamped(env, tree, before)
@@ -368,7 +368,7 @@ def stage_one(
     root: Path, env_name: str, progress: Progress | None = None, steps: Path | None = None
 ) -> StagedEnv:
     """Render + validate one environment beside `rendered/<env>/`, not yet swapped in."""
-    before = stamp.snapshot(root) if steps is None else None
+    before = stamp.signature(root) if steps is None else None
     env = _load(root, env_name, steps)
     tree = build_tree(env, progress)
     dest = output_dir(root, env_name)

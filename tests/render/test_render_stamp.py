@@ -102,7 +102,7 @@ def test_an_edited_or_planted_stamp_is_removed_never_believed(project: Path) -> 
 
 
 def test_inputs_changed_during_the_render_make_no_stamp(project: Path) -> None:
-    before = stamp.snapshot(project)
+    before = stamp.signature(project)
     summary = render_one(project, "dev")
     assert stamp.prepare(project, summary, before, ["overlays/dev"], [], {}) is not None
     (project / "overlays/dev/custom.yaml").write_text("replicas: 5\n")  # while it ran
@@ -111,7 +111,7 @@ def test_inputs_changed_during_the_render_make_no_stamp(project: Path) -> None:
 
 def test_a_link_among_the_inputs_is_never_fresh(project: Path) -> None:
     (project / "overlays/dev/linked.txt").symlink_to(project / "overlays/dev/custom.yaml")
-    assert stamp.snapshot(project) is None
+    assert stamp.signature(project) is None
     assert stamp.fresh(project, "dev") is None
 
 

@@ -27,7 +27,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -53,9 +53,24 @@ def _sha_file(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _walk(base: Path, shown: str, skip: frozenset[str] = frozenset()) -> dict[str, str]:
-    """`shown/<rel>` -> sha256 of every file below `base`, and `<rel>/` -> "dir" for every
-    folder (an empty one can matter too); nothing when `base` is absent."""
+def _content(path: Path, _: os.stat_result) -> str:
+    return _sha_file(path)
+
+
+def _signature(_: Path, info: os.stat_result) -> str:
+    """What changes when a file is written, renamed over or replaced, without reading it."""
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+
+
+def _walk(
+    base: Path,
+    shown: str,
+    skip: frozenset[str] = frozenset(),
+    measure: Callable[[Path, os.stat_result], str] = _content,
+) -> dict[str, str]:
+    """`shown/<rel>` -> `measure` of every file below `base` (its sha256 by default), and
+    `<rel>/` -> "dir" for every folder (an empty one can matter too); nothing when `base`
+    is absent."""
     if base.is_symlink():
         raise _Unstampable(shown)
     if not base.is_dir():
@@ -74,18 +89,33 @@ def _walk(base: Path, shown: str, skip: frozenset[str] = frozenset()) -> dict[st
             found[f"{prefix}{path.relative_to(base).as_posix()}/"] = "dir"
         for name in files:
             path = here / name
-            if not stat.S_ISREG(path.lstat().st_mode):
+            info = path.lstat()
+            if not stat.S_ISREG(info.st_mode):
                 raise _Unstampable(name)
-            found[prefix + path.relative_to(base).as_posix()] = _sha_file(path)
+            found[prefix + path.relative_to(base).as_posix()] = measure(path, info)
     return found
 
 
-def snapshot(root: Path, folders: Iterable[str] = WATCHED) -> dict[str, str] | None:
+def snapshot(root: Path, folders: Iterable[str]) -> dict[str, str] | None:
     """Repo-relative path -> sha256 below `folders`; None when they cannot be stamped."""
     found: dict[str, str] = {}
     try:
         for folder in sorted(set(folders)):
             found.update(_walk(root / folder, folder, _PYTHON_CACHE))
+    except (_Unstampable, OSError):
+        return None
+    return found
+
+
+def signature(root: Path) -> dict[str, str] | None:
+    """Size, times and inode of every file any render may read (`WATCHED`), taken when a
+    render begins and again when it ends: the same both times, no input changed while it
+    ran. Stat only: a fleet of a hundred environments, each with its chart archives, is
+    not read a hundred times over."""
+    found: dict[str, str] = {}
+    try:
+        for folder in WATCHED:
+            found.update(_walk(root / folder, folder, _PYTHON_CACHE, _signature))
     except (_Unstampable, OSError):
         return None
     return found
@@ -118,16 +148,14 @@ def prepare(
     chart_files: Iterable[Path],
     files: Mapping[str, bytes],
 ) -> Stamp | None:
-    """The stamp of a render that began when the inputs were `before` (`snapshot()`), or
-    None when they changed while it ran (or could not be stamped at all)."""
-    if before is None or snapshot(root) != before:
+    """The stamp of a render that began when the inputs were `before` (`signature()`), or
+    None when any changed while it ran (or they could not be stamped at all)."""
+    if before is None:
         return None
     read = tuple(sorted(set(folders) | set(ALWAYS_READ)))
-    inputs = {  # what a walk of each folder read finds: below it, not the folder itself
-        path: digest
-        for path, digest in before.items()
-        if any(path.startswith(folder + "/") and path != folder + "/" for folder in read)
-    }
+    inputs = snapshot(root, read)
+    if inputs is None or signature(root) != before:
+        return None
     charts = {str(path): _file_state(str(path)) for path in chart_files}
     tree = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     for name in files:  # the folders too, as a walk of the written tree finds them
