@@ -93,24 +93,30 @@ class ReleaseCache:
         except _Inexact:
             return
         body = json.dumps(entry, separators=(",", ":"), allow_nan=True).encode()
-        path = self._path(key)
-        tmp: Path | None = None
-        try:
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-            handle, name = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
-            tmp = Path(name)
-            with os.fdopen(handle, "wb") as out:
-                out.write(self._mac(key, body).encode() + b"\n" + body)
-            tmp.replace(path)
-        except OSError:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
+        put(self._path(key), self._mac(key, body).encode() + b"\n" + body)
 
     @staticmethod
     def _drop(path: Path) -> None:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def put(path: Path, data: bytes) -> None:
+    """Write `data` at `path` in the cache whole or not at all (written aside, then renamed
+    over): a concurrent reader sees the old file or the new one. A cache that cannot be
+    written keeps nothing, and the render goes on."""
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=".put-")
+        tmp = Path(name)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        tmp.replace(path)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def open_cache(root: Path | None = None) -> ReleaseCache | None:

@@ -26,14 +26,13 @@ import hmac
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from bkgen.render import RenderSummary, identity
-from bkgen.render.cache import open_cache
+from bkgen.render.cache import open_cache, put
 
 FORMAT = "bkgen-stamp-1"
 # Read by every render whatever the environment (policy.yaml lives in overlays/base).
@@ -204,18 +203,7 @@ def record(root: Path, stamp: Stamp) -> None:
         },
         sort_keys=True,
     ).encode()
-    tmp: Path | None = None
-    try:
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=".stamp-")
-        tmp = Path(name)
-        with os.fdopen(handle, "wb") as out:
-            out.write(_mac(store.secret, body).encode() + b"\n" + body)
-        tmp.replace(path)
-    except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+    put(path, _mac(store.secret, body).encode() + b"\n" + body)
 
 
 def forget(root: Path, env: str) -> None:
