@@ -237,7 +237,8 @@ def _check_batch(chunks: Sequence[loader.Chunk]) -> BatchResult:
             checked = _check_resource(chunk, doc, prefix, out, suppressed)
             if checked is not None:
                 item = extract(checked[0], chunk.path, chunk.line)
-                item.extra["ignore"] = sorted(checked[1])
+                if checked[1]:
+                    item.extra = {**item.extra, "ignore": tuple(sorted(checked[1]))}
                 facts.append(item)
     return out, suppressed, facts, resources
 

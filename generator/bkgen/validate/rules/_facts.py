@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bkgen.kube.pods import pod_spec
-from bkgen.validate.rules import Facts
+from bkgen.validate.rules import EMPTY, Facts
 
 _KEEP_ANNOTATIONS = ("argocd.argoproj.io/sync-wave", "bkgen.io/")
 
@@ -101,6 +101,7 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         for k, v in _strings(meta.get("annotations")).items()
         if k.startswith(_KEEP_ANNOTATIONS)
     }
+    labels = {k: v for k, v in _strings(meta.get("labels")).items() if k.startswith("bkgen.io/")}
     facts = Facts(
         path=path,
         line=line,
@@ -108,8 +109,8 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         kind=kind,
         namespace=str(meta.get("namespace") or ""),
         name=str(meta.get("name") or ""),
-        labels={k: v for k, v in _strings(meta.get("labels")).items() if k.startswith("bkgen.io/")},
-        annotations=annotations,
+        labels=labels or EMPTY,
+        annotations=annotations or EMPTY,
     )
     found = pod_spec(doc)
     if found is not None:
@@ -134,7 +135,7 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         facts.headless = spec.get("clusterIP") == "None"
     if kind == "Ingress":
         facts.backends = tuple(_backends(spec))
-    facts.extra.update(_availability(kind, meta, spec))
+    facts.extra = _availability(kind, meta, spec) or EMPTY
     facts.creates = tuple(_creates(kind, meta, spec, annotations))
     return facts
 
