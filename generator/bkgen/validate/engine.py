@@ -13,6 +13,7 @@ import itertools
 import multiprocessing
 import os
 import re
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -69,6 +70,8 @@ def _finding(
     hint: str = "",
     position: tuple[int, int] | None = None,
 ) -> Finding:
+    """The finding, its repeated strings (message, apiVersion, kind, namespace) interned: a
+    batch's findings then pickle each once, and the main process holds all of them."""
     if position is None:
         position = loader.locate(chunk, where) if where is not None else (chunk.line, 1)
     meta = (doc or {}).get("metadata") if isinstance(doc, dict) else None
@@ -79,11 +82,11 @@ def _finding(
         column=position[1],
         rule=rule,
         severity=severity,
-        message=message,
+        message=sys.intern(message),
         hint=hint,
-        api_version=str((doc or {}).get("apiVersion", "")) if isinstance(doc, dict) else "",
-        kind=str((doc or {}).get("kind", "")) if isinstance(doc, dict) else "",
-        namespace=str(meta.get("namespace") or ""),
+        api_version=sys.intern(str(doc.get("apiVersion", ""))) if isinstance(doc, dict) else "",
+        kind=sys.intern(str(doc.get("kind", ""))) if isinstance(doc, dict) else "",
+        namespace=sys.intern(str(meta.get("namespace") or "")),
         name=str(meta.get("name") or ""),
     )
 
@@ -237,7 +240,8 @@ def _check_batch(chunks: Sequence[loader.Chunk]) -> BatchResult:
             checked = _check_resource(chunk, doc, prefix, out, suppressed)
             if checked is not None:
                 item = extract(checked[0], chunk.path, chunk.line)
-                item.extra["ignore"] = sorted(checked[1])
+                if checked[1]:
+                    item.extra = {**item.extra, "ignore": tuple(sorted(checked[1]))}
                 facts.append(item)
     return out, suppressed, facts, resources
 

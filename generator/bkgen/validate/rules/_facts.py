@@ -1,12 +1,18 @@
-"""Extract the compact `Facts` of a resource that tree rules need."""
+"""Extract the compact `Facts` of a resource that tree rules need.
+
+The main process keeps one record per resource until the tree rules have run, so the
+strings most resources repeat (apiVersion, kind, namespace, label keys) are interned: a
+batch's records then pickle each of them once, and arrive sharing one copy.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from sys import intern
 from typing import Any
 
 from bkgen.kube.pods import pod_spec
-from bkgen.validate.rules import Facts
+from bkgen.validate.rules import EMPTY, Facts
 
 _KEEP_ANNOTATIONS = ("argocd.argoproj.io/sync-wave", "bkgen.io/")
 
@@ -14,7 +20,7 @@ _KEEP_ANNOTATIONS = ("argocd.argoproj.io/sync-wave", "bkgen.io/")
 def _strings(mapping: Any) -> dict[str, str]:
     if not isinstance(mapping, dict):
         return {}
-    return {str(k): "" if v is None else str(v) for k, v in mapping.items()}
+    return {intern(str(k)): "" if v is None else str(v) for k, v in mapping.items()}
 
 
 def _pod_refs(pod: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -101,15 +107,16 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         for k, v in _strings(meta.get("annotations")).items()
         if k.startswith(_KEEP_ANNOTATIONS)
     }
+    labels = {k: v for k, v in _strings(meta.get("labels")).items() if k.startswith("bkgen.io/")}
     facts = Facts(
         path=path,
         line=line,
-        api_version=str(doc.get("apiVersion", "")),
-        kind=kind,
-        namespace=str(meta.get("namespace") or ""),
+        api_version=intern(str(doc.get("apiVersion", ""))),
+        kind=intern(kind),
+        namespace=intern(str(meta.get("namespace") or "")),
         name=str(meta.get("name") or ""),
-        labels={k: v for k, v in _strings(meta.get("labels")).items() if k.startswith("bkgen.io/")},
-        annotations=annotations,
+        labels=labels or EMPTY,
+        annotations=annotations or EMPTY,
     )
     found = pod_spec(doc)
     if found is not None:
@@ -130,11 +137,11 @@ def extract(doc: Mapping[str, Any], path: str, line: int) -> Facts:
         for port in spec.get("ports") or []:
             if isinstance(port, dict):
                 ports += [str(port.get("port")), str(port.get("name"))]
-        facts.service_ports = tuple(p for p in ports if p != "None")
+        facts.service_ports = tuple(intern(p) for p in ports if p != "None")
         facts.headless = spec.get("clusterIP") == "None"
     if kind == "Ingress":
         facts.backends = tuple(_backends(spec))
-    facts.extra.update(_availability(kind, meta, spec))
+    facts.extra = _availability(kind, meta, spec) or EMPTY
     facts.creates = tuple(_creates(kind, meta, spec, annotations))
     return facts
 

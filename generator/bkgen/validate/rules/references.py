@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from fnmatch import fnmatch
 
@@ -23,11 +24,15 @@ def declared_external(kind: str, namespace: str, name: str, ctx: RuleContext, it
 def check_tree(facts: Sequence[Facts], ctx: RuleContext) -> Iterator[Hit]:
     # What the tree creates: the objects themselves, the Secrets ExternalSecrets make, and
     # what workflow steps declare they create in-cluster (bkgen.io/creates).
-    present = {(f.kind, f.namespace, f.name) for f in facts}
-    present |= {(kind, f.namespace, name) for f in facts for kind, name in f.creates}
+    # Names by the few (kind, namespace) there are: one 3-tuple per resource was 5 MiB at 50k.
+    present: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for f in facts:
+        present[f.kind, f.namespace].add(f.name)
+        for kind, name in f.creates:
+            present[kind, f.namespace].add(name)
     for index, item in enumerate(facts):
         for kind, name in item.refs:
-            if (kind, item.namespace, name) in present:
+            if name in present.get((kind, item.namespace), ()):
                 continue
             if declared_external(kind, item.namespace, name, ctx, item):
                 continue
