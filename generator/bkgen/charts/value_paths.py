@@ -18,6 +18,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,16 @@ class ChartPaths:
     reads: frozenset[str]  # dotted paths the templates spell out
     schema: dict[str, Any] | None = None  # its values.schema.json, when it ships one
 
+    @cached_property
+    def _read_or_above(self) -> frozenset[str]:
+        """Every path a template reads and every path above one (a mapping read into)."""
+        above = {".".join(r.split(".")[:i]) for r in self.reads for i in range(1, r.count(".") + 1)}
+        return frozenset(above | self.reads)
+
     def knows(self, path: tuple[str, ...]) -> bool:
-        dotted = ".".join(path)
         # a path a template reads, one above it (a mapping it reads into), or one below it
-        if any(
-            r == dotted or r.startswith(dotted + ".") or dotted.startswith(r + ".")
-            for r in self.reads
+        if ".".join(path) in self._read_or_above or any(
+            ".".join(path[:i]) in self.reads for i in range(1, len(path))
         ):
             return True
         node: Any = self.defaults
