@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bkgen.charts.source import ChartSource
 from bkgen.errors import Location, Notice, OverlayError
@@ -30,6 +30,9 @@ from bkgen.overlay.load import Environment
 from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.secrets.refs import substitute
 from bkgen.yamlio import position, to_plain
+
+if TYPE_CHECKING:
+    from bkgen.charts.value_paths import ChartPaths
 
 
 def mode(env: Environment) -> str:
@@ -42,23 +45,40 @@ def check_environment(
     """Every chart release, given its rendered values layers and its local chart (both made
     once per render by the pipeline); raises for the first problem when the env opts into
     errors."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bkgen.charts.value_paths import archive_paths
+
+    # The Helm engine loads an archive without holding the GIL: two at a time, one
+    # archive loads while the paths of the one before are read out.
+    archives = {n: s.archive for n, (_, s) in charts.items() if s is not None and s.archive}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        loaded = dict(zip(archives, pool.map(archive_paths, archives.values()), strict=True))
     notices: list[Notice] = []
     for release in env.plan.releases:
         if release.name in charts:
-            notices.extend(check_release(env, release, *charts[release.name]))
+            layers, source = charts[release.name]
+            known = loaded.get(release.name)
+            notices.extend(check_release(env, release, layers, source, known))
     if notices and mode(env) == "error":
         raise notices[0].as_error()
     return notices
 
 
 def check_release(
-    env: Environment, release: Release, layers: Sequence[Layer], source: ChartSource | None
+    env: Environment,
+    release: Release,
+    layers: Sequence[Layer],
+    source: ChartSource | None,
+    loaded: ChartPaths | None = None,
 ) -> list[Notice]:
-    from bkgen.charts.value_paths import ChartPaths, archive_paths, chart_paths
+    """`loaded`: the archive's paths, when the caller loaded them already."""
+    from bkgen.charts.value_paths import archive_paths, chart_paths
 
     paths: ChartPaths | None = None
     if source is not None and source.archive is not None:
-        paths = archive_paths(source.archive)  # one load: the schema and the defaults
+        # one load: the schema and the defaults
+        paths = loaded if loaded is not None else archive_paths(source.archive)
         schema = paths.schema if paths is not None else None
     else:
         schema = chart_schema(env, source)
