@@ -54,6 +54,17 @@ def test_references_and_plain_config_are_not_credentials(text: str) -> None:
     assert literal_credential(text) is None
 
 
+def test_a_url_password_is_found_after_a_long_run_and_behind_a_long_scheme() -> None:
+    """A chart's certificate or base64 blob is one long run of scheme characters: the
+    search reads it once (it used to start a scan to the run's end at every character,
+    an hour for a megabyte a hostile chart can emit); a long made-up scheme still counts."""
+    blob = "A" * 400_000
+    assert literal_credential(f"{blob}\nurl: mysql://root:{CANARY}@db/x\n") is not None
+    assert literal_credential(f"{'x' * 200}://user:{CANARY}@host\n") is not None
+    assert literal_credential(f"{blob}://user:{CANARY}@host\n") is not None
+    assert literal_credential(f"{blob} https://db.example.com/x\n") is None
+
+
 def test_a_sentinel_is_not_a_literal() -> None:
     token = sentinel_for("bkce7/db", "pw")
     assert literal_credential(f"password = {token}\nurl: mysql://root:{token}@db/x\n") is None

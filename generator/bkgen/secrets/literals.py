@@ -38,7 +38,11 @@ from bkgen.secrets.refs import SENTINEL
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 _B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,}")  # base64 of "-----BEGIN"
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b")
-_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/@:]*:(?P<pw>[^\s/@]+)@", re.IGNORECASE)
+# A scheme starts where no scheme character precedes it, so a long base64 or hex run costs
+# one failed look-behind per character, not a scan to the run's end from each of them.
+_URL_PASSWORD = re.compile(
+    r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^\s/@:]*:(?P<pw>[^\s/@]+)@", re.IGNORECASE
+)
 # `key: value` / `key = value` of a config file, the value without quotes or comment
 LINE = re.compile(
     r"^\s*(?:export\s+|-\s+)?[\"']?(?P<key>[\w.\-]+)[\"']?\s*(?:=>|=|:(?!//))\s*"
@@ -70,7 +74,7 @@ def literal_credential(text: str) -> str | None:
         return "a private key (PEM)"
     if _AWS_KEY_ID.search(rest):
         return "an AWS access key"
-    for match in _URL_PASSWORD.finditer(rest):
+    for match in _URL_PASSWORD.finditer(rest) if "://" in rest else ():
         if _literal(match.group("pw")):
             return "a password inside a URL"
     if _docker_auth(rest):
