@@ -576,3 +576,13 @@ def test_redaction_removes_a_password_that_itself_holds_an_at_sign() -> None:
     assert CANARY not in str(GitError(line))
     assert redact(line) == "git clone https://***@git.example.com/o/r.git failed"
     assert redact("https://git.example.com/x?q=a@b") == "https://git.example.com/x?q=a@b"
+
+
+def test_redaction_reads_a_long_run_once_and_still_finds_the_url_after_it() -> None:
+    """A scheme starts where no scheme character precedes it: a megabyte of base64 in a
+    quoted error is read once, not from each of its characters to its end."""
+    from bkgen.errors.redact import redact
+
+    blob = "QUJD" * 100_000
+    assert redact(f"{blob} https://u:{CANARY}@h/x") == f"{blob} https://***@h/x"
+    assert CANARY not in redact(f"{blob}://u:{CANARY}@h/x")
