@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import pstats
 import subprocess
 import sys
@@ -27,9 +28,11 @@ COMMANDS = {
 
 
 def profile(args: list[str], out: Path) -> None:
+    """Without the render cache: a warm cache (or a stamp) would profile a lookup."""
     done = subprocess.run(
         [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "bkgen", *args],
         cwd=ROOT,
+        env={**os.environ, "BKGEN_CACHE_DIR": "off"},
         capture_output=True,
         text=True,
         check=False,

@@ -173,13 +173,14 @@ def check(envs: tuple[str, ...], output: str, steps_ref: str | None, root: str |
     results: list[TreeDiff] = []
     # Nothing it reads changed since its tree was rendered or checked: up to date
     # (`render.stamp`); the others, and every env under --trusted, are rendered afresh.
-    stamped = set() if steps_ref else {n for n in names if unchanged(repo, n) is not None}
-    for name in (n for n in names if n in stamped):
-        click.echo(f"rendered/{name}: up to date", err=as_json)
-        fresh_envs.append(name)
-    todo = [n for n in names if n not in stamped]
-    if todo:
-        _check_rendering(repo, todo, steps_ref, as_json, fresh_envs, results)
+    if steps_ref:
+        _check_rendering(repo, names, steps_ref, as_json, fresh_envs, results)
+    for name in [] if steps_ref else names:  # in order, each as soon as it is known
+        if unchanged(repo, name) is not None:
+            click.echo(f"rendered/{name}: up to date", err=as_json)
+            fresh_envs.append(name)
+        else:
+            _check_rendering(repo, [name], None, as_json, fresh_envs, results)
     _report_check(output, as_json, results, fresh_envs, gone)
 
 
