@@ -143,3 +143,17 @@ def test_render_and_check_answer_from_the_stamp_without_the_pipeline(project: Pa
     stale = runner.invoke(cli, ["check", "dev", "--root", str(project)])
     assert stale.exit_code == 1
     assert "differ from a fresh render" in stale.output
+
+
+def test_check_reports_environments_in_their_order_stamped_or_not(
+    make_project: Project, cache: Path
+) -> None:
+    from tests.conftest import MINIMAL_ENV
+
+    root = make_project({"overlays/prod/env.yaml": MINIMAL_ENV})
+    render_one(root, "dev")
+    render_one(root, "prod")
+    stamp.forget(root, "dev")  # dev is rendered afresh, prod answered by its stamp
+    done = CliRunner().invoke(cli, ["check", "dev", "prod", "--root", str(root)])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines() == ["rendered/dev: up to date", "rendered/prod: up to date"]
