@@ -27,7 +27,8 @@ def timed(args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> f
     return elapsed
 
 
-def _children(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process below it, from /proc."""
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
@@ -67,7 +68,7 @@ def timed_tree(
     )
     tree = largest = 0
     while process.poll() is None:
-        sizes = [_rss_kb(p) for p in _children(process.pid)]
+        sizes = [_rss_kb(p) for p in process_tree(process.pid)]
         tree, largest = max(tree, sum(sizes)), max(largest, max(sizes, default=0))
         time.sleep(0.01)
     elapsed = time.perf_counter() - start

@@ -22,6 +22,7 @@ from pathlib import Path
 import kubernetes_validate
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bkgen_process import process_tree
 from generate import resources, write
 
 BKGEN = str(Path(sys.executable).parent / "bkgen")
@@ -44,26 +45,13 @@ def _memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def _tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*/children"):
-            try:
-                todo += [int(c) for c in task.read_text().split()]
-            except OSError:
-                continue
-    return pids
-
-
 def measure(command: list[str]) -> tuple[float, float, float, float, str]:
     """Wall seconds, peak PSS/RSS summed over the process tree, largest RSS (MiB), output."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_rss = peak_pss = peak_one = 0
     while proc.poll() is None:
-        sizes = [_memory_kb(p) for p in _tree(proc.pid)]
+        sizes = [_memory_kb(p) for p in process_tree(proc.pid)]
         peak_rss = max(peak_rss, sum(r for r, _ in sizes))
         peak_pss = max(peak_pss, sum(p for _, p in sizes))
         peak_one = max(peak_one, *(r for r, _ in sizes), 0)
