@@ -40,13 +40,6 @@ def _entries(cache: Path) -> set[Path]:
     return set((cache / "render" / FORMAT).rglob("*.json"))
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache"
-    monkeypatch.setenv("BKGEN_CACHE_DIR", str(directory))
-    return directory
-
-
 def test_a_warm_render_is_the_cold_render_and_reads_only_the_cache(
     make_project: Project, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,13 +28,6 @@ FILES = {
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache"
-    monkeypatch.setenv("BKGEN_CACHE_DIR", str(directory))
-    return directory
-
-
-@pytest.fixture
 def project(make_project: Project, cache: Path) -> Path:
     root = make_project(FILES)
     render_one(root, "dev")
