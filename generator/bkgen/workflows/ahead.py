@@ -75,8 +75,12 @@ def serve() -> None:
 
 class _Compiler:
     def __init__(self) -> None:
+        # -P: the current directory (a pull request's checkout) is not on sys.path, so a
+        # `hera/` or `queue.py` it adds is never imported in place of the real one.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-P", "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         # The connections own their descriptors (they close them): copies, not Popen's.
@@ -86,6 +90,7 @@ class _Compiler:
         self.process.stdout.close()
         self.numbers = itertools.count()
         self.answers: dict[int, tuple[str, Any]] = {}
+        self.alive = True
 
     def send(self, args: tuple[Any, ...]) -> int:
         number = next(self.numbers)
@@ -99,6 +104,7 @@ class _Compiler:
         return self.answers.pop(number)
 
     def stop(self) -> None:
+        self.alive = False
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
@@ -114,9 +120,20 @@ class _State:
 _state = _State()
 
 
+def _forked() -> None:
+    """A forked child (a fleet worker) shares the parent's pipes to the compiling process:
+    it must never use them, or two processes read each other's answers."""
+    _state.compiler = None
+    _state.enabled = False
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def disable() -> None:
     """Compile in this process from now on (a worker that renders many environments)."""
     _state.enabled = False
+    _state.compiler = None  # one inherited from a parent is the parent's, not stopped here
 
 
 def start() -> None:
@@ -133,9 +150,11 @@ def start() -> None:
 
 
 def _stop() -> None:
+    """Stop the compiling process; one that failed is not started again in this process."""
     if _state.compiler is not None:
         _state.compiler.stop()
         _state.compiler = None
+        _state.enabled = False
 
 
 class Step:
@@ -151,20 +170,23 @@ class Step:
     ) -> None:
         self.args = (root, step, dict(values), env, dict(extra))
         start()
-        self.number: int | None = None
-        if _state.compiler is not None:
+        # The answer is read from the compiler this job was sent to, never from a later one.
+        self.sent: tuple[_Compiler, int] | None = None
+        compiler = _state.compiler
+        if compiler is not None:
             try:
-                self.number = _state.compiler.send(self.args)
+                self.sent = (compiler, compiler.send(self.args))
             except (OSError, pickle.PicklingError, TypeError, AttributeError):
                 _stop()
 
     def documents(self) -> list[dict[str, Any]]:
         """The step's manifests, as `render_step` makes them here."""
-        if self.number is not None and _state.compiler is not None:
+        if self.sent is not None and self.sent[0].alive:
+            compiler, number = self.sent
             try:
-                status, value = _state.compiler.answer(self.number)
-            except (EOFError, OSError):
-                _stop()  # the process died (killed, out of memory): compile here from now
+                status, value = compiler.answer(number)
+            except Exception:
+                _stop()  # compile here from now on: the error, if any, is raised here
             else:
                 if status == "error":
                     raise value

@@ -13,12 +13,13 @@ import hashlib
 import importlib.util
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bkgen.errors import Location, RenderError, UsageError
+from bkgen.errors import BkgenError, Location, RenderError, UsageError
 from bkgen.workflows.api import EXECUTOR_RULE, Rule, StepContext, StepSpec
 from bkgen.workflows.script_text import refuse_spliced
 
@@ -36,14 +37,22 @@ FORBIDDEN_TTL = ("secondsAfterSuccess", "secondsAfterCompletion")
 
 
 def _package(root: Path) -> str:
-    """Import `argo/` as a package (once per root) so step modules can share `_lib`."""
+    """Import `argo/` as a package (once per root and content) so step modules can share
+    `_lib`."""
     argo = root / "argo"
     init = argo / "__init__.py"
     if not init.is_file():
         raise RenderError(
             "no argo/__init__.py: workflow steps cannot be loaded", location=Location("argo")
         )
-    key = f"{PACKAGE}_{hashlib.sha256(str(argo.resolve()).encode()).hexdigest()[:12]}"
+    # By place and content: a process that renders again after argo/ changed (a long-lived
+    # one, the compiling process) imports the new steps, never serves the old ones.
+    digest = hashlib.sha256(str(argo.resolve()).encode())
+    for path in sorted(argo.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            digest.update(path.relative_to(argo).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    key = f"{PACKAGE}_{digest.hexdigest()[:16]}"
     if key not in sys.modules:
         spec = importlib.util.spec_from_file_location(
             key, init, submodule_search_locations=[str(argo)]
@@ -149,18 +158,32 @@ def _secret_refs(node: Any) -> set[str]:
     return found
 
 
-def compile_template(root: Path, ctx: StepContext) -> tuple[dict[str, Any], ModuleType]:
-    module = load_step(root, ctx.step.module)
+@contextmanager
+def _step_code(module: str, doing: str) -> Iterator[None]:
+    """Run a step module's own code: a bug there is one error naming the module (the same
+    whether it runs here or in the compiling process, `workflows.ahead`), never a traceback."""
     try:
+        yield
+    except BkgenError:
+        raise
+    except SyntaxError as err:  # its own text names the file by its path on this machine
+        raise RenderError(
+            f"{doing} failed: {type(err).__name__}: {err.msg}",
+            location=Location(f"argo/{module}.py", err.lineno),
+        ) from None
+    except Exception as err:
+        raise RenderError(
+            f"{doing} failed: {type(err).__name__}: {err}",
+            location=Location(f"argo/{module}.py"),
+        ) from None
+
+
+def compile_template(root: Path, ctx: StepContext) -> tuple[dict[str, Any], ModuleType]:
+    with _step_code(ctx.step.module, "importing the step"):
+        module = load_step(root, ctx.step.module)
+    with _step_code(ctx.step.module, "building the workflow"):
         template = module.build(ctx)
         body = _strip_none(template.to_dict())
-    except RenderError:
-        raise
-    except Exception as err:  # a bug in a step module must still name the module
-        raise RenderError(
-            f"building the workflow failed: {type(err).__name__}: {err}",
-            location=Location(f"argo/{ctx.step.module}.py"),
-        ) from None
     refuse_spliced(body, ctx.step.module)
     body["metadata"] = {**body.get("metadata", {}), "name": ctx.name, "namespace": ctx.namespace}
     annotations = body["metadata"].setdefault("annotations", {})
@@ -232,5 +255,6 @@ def render_step(
     (e.g. `domains`, every BlueKing host name of the env) that are not values."""
     ctx = StepContext(step=step, values=values, env=env, extra=dict(extra or {}))
     template, module = compile_template(root, ctx)
-    rules: Sequence[Rule] = module.RULES(ctx) if callable(module.RULES) else module.RULES
+    with _step_code(step.module, "listing the step's RULES"):
+        rules: Sequence[Rule] = module.RULES(ctx) if callable(module.RULES) else module.RULES
     return [*_rbac(ctx, rules), template, workflow_for(template, ctx)]
