@@ -165,3 +165,24 @@ def test_chart_schema_from_a_packaged_archive(make_project: Project, tmp_path: P
         match=r"^overlays/dev/app-custom-values.yaml.j2:2: overlay error: app: replicaCount: 0 is less than the minimum of 1",
     ):
         check_release(env, env.catalog.releases["app"])
+
+
+@pytest.mark.parametrize(
+    ("path", "known"),
+    [
+        (("config", "log"), True),  # read by a template
+        (("config",), True),  # a mapping a template reads into
+        (("config", "log", "level"), True),  # below a path a template reads
+        (("config", "log.level"), True),  # a key holding a dot, below it as text
+        (("config", "other"), False),  # defined neither by defaults nor by a template
+        (("global", "anything"), True),  # below an empty default: free-form
+        (("nope",), False),
+    ],
+)
+def test_a_chart_knows_the_paths_its_templates_read_and_its_defaults_hold(
+    path: tuple[str, ...], known: bool
+) -> None:
+    from bkgen.charts.value_paths import ChartPaths
+
+    chart = ChartPaths("c", "1.0.0", {"config": {"x": 1}, "global": {}}, frozenset({"config.log"}))
+    assert chart.knows(path) is known

@@ -55,6 +55,12 @@ CHANGES: dict[str, Callable[[Path], object]] = {
     "a file added to the tree": lambda r: (r / "rendered/dev/extra.yaml").write_text("a: 1\n"),
     "a file removed from the tree": lambda r: (r / "rendered/dev/index.json").unlink(),
     "a folder added to the tree": lambda r: (r / "rendered/dev/empty").mkdir(),
+    # only argo/'s Python cache is not an input: elsewhere it is read like any folder
+    "a __pycache__ in the env": lambda r: (r / "overlays/dev/__pycache__").mkdir(),
+    "rendered/ made a link": lambda r: (
+        (r / "rendered").rename(r / "rendered-real"),
+        (r / "rendered").symlink_to(r / "rendered-real"),
+    ),
 }
 
 

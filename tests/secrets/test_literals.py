@@ -63,6 +63,8 @@ def test_a_url_password_is_found_after_a_long_run_and_behind_a_long_scheme() -> 
     assert literal_credential(f"{'x' * 200}://user:{CANARY}@host\n") is not None
     assert literal_credential(f"{blob}://user:{CANARY}@host\n") is not None
     assert literal_credential(f"{blob} https://db.example.com/x\n") is None
+    for lead in ("-", "1", ".", "10.0.0.5:8080-"):  # the scheme is the run from its letter
+        assert literal_credential(f"url: {lead}https://admin:{CANARY}@h/x\n") is not None
 
 
 def test_a_sentinel_is_not_a_literal() -> None:

@@ -586,3 +586,5 @@ def test_redaction_reads_a_long_run_once_and_still_finds_the_url_after_it() -> N
     blob = "QUJD" * 100_000
     assert redact(f"{blob} https://u:{CANARY}@h/x") == f"{blob} https://***@h/x"
     assert CANARY not in redact(f"{blob}://u:{CANARY}@h/x")
+    for lead in ("-", "1", ".", "10.0.0.5:8080-"):
+        assert redact(f"{lead}https://u:{CANARY}@h/x") == f"{lead}https://***@h/x"

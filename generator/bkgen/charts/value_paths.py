@@ -48,8 +48,9 @@ class ChartPaths:
 
     def knows(self, path: tuple[str, ...]) -> bool:
         # a path a template reads, one above it (a mapping it reads into), or one below it
-        if ".".join(path) in self._read_or_above or any(
-            ".".join(path[:i]) in self.reads for i in range(1, len(path))
+        dotted = ".".join(path)  # compared as text: a key may itself hold a dot
+        if dotted in self._read_or_above or any(
+            dotted[:i] in self.reads for i, c in enumerate(dotted) if c == "."
         ):
             return True
         node: Any = self.defaults

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 # Userinfo runs to the *last* "@" before the path: a password may itself contain "@". A
-# scheme starts where no scheme character precedes it: a long run of them is read once.
+# run of scheme characters is tried from its first one only: a long run is read once.
 _USERINFO = re.compile(
-    r"(?P<scheme>(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/?#\s]+)@"
+    r"(?<![a-zA-Z0-9+.-])(?P<scheme>[0-9+.-]*[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/?#\s]+)@"
 )
 _QUERY_SECRET = re.compile(
     r"(?P<key>[?&](?:access_token|token|password|passwd|secret|api[_-]?key|sig)=)[^&\s]+",

@@ -100,6 +100,8 @@ def stamped(
 ) -> stamp.Stamp | None:
     """What a no-op render of `env` must find unchanged (`render.stamp`), made once the
     tree is known good; `before`: the inputs as they were when the render began."""
+    if not (env.root / "schemas" / "crds").is_dir():
+        return None  # validation would read CRD schemas from elsewhere (`validate._crd_dirs`)
     folders = []
     for directory in (env.base_dir, *env.layer_dirs):
         try:

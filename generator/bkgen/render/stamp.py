@@ -40,7 +40,13 @@ ALWAYS_READ = ("overlays/base", "argo", "schemas")
 # What a snapshot taken before the render starts covers: every folder any env may read.
 WATCHED = ("overlays", "argo", "schemas")
 _MAX_STAMP = 16 * 1024 * 1024
-_PYTHON_CACHE = frozenset({"__pycache__"})  # written by importing argo/ steps, not inputs
+# Written by importing the argo/ steps, not inputs; anywhere else such a folder is read
+# like any other (a chart's templates/__pycache__/ is a template to Helm).
+_PYTHON_CACHE = frozenset({"__pycache__"})
+
+
+def _skipped(folder: str) -> frozenset[str]:
+    return _PYTHON_CACHE if folder == "argo" else frozenset()
 
 
 class _Unstampable(Exception):
@@ -100,7 +106,7 @@ def snapshot(root: Path, folders: Iterable[str]) -> dict[str, str] | None:
     found: dict[str, str] = {}
     try:
         for folder in sorted(set(folders)):
-            found.update(_walk(root / folder, folder, _PYTHON_CACHE))
+            found.update(_walk(root / folder, folder, _skipped(folder)))
     except (_Unstampable, OSError):
         return None
     return found
@@ -114,7 +120,7 @@ def signature(root: Path) -> dict[str, str] | None:
     found: dict[str, str] = {}
     try:
         for folder in WATCHED:
-            found.update(_walk(root / folder, folder, _PYTHON_CACHE, _signature))
+            found.update(_walk(root / folder, folder, _skipped(folder), _signature))
     except (_Unstampable, OSError):
         return None
     return found
@@ -241,6 +247,7 @@ def fresh(root: Path, env: str) -> RenderSummary | None:
         and kept["who"] == json.loads(json.dumps(_who()))
         and snapshot(root, kept["folders"]) == kept["inputs"]
         and all(_file_state(p) == d for p, d in kept["charts"].items())
+        and not (root / "rendered").is_symlink()  # a render refuses it: so must this
         and _tree(root / "rendered" / env) == kept["tree"]
     )
     return summary if same else None

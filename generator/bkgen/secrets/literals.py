@@ -38,10 +38,11 @@ from bkgen.secrets.refs import SENTINEL
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 _B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,}")  # base64 of "-----BEGIN"
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b")
-# A scheme starts where no scheme character precedes it, so a long base64 or hex run costs
-# one failed look-behind per character, not a scan to the run's end from each of them.
+# A run of scheme characters is tried from its first one only (a look-behind), so a long
+# base64 or hex run is read once, not from each of its characters to its end; the scheme
+# is the run's part from its first letter (`-https://…`, `1https://…` count too).
 _URL_PASSWORD = re.compile(
-    r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^\s/@:]*:(?P<pw>[^\s/@]+)@", re.IGNORECASE
+    r"(?<![a-z0-9+.-])[0-9+.-]*[a-z][a-z0-9+.-]*://[^\s/@:]*:(?P<pw>[^\s/@]+)@", re.IGNORECASE
 )
 # `key: value` / `key = value` of a config file, the value without quotes or comment
 LINE = re.compile(
