@@ -156,3 +156,16 @@ def test_check_reports_environments_in_their_order_stamped_or_not(
     done = CliRunner().invoke(cli, ["check", "dev", "prod", "--root", str(root)])
     assert done.exit_code == 0, done.output
     assert done.output.splitlines() == ["rendered/dev: up to date", "rendered/prod: up to date"]
+
+
+def test_a_project_without_its_own_crd_schemas_gets_no_stamp(
+    make_project: Project, cache: Path
+) -> None:
+    """Its validation reads CRD schemas from elsewhere (the working directory or bkgen's
+    own): nothing the stamp can vouch for."""
+    import shutil
+
+    root = make_project(FILES)
+    shutil.rmtree(root / "schemas" / "crds")
+    render_one(root, "dev")
+    assert stamp.fresh(root, "dev") is None

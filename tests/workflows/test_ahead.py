@@ -176,3 +176,25 @@ def test_a_refused_step_error_keeps_its_location(
         ahead.Step(tmp_path, spec, {}, "default", FACTS).documents()
     assert there.value.location is not None and there.value.location.path == "argo/bad.py"
     assert "ValueError: boom" in str(there.value)
+
+
+def test_a_changed_step_is_compiled_anew_in_the_same_process(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    """argo/ is imported by place and content: a process that compiles again after a step
+    changed (a long-lived one, or the compiling process) never serves the old step."""
+    import shutil
+
+    shutil.copytree(repo_root / "argo", tmp_path / "argo")
+    spec, values = _steps(repo_root)[0]
+    module = tmp_path / "argo" / f"{spec.module}.py"
+
+    def description() -> str:
+        docs = render_step(tmp_path, spec, values, "default", FACTS)
+        template = next(d for d in docs if d["kind"] == "WorkflowTemplate")
+        return str(template["metadata"]["annotations"]["workflows.argoproj.io/description"])
+
+    before = description()
+    text = module.read_text()
+    module.write_text(text.replace("DESCRIPTION = ", "DESCRIPTION = 'changed: ' + ", 1))
+    assert description() == "changed: " + before
