@@ -46,6 +46,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bkgen.charts.value_paths import ListedPaths
+
 ROOT = Path(__file__).resolve().parent.parent
 BKCE70 = ROOT.parent / "shared" / "bkce70"
 UPSTREAM = Path(__file__).resolve().parent / "upstream_paths"
@@ -65,18 +67,14 @@ class UpstreamPaths:
     commit: str
     tag: str
     paths: frozenset[str]
-    above: frozenset[str]  # every proper prefix of a listed path
 
     @property
     def source(self) -> str:
         return f"{self.repo} {self.path}@{self.tag or self.commit[:12]}"
 
     def knows(self, path: tuple[str, ...]) -> bool:
-        dotted = ".".join(path)
-        if dotted in self.above:
-            return True
-        # listed itself, or below a listed path (a leaf or a read is free-form below)
-        return any(".".join(path[:i]) in self.paths for i in range(1, len(path) + 1))
+        """The product's rule for a chart's template reads (listed, above one, below one)."""
+        return ListedPaths.of(self.paths).covers(path)
 
 
 def load_upstream(file: Path) -> UpstreamPaths:
@@ -103,7 +101,6 @@ def load_upstream(file: Path) -> UpstreamPaths:
         raise ValueError(f"{file.name}: commit is not a full sha: {header['commit']}")
     if not paths:
         raise ValueError(f"{file.name}: no paths")
-    above = {p.rsplit(".", n)[0] for p in paths for n in range(1, p.count(".") + 1)}
     return UpstreamPaths(
         chart,
         version,
@@ -112,7 +109,6 @@ def load_upstream(file: Path) -> UpstreamPaths:
         header["commit"],
         header.get("tag", ""),
         frozenset(paths),
-        frozenset(above),
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +33,30 @@ _USE = re.compile(r"\$(\w+)\.([A-Za-z0-9_.]+)")
 
 
 @dataclass(frozen=True)
+class ListedPaths:
+    """Dotted values paths someone spelled out (a chart's templates, a recorded upstream
+    fact file) and what they vouch for: a listed path, one above it (a mapping read into)
+    and anything below it (read whole, free-form)."""
+
+    paths: frozenset[str]
+    above: frozenset[str]  # every proper prefix of a listed path
+
+    @classmethod
+    def of(cls, paths: Iterable[str]) -> ListedPaths:
+        listed = frozenset(paths)
+        above = {p.rsplit(".", n)[0] for p in listed for n in range(1, p.count(".") + 1)}
+        return cls(listed, frozenset(above))
+
+    def covers(self, path: tuple[str, ...]) -> bool:
+        dotted = ".".join(path)  # compared as text: a key may itself hold a dot
+        return (
+            dotted in self.paths
+            or dotted in self.above
+            or any(dotted[:i] in self.paths for i, c in enumerate(dotted) if c == ".")
+        )
+
+
+@dataclass(frozen=True)
 class ChartPaths:
     name: str
     version: str
@@ -41,17 +65,11 @@ class ChartPaths:
     schema: dict[str, Any] | None = None  # its values.schema.json, when it ships one
 
     @cached_property
-    def _read_or_above(self) -> frozenset[str]:
-        """Every path a template reads and every path above one (a mapping read into)."""
-        above = {".".join(r.split(".")[:i]) for r in self.reads for i in range(1, r.count(".") + 1)}
-        return frozenset(above | self.reads)
+    def _reads(self) -> ListedPaths:
+        return ListedPaths.of(self.reads)
 
     def knows(self, path: tuple[str, ...]) -> bool:
-        # a path a template reads, one above it (a mapping it reads into), or one below it
-        dotted = ".".join(path)  # compared as text: a key may itself hold a dot
-        if dotted in self._read_or_above or any(
-            dotted[:i] in self.reads for i, c in enumerate(dotted) if c == "."
-        ):
+        if self._reads.covers(path):
             return True
         node: Any = self.defaults
         for part in path:
