@@ -9,7 +9,6 @@ anything else: the wave waits). docs/argocd.md carries the same table.
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 from typing import Any
 
@@ -290,11 +289,10 @@ def test_sandbox_is_as_strict_as_argo_cd() -> None:
     )
 
 
-def test_runs_well_inside_argo_cds_one_second_budget(health: HealthScript) -> None:
+def test_a_big_application_is_judged(health: HealthScript) -> None:
+    """Its time against Argo CD's one-second Lua budget is bench/health_lua.py's to print."""
     big = _helm({f"k{i}": {"v": i} for i in range(2000)}, {f"k{i}": {"v": i} for i in range(2000)})
-    start = time.perf_counter()
     assert health(big)[0] == "Healthy"
-    assert time.perf_counter() - start < 0.5
 
 
 def test_the_rendered_configmap_carries_this_script(repo_root: Path) -> None:

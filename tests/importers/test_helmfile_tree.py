@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,7 @@ from tests.importers.bkce70 import BKCE70
 def bkce70() -> HelmfileTree:
     if not (BKCE70 / "base.yaml.gotmpl").is_file():
         pytest.skip("the real BlueKing 7.0 tree (../shared/bkce70) is absent")
-    started = time.perf_counter()
-    tree = read_tree(BKCE70)
-    print(f"read_tree(bkce70): {time.perf_counter() - started:.2f} s")
-    return tree
+    return read_tree(BKCE70)
 
 
 def _release(tree: HelmfileTree, name: str) -> TreeRelease:

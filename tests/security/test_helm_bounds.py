@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -149,11 +148,8 @@ def test_a_chart_bomb_is_one_line_and_leaves_nothing(
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**_env(), **LIMITS, **bounds, "TMPDIR": str(scratch)}
-    started = time.monotonic()
     result = run("render", "default", env=env)
-    took = time.monotonic() - started
     if bounds is MEMORY:
         assert "(memory ceiling 1024 MiB, BKGEN_CHART_MEMORY_MIB)" in result.stderr, result.stderr
     assert_refused(result, 1, f"release '{RELEASE}'", shown, needle, before=before, root=project)
     assert not list(scratch.iterdir()), "nothing may be left in the temp dir"
-    assert took < 30, f"{took:.1f} s"

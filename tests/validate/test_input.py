@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -36,12 +35,10 @@ def test_tabs_binary_and_encoding(check: Check, tmp_path: Path) -> None:
     assert any("not UTF-8" in f.message for f in report.findings)
 
 
-def test_alias_bomb_is_refused_fast(check: Check) -> None:
+def test_alias_bomb_is_refused(check: Check) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
-    start = time.perf_counter()
-    report = check("\n".join(lines) + "\n")
-    assert time.perf_counter() - start < 5
+    report = check("\n".join(lines) + "\n")  # unbounded, it would never return
     assert rules(report) == ["yaml"] and "alias" in report.findings[0].message
 
 
