@@ -132,6 +132,23 @@ def test_set_checks_keys_against_the_env_s_platform_values(make_project: Project
     assert "not in overlays/platforms/mini/values.yaml" in bad.output
 
 
+def test_set_on_a_child_checks_keys_against_the_platform_it_inherits(
+    make_project: Project,
+) -> None:
+    """`extends:` carries the platform: editing commands read the child's platform the way
+    loading it does, not BlueKing's."""
+    child = {"overlays/mini-stag/env.yaml": "extends: mini-dev\n"}
+    root = make_project({**MINI, **child})
+    assert load_environment(root, "mini-stag").base_dir == root / "overlays/platforms/mini"
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["set", "mini-stag", "port=9091", "--root", str(root)])
+    assert ok.exit_code == 0, ok.output
+    assert load_environment(root, "mini-stag").values.values["port"] == 9091
+    bad = runner.invoke(cli, ["set", "mini-stag", "replicas=2", "--root", str(root)])
+    assert bad.exit_code == 2
+    assert "not in overlays/platforms/mini/values.yaml" in bad.output
+
+
 def test_a_platform_types_its_own_values(make_project: Project) -> None:
     """Its values.schema.json checks values.yaml and every env's custom.yaml (BlueKing's
     schema would refuse its keys); `set` checks against it before writing."""

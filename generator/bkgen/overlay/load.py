@@ -28,12 +28,11 @@ from bkgen.overlay.catalog import Catalog, Release, load_catalog
 from bkgen.overlay.disabled_values import disabled_values
 from bkgen.overlay.env_catalog import global_keys_read, listed_names, with_env_catalog
 from bkgen.overlay.extends import resolve as resolve_extends
-from bkgen.overlay.extends import settings_doc
 from bkgen.overlay.file_schemas import load_checked
 from bkgen.overlay.files import account
 from bkgen.overlay.merge import KeyPath, Layer, Merged, format_key_path, merge_layers
 from bkgen.overlay.names import list_environments, unknown_environment
-from bkgen.overlay.platforms import platform_dir, values_schema
+from bkgen.overlay.platforms import env_platform_dir, values_schema
 from bkgen.overlay.settings import EnvSettings, read_settings
 from bkgen.overlay.suites import apply_switches
 from bkgen.overlay.templatesets import (
@@ -179,10 +178,9 @@ def load_environment(root: Path, name: str) -> Environment:
     if not (env_dir / "env.yaml").is_file():
         raise unknown_environment(root, name)
     env_doc = load_checked(root, env_dir / "env.yaml", "env.schema.json")
-    # The platform may come from an ancestor (env.yaml extends:), so it is read from the
-    # inherited settings before the catalog it selects is loaded.
-    inherited = env_doc if "platform" in env_doc else settings_doc(root, name)
-    base = platform_dir(root, inherited, display_path(env_dir / "env.yaml", root))
+    # The platform may come from an ancestor (env.yaml extends:): read before the catalog
+    # it selects is loaded.
+    base = env_platform_dir(root, name, env_doc)
     sets = load_template_sets(root, env_dir)
     catalog = with_env_catalog(root, env_dir, with_template_sets(load_catalog(root, base), sets))
     lineage = resolve_extends(root, name, env_doc, catalog, lambda: list_environments(root))

@@ -21,6 +21,7 @@ from typing import Any
 
 from bkgen.errors import Location, OverlayError, display_path
 from bkgen.errors.suggest import did_you_mean
+from bkgen.overlay.extends import settings_doc
 from bkgen.overlay.file_schemas import load_checked, schema_dir
 from bkgen.yamlio import position
 
@@ -72,7 +73,10 @@ def values_schema(root: Path, platform: Path) -> Path:
     return own
 
 
-def env_platform_dir(root: Path, env: str) -> Path:
-    """The platform folder of an existing environment, from its env.yaml alone."""
+def env_platform_dir(root: Path, env: str, env_doc: Mapping[str, Any] | None = None) -> Path:
+    """The platform folder of an existing environment: its env.yaml's `platform:`, else
+    the one it inherits through `extends:`. `env_doc`: its env.yaml, when already read."""
     path = root / "overlays" / env / "env.yaml"
-    return platform_dir(root, load_checked(root, path, "env.schema.json"), display_path(path, root))
+    own = env_doc if env_doc is not None else load_checked(root, path, "env.schema.json")
+    inherited = own if "platform" in own else settings_doc(root, env)
+    return platform_dir(root, inherited, display_path(path, root))
