@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.render import Manifest, RenderedRelease
+from bkgen.write.atomic_file import replace_file
 
 FORMAT = "bkgen-render-cache-1"
 _SCALARS = (str, int, float, bool, type(None))
@@ -102,21 +103,12 @@ class ReleaseCache:
 
 
 def put(path: Path, data: bytes) -> None:
-    """Write `data` at `path` in the cache whole or not at all (written aside, then renamed
-    over): a concurrent reader sees the old file or the new one. A cache that cannot be
-    written keeps nothing, and the render goes on."""
-    tmp: Path | None = None
-    try:
+    """Write `data` at `path` in the cache whole or not at all (`replace_file`): a
+    concurrent reader sees the old file or the new one. A cache that cannot be written
+    keeps nothing, and the render goes on."""
+    with contextlib.suppress(OSError):
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=".put-")
-        tmp = Path(name)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        tmp.replace(path)
-    except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        replace_file(path, data)
 
 
 def open_cache(root: Path | None = None) -> ReleaseCache | None:
