@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from bkgen.cli import cli
 from bkgen.pipeline import render_one
 from bkgen.render import stamp
+from bkgen.render.cache import open_cache
 
 Project = Callable[..., Path]
 
@@ -90,8 +91,9 @@ def test_another_environment_s_edit_leaves_the_stamp_fresh(project: Path) -> Non
 
 
 def test_an_edited_or_planted_stamp_is_removed_never_believed(project: Path) -> None:
-    where = stamp._where(project, "dev")
-    assert where is not None
+    store = open_cache()
+    assert store is not None
+    where = stamp._where(store, project, "dev")
     mac, _, body = where.read_bytes().partition(b"\n")
     kept = json.loads(body)
     kept["summary"]["warnings"] = ["planted"]

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bkgen.render import RenderSummary, identity
-from bkgen.render.cache import open_cache, put
+from bkgen.render.cache import ReleaseCache, open_cache, put
 
 FORMAT = "bkgen-stamp-1"
 # Read by every render whatever the environment (policy.yaml lives in overlays/base).
@@ -169,10 +169,8 @@ def prepare(
     return Stamp(summary.env, read, inputs, charts, tree, summary)
 
 
-def _where(root: Path, env: str) -> Path | None:
-    store = open_cache()
-    if store is None:
-        return None
+def _where(store: ReleaseCache, root: Path, env: str) -> Path:
+    """One stamp per checkout and environment, beside the release entries."""
     place = hashlib.sha256(f"{root.resolve()}\0{env}".encode()).hexdigest()
     return store.directory.parent / FORMAT / f"{place}.json"
 
@@ -192,9 +190,9 @@ def _who() -> dict[str, Any]:
 def record(root: Path, stamp: Stamp) -> None:
     """Keep `stamp` for `root` (atomically); a cache that cannot be written keeps none."""
     store = open_cache()
-    path = _where(root, stamp.env)
-    if store is None or path is None:
+    if store is None:
         return
+    path = _where(store, root, stamp.env)
     body = json.dumps(
         {
             "format": FORMAT,
@@ -214,19 +212,19 @@ def record(root: Path, stamp: Stamp) -> None:
 
 def forget(root: Path, env: str) -> None:
     """Drop the stamp of `env` (its tree is about to change)."""
-    path = _where(root, env)
-    if path is not None:
+    store = open_cache()
+    if store is not None:
         with contextlib.suppress(OSError):
-            path.unlink()
+            _where(store, root, env).unlink()
 
 
 def fresh(root: Path, env: str) -> RenderSummary | None:
     """The summary of the render whose tree `rendered/<env>/` holds, when nothing that
     render read has changed since; None otherwise (render it)."""
     store = open_cache()
-    path = _where(root, env)
-    if store is None or path is None:
+    if store is None:
         return None
+    path = _where(store, root, env)
     try:
         if path.is_symlink() or path.stat().st_size > _MAX_STAMP:
             raise ValueError(path.name)
