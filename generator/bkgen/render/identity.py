@@ -21,19 +21,25 @@ _NOT_INPUTS = frozenset({"BKGEN_CACHE_DIR", "BKGEN_DEBUG"})
 _LOCATIONS = ("XDG_CACHE_HOME", "HOME")
 
 
-def _sha(text: str) -> str:
+def sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def python_tree(directory: Path, seed: bytes = b"") -> str:
+    """Every `*.py` below `directory`, by relative path and bytes: Python source that is
+    loaded, as one digest (bkgen's own here, the argo/ steps in `workflows.compile`)."""
+    digest = hashlib.sha256(seed)
+    for path in sorted(directory.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)
 def code() -> str:
     """bkgen's own source: a changed line of bkgen is a different renderer."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return python_tree(Path(__file__).resolve().parent.parent)
 
 
 @lru_cache(maxsize=1)
@@ -49,13 +55,13 @@ def packages() -> str:
         except OSError:
             continue
         names.extend(n for n in listing if n.endswith((".dist-info", ".egg-info")))
-    return _sha("\n".join(sorted(names)))
+    return sha("\n".join(sorted(names)))
 
 
 def environ() -> list[tuple[str, str]]:
     """The variables a render reads, each as the digest of its value."""
     return sorted(
-        (k, _sha(v))
+        (k, sha(v))
         for k, v in os.environ.items()
         if (k.startswith("BKGEN_") and k not in _NOT_INPUTS) or k in _LOCATIONS
     )

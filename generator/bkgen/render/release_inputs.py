@@ -36,10 +36,6 @@ from bkgen.safety import confine, limits
 FORMAT = 1
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def input_digests(env: Environment) -> dict[str, str]:
     """sha256 of every file the render reads, by repo-relative path (argo/ as imported:
     from a trusted ref under `--steps-from`). A link out of the project is refused here
@@ -127,11 +123,11 @@ def env_key(env: Environment, inputs: Mapping[str, str], apis: Sequence[str]) ->
         "packages": identity.packages(),
         "limits": repr(limits.current()),
         "environ": identity.environ(),
-        "env": _sha(_portable(repr(state), env)),
+        "env": identity.sha(_portable(repr(state), env)),
         "apis": list(apis),
         "shared": sorted((p, d) for p, d in inputs.items() if p not in claimed),
     }
-    return EnvKey(_sha(json.dumps(parts, sort_keys=True)), owned)
+    return EnvKey(identity.sha(json.dumps(parts, sort_keys=True)), owned)
 
 
 def release_key(
@@ -154,4 +150,4 @@ def release_key(
             _tree(chart.directory) if chart.directory is not None else None,
         ),
     }
-    return _sha(json.dumps(parts, sort_keys=True))
+    return identity.sha(json.dumps(parts, sort_keys=True))

@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from bkgen.errors import BkgenError, Location, RenderError, UsageError
+from bkgen.render import identity
 from bkgen.workflows.api import EXECUTOR_RULE, Rule, StepContext, StepSpec
 from bkgen.workflows.script_text import refuse_spliced
 
@@ -47,12 +48,7 @@ def _package(root: Path) -> str:
         )
     # By place and content: a process that renders again after argo/ changed (a long-lived
     # one, the compiling process) imports the new steps, never serves the old ones.
-    digest = hashlib.sha256(str(argo.resolve()).encode())
-    for path in sorted(argo.rglob("*.py")):
-        if "__pycache__" not in path.parts:
-            digest.update(path.relative_to(argo).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    key = f"{PACKAGE}_{digest.hexdigest()[:16]}"
+    key = f"{PACKAGE}_{identity.python_tree(argo, str(argo.resolve()).encode())[:16]}"
     if key not in sys.modules:
         spec = importlib.util.spec_from_file_location(
             key, init, submodule_search_locations=[str(argo)]
