@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from bkgen.errors import RenderError
-from bkgen.overlay.load import load_environment, release_namespace
+from bkgen.overlay.load import load_environment
+from bkgen.pipeline import step_spec
 from bkgen.workflows import StepSpec, ahead, render_step
 
 FACTS = {"domains": ["bk.example.com"], "releases": ["app-secrets"]}
@@ -33,21 +34,7 @@ def compiler(monkeypatch: pytest.MonkeyPatch) -> Iterator[ahead._Compiler]:
 
 def _steps(repo_root: Path) -> list[tuple[StepSpec, dict[str, Any]]]:
     env = load_environment(repo_root, "default")
-    return [
-        (
-            StepSpec(
-                r.name,
-                r.workflow,
-                dict(r.params),
-                release_namespace(env, r),
-                env.plan.needs[r.name],
-                r.suite,
-            ),
-            env.values.values,
-        )
-        for r in env.plan.releases
-        if r.workflow
-    ]
+    return [(step_spec(env, r), env.values.values) for r in env.plan.releases if r.workflow]
 
 
 def test_steps_compiled_ahead_are_the_steps_compiled_here(

@@ -31,19 +31,12 @@ def _documents(docs: list[dict[str, Any]], output: str) -> str:
 
 
 def _spec(env: Environment, step: str) -> StepSpec:
-    from bkgen.overlay.load import release_namespace
+    from bkgen.pipeline import step_spec
     from bkgen.workflows import StepSpec, list_steps
 
     release = env.catalog.releases.get(step)
     if release is not None and release.workflow:
-        return StepSpec(
-            release.name,
-            release.workflow,
-            dict(release.params),
-            release_namespace(env, release),
-            env.plan.needs.get(release.name, ()),
-            release.suite,
-        )
+        return step_spec(env, release)
     module = step.replace("-", "_")
     if module not in list_steps(env.root):
         raise UsageError(f"no workflow step '{step}' (see `bkgen workflows list`)")

@@ -16,6 +16,7 @@ from bkgen.pipeline.build import (
     env_api_versions,
     render_release,
     step_facts,
+    step_spec,
     validate_tree,
 )
 from bkgen.pipeline.envs import (
@@ -43,6 +44,7 @@ __all__ = [
     "render_stamped",
     "stage_one",
     "step_facts",
+    "step_spec",
     "validate_tree",
     "write_env",
 ]

@@ -122,18 +122,23 @@ def _secured(
     return dataclasses.replace(hit, secret_refs=chart.refs)
 
 
-def _step(env: Environment, release: Release) -> ahead.Step:
-    """A workflow release's step, its compilation begun (in the compiling process when
-    there is one: `workflows.ahead`)."""
+def step_spec(env: Environment, release: Release) -> StepSpec:
+    """A workflow release resolved for `env` (a release the plan leaves out needs nothing)."""
     assert release.workflow is not None
-    spec = StepSpec(
+    return StepSpec(
         name=release.name,
         module=release.workflow,
         params=dict(release.params),
         namespace=release_namespace(env, release),
-        needs=env.plan.needs[release.name],
+        needs=env.plan.needs.get(release.name, ()),
         suite=release.suite,
     )
+
+
+def _step(env: Environment, release: Release) -> ahead.Step:
+    """A workflow release's step, its compilation begun (in the compiling process when
+    there is one: `workflows.ahead`)."""
+    spec = step_spec(env, release)
     return ahead.Step(env.steps_dir, spec, env.values.values, env.name, step_facts(env))
 
 
