@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             base = Path(scratch)
             tree = installed(base)
             root = project(base)
-            command = ["import", "helmfile", str(tree), "--env", "bkce70", "--bundled-versions"]
+            command = ["import", "helmfile", "bkce70", str(tree), "--bundled-versions"]
             imports.append(timed([*command, "--root", str(root), "--dry-run"], root))
             report = subprocess.run(
                 [sys.executable, "-m", "bkgen", *command, "--root", str(root), "-o", "json"],

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from bkgen_process import timed_tree
 
+from bkgen.overlay.new_env import create_environment
 from bkgen.workflows.fleet import plan_shards
 from bkgen.workflows.fleet_scripts import REPORT
 
@@ -45,24 +46,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_fleet(dest: Path, count: int) -> None:
+    """N environments cloned from `default` and `prod` as `bkgen env new --from` makes them
+    (each its own domain, rendered path and Argo CD project), then the two sources removed."""
     for part in ("overlays", "schemas", "argo"):
         shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
-    overlays = dest / "overlays"
-    templates = [overlays / "default", overlays / "prod"]
+    sources = ("default", "prod")
     for i in range(count):
-        source = templates[i % 2]
-        target = overlays / f"site-{i:03d}"
-        shutil.copytree(source, target)
-        env_yaml = target / "env.yaml"
-        env_yaml.write_text(
-            env_yaml.read_text().replace(f"rendered/{source.name}", f"rendered/{target.name}")
+        create_environment(
+            dest, f"site-{i:03d}", source=sources[i % 2], domain=f"site{i:03d}.bk.example.com"
         )
-        custom = target / "custom.yaml"
-        custom.write_text(
-            custom.read_text().replace("bkce7.bktencent.com", f"site{i:03d}.bk.example.com")
-        )
-    for source in templates:
-        shutil.rmtree(source)
+    for source in sources:
+        shutil.rmtree(dest / "overlays" / source)
 
 
 def local(args: argparse.Namespace) -> None:
