@@ -162,3 +162,13 @@ def test_claim_storage_class_change_will_fail_to_sync(shipped: Path) -> None:
         "spec.storageClassName changed; a claim's spec is immutable\n"
     ) in out
     assert out.index("- **prod**: 1 application(s)") < out.index("- **will fail to sync**")
+
+
+def test_claim_sizes_compare_as_kubernetes_reads_them() -> None:
+    """One quantity grammar (`kube.quantity`): a shrink is seen across units, an odd text
+    is no size (the change is then reported as a resize, never as a shrink)."""
+    from bkgen.diff.data_risk import _bytes
+
+    assert _bytes("1Gi") > _bytes("1000Mi") > _bytes("1G")  # type: ignore[operator]
+    assert _bytes("1e3") == _bytes("1k") == 1000
+    assert _bytes("ten") is None and _bytes(None) is None

@@ -17,11 +17,13 @@ resources, never values).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from bkgen.diff.model import Key, Resource, ResourceDiff, Risk, mapping, metadata
+from bkgen.kube.quantity import QuantityError
+from bkgen.kube.quantity import parse as quantity_value
 from bkgen.overlay.merge import lookup
 
 FAIL, DATA, LEFT = "will fail to sync", "data at risk", "left behind in the cluster"
@@ -29,10 +31,6 @@ SEVERITIES = (FAIL, DATA, LEFT)
 STATEFUL = ("StatefulSet", "PersistentVolumeClaim", "PersistentVolume", "Namespace")
 KEPT = ("PersistentVolumeClaim", "PersistentVolume", "Namespace")  # a new name: a new object
 _SHORT = {"PersistentVolumeClaim": "pvc", "PersistentVolume": "pv", "Namespace": "namespace"}
-_QUANTITY = re.compile(r"^([0-9.]+)([KMGTPE]i?|[kmu]?)$")
-_FACTOR = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15}
-_FACTOR.update({f"{u}i": 1024 ** (n + 1) for n, u in enumerate("KMGTPE")})
-_FACTOR.update({"E": 10**18, "m": 1, "u": 1})
 
 
 def _kept_by_argocd(body: Mapping[str, Any]) -> bool:
@@ -48,9 +46,12 @@ def _kubectl(key: Key) -> str:
     return f"kubectl delete {_SHORT.get(kind, kind.lower())}{where} {name}"
 
 
-def _bytes(quantity: Any) -> float | None:
-    match = _QUANTITY.match(str(quantity))
-    return float(match.group(1)) * _FACTOR[match.group(2)] if match else None
+def _bytes(quantity: Any) -> Decimal | None:
+    """A size as Kubernetes reads it (`kube.quantity`); None when it is not one."""
+    try:
+        return quantity_value(quantity)
+    except QuantityError:
+        return None
 
 
 def _prune_off(release: str, tree: Mapping[Key, Resource]) -> bool:
