@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 import click
 
 from bkgen.cli._common import handle_errors, ip_address, output_option, project_root, root_option
-from bkgen.errors import UsageError
-from bkgen.errors.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from bkgen.overlay.catalog import Release
@@ -31,15 +29,8 @@ def release_mode(env: Environment, release: Release) -> str:
 
 
 def catalog_release(env: Environment, name: str) -> Release:
-    """A release of the env's catalog by name; an unknown name gets the closest one."""
-    entry = env.catalog.releases.get(name)
-    if entry is None:
-        known = [*env.catalog.releases, "global"]
-        raise UsageError(
-            f"unknown release '{name}'",
-            hint=did_you_mean(name, known, "`bkgen catalog ENV` lists them"),
-        )
-    return entry
+    """A release of the env's catalog by name (`global` is a name explain accepts too)."""
+    return env.catalog.release(name, also=("global",))
 
 
 @click.command()

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bkgen.errors import CatalogError, Location, display_path
+from bkgen.errors import CatalogError, Location, UsageError, display_path
+from bkgen.errors.suggest import did_you_mean
 from bkgen.overlay.file_schemas import load_checked
 from bkgen.secrets.refs import SecretRef
 from bkgen.yamlio import position, to_plain
@@ -78,6 +79,17 @@ class Catalog:
     def at(self, name: str) -> Location:
         release = self.releases.get(name)
         return Location(release.source_file, release.line) if release else Location(self.source)
+
+    def release(self, name: str, also: tuple[str, ...] = ()) -> Release:
+        """The release `name`; an unknown one is a usage error with the closest name (among
+        the releases and `also`, names a command accepts besides them)."""
+        entry = self.releases.get(name)
+        if entry is None:
+            raise UsageError(
+                f"unknown release '{name}'",
+                hint=did_you_mean(name, [*self.releases, *also], "`bkgen catalog ENV` lists them"),
+            )
+        return entry
 
 
 def load_catalog(root: Path, base: Path | None = None) -> Catalog:

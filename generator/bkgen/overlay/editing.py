@@ -20,7 +20,6 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from bkgen.errors import BkgenError, Location, OverlayError, UsageError, display_path
-from bkgen.errors.suggest import did_you_mean
 from bkgen.overlay import file_schemas
 from bkgen.overlay.catalog import load_catalog
 from bkgen.overlay.load import load_environment
@@ -168,12 +167,7 @@ def bump(root: Path, release: str, version: str, env: str | None = None) -> Bump
     if env is not None:
         require_environment(root, env)
     catalog = load_catalog(root, env_platform_dir(root, env) if env is not None else None)
-    entry = catalog.releases.get(release)
-    if entry is None:
-        raise UsageError(
-            f"unknown release '{release}'",
-            hint=did_you_mean(release, catalog.releases, "`bkgen catalog ENV` lists them"),
-        )
+    entry = catalog.release(release)
     if entry.source != "chart":
         raise UsageError(f"'{release}' is not a chart release; it has no version")
     if not VERSION.match(version):
