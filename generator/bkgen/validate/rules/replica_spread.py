@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from bkgen.kube.pods import pod_spec
 from bkgen.validate.rules import Hit, RuleContext
 
 ID = "replica-spread"
@@ -22,10 +23,10 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     replicas = (spec or {}).get("replicas", 1)
     if not isinstance(replicas, int) or replicas <= 1:
         return
-    template = (spec or {}).get("template") or {}
-    pod = template.get("spec") if isinstance(template, dict) else None
-    if not isinstance(pod, dict):
+    found = pod_spec(doc)
+    if found is None:
         return
+    where, pod = found
     affinity = pod.get("affinity") if isinstance(pod.get("affinity"), dict) else {}
     anti = (affinity or {}).get("podAntiAffinity")
     if (isinstance(anti, dict) and any(anti.values())) or pod.get("topologySpreadConstraints"):
@@ -33,7 +34,7 @@ def check(doc: Mapping[str, Any], ctx: RuleContext) -> Iterator[Hit]:
     yield Hit(
         f"{replicas} replicas and neither podAntiAffinity nor topologySpreadConstraints: "
         "they may all land on one node",
-        ("spec", "template", "spec"),
+        where,
         hint="add a preferred podAntiAffinity on kubernetes.io/hostname (or a "
         "topologySpreadConstraint) selecting the pod's own labels",
     )
