@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 
 from bkgen.kube.compile_schema import compile_native, compile_python
+from bkgen.overlay.file_schemas import schema_dir
+from bkgen.overlay.platforms import env_platform_dir, values_schema
 from bkgen.yamlio import load_file, to_plain
 from tests.conftest import REPO
 
-SCHEMAS = REPO / "schemas" / "overlay"
+SCHEMAS = schema_dir(REPO)
 
 
 def _schema_of(path: Path) -> Path | None:
@@ -30,14 +32,15 @@ def _schema_of(path: Path) -> Path | None:
         top = rel.parts[0]
         return SCHEMAS / ("catalog.schema.json" if top in ("base", "platforms") else
                           "env-catalog.schema.json")  # fmt: skip
-    if name in ("values.yaml", "custom.yaml"):
-        if rel.parts[0] == "platforms":
-            return REPO / "overlays" / "platforms" / rel.parts[1] / "values.schema.json"
-        env_yaml = REPO / "overlays" / rel.parts[0] / "env.yaml"
-        platform = (load_file(env_yaml) or {}).get("platform") if env_yaml.is_file() else None
-        if platform:
-            return REPO / "overlays" / "platforms" / str(platform) / "values.schema.json"
-        return SCHEMAS / "values.schema.json"
+    if name in ("values.yaml", "custom.yaml"):  # each platform types its own values
+        top = rel.parts[0]
+        if top == "platforms":
+            platform = REPO / "overlays" / "platforms" / rel.parts[1]
+        elif top == "base":
+            platform = REPO / "overlays" / "base"
+        else:
+            platform = env_platform_dir(REPO, top)
+        return values_schema(REPO, platform)
     return None
 
 
