@@ -18,21 +18,14 @@ import yaml
 from click.testing import CliRunner
 
 from bkgen.cli import cli
+from tests.gitops.conftest import git, git_identity
 from tests.workflows.fleet_runner import TaskRun, run_dag
+
+__all__ = ["git_identity"]  # hermetic git (its own config, no GIT_* of the caller)
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent  # the project installed, standing in for the image
 TOKEN = "tok-5f1e9c-never-printed"
-
-
-def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 class Fleet:
@@ -50,18 +43,18 @@ class Fleet:
         for env_yaml in (self.project / "overlays").glob("*/env.yaml"):  # every env, any URL
             text = re.sub(r"(?m)^(\s*repoURL:\s*)\S+", rf"\g<1>{self.deploy}", env_yaml.read_text())
             env_yaml.write_text(text)
-        git("init", "-q", "-b", "main", cwd=self.project)
+        git(self.project, "init", "-q", "-b", "main")
         self.commit("overlays")
-        git("init", "-q", "--bare", "-b", "main", str(self.overlays), cwd=tmp)
-        git("init", "-q", "--bare", "-b", "main", str(self.deploy), cwd=tmp)
-        git("push", "-q", str(self.overlays), "main", cwd=self.project)
+        git(tmp, "init", "-q", "--bare", "-b", "main", str(self.overlays))
+        git(tmp, "init", "-q", "--bare", "-b", "main", str(self.deploy))
+        git(self.project, "push", "-q", str(self.overlays), "main")
 
     def commit(self, message: str) -> None:
-        git("add", "-A", cwd=self.project)
-        git("commit", "-q", "-m", message, cwd=self.project)
+        git(self.project, "add", "-A")
+        git(self.project, "commit", "-q", "-m", message)
 
     def push(self) -> None:
-        git("push", "-q", str(self.overlays), "main", cwd=self.project)
+        git(self.project, "push", "-q", str(self.overlays), "main")
 
     def emit(self, *args: str) -> list[dict[str, Any]]:
         out = self.tmp / "fleet.yaml"
@@ -80,7 +73,7 @@ class Fleet:
         """`bkgen render ENV...` of the overlays, here, in a clean clone."""
         clone = self.tmp / "expected"
         shutil.rmtree(clone, ignore_errors=True)
-        git("clone", "-q", str(self.overlays), str(clone), cwd=self.tmp)
+        git(self.tmp, "clone", "-q", str(self.overlays), str(clone))
         subprocess.run(
             [str(VENV_BIN / "bkgen"), "render", *envs, "-q"],
             cwd=clone,
@@ -92,7 +85,7 @@ class Fleet:
     def deployed(self) -> Path:
         clone = self.tmp / "deployed"
         shutil.rmtree(clone, ignore_errors=True)
-        git("clone", "-q", str(self.deploy), str(clone), cwd=self.tmp)
+        git(self.tmp, "clone", "-q", str(self.deploy), str(clone))
         return clone
 
     def run(self, documents: list[dict[str, Any]], *path: Path, **kw: Any) -> dict[str, TaskRun]:
@@ -194,10 +187,10 @@ def test_a_push_race_loses_neither_commit(fleet: Fleet) -> None:
     seed = fleet.tmp / "seed"
     seed.mkdir()
     (seed / "README.md").write_text("deploy\n")
-    git("init", "-q", "-b", "main", cwd=seed)
-    git("add", "-A", cwd=seed)
-    git("commit", "-q", "-m", "seed", cwd=seed)
-    git("push", "-q", str(fleet.deploy), "main", cwd=seed)
+    git(seed, "init", "-q", "-b", "main")
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "seed")
+    git(seed, "push", "-q", str(fleet.deploy), "main")
     shim = fleet.tmp / "shim"
     shim.mkdir()
     (shim / "git").write_text(RACING_GIT.format(real=shutil.which("git")))
@@ -218,7 +211,7 @@ def test_a_push_race_loses_neither_commit(fleet: Fleet) -> None:
     assert (deployed / "OTHER.md").read_text() == "someone else\n"
     assert (deployed / "README.md").is_file()
     same_trees(deployed / "rendered", fleet.expected("default", "prod"))
-    log = git("log", "--format=%s", cwd=deployed).splitlines()
+    log = git(deployed, "log", "--format=%s").splitlines()
     assert log[0].startswith("bkgen publish default, prod:") and log[1:] == ["other", "seed"]
 
 
@@ -233,7 +226,7 @@ def test_an_unreachable_repository_is_retried_then_reported(fleet: Fleet) -> Non
     assert runs["shard-0"].exit_code == 75 and runs["shard-0"].attempts == 3
     assert runs["shard-0"].log.count("cannot clone the overlay repository") == 3
     assert "bkgen fleet: 2 environment(s) failed: default prod" in runs["report"].log
-    assert git("ls-remote", str(fleet.deploy), cwd=fleet.tmp) == ""
+    assert git(fleet.tmp, "ls-remote", str(fleet.deploy)) == ""
 
 
 # ssh as git runs it (`$GIT_SSH_COMMAND host git-upload-pack '<path>'`), served from the
