@@ -109,8 +109,7 @@ def _refuse_literals(
             message + more,
             location=where,
             hint=f"no chart value writes it (the chart generates or hard-codes it): in "
-            f"{catalog_file} declare releases: {{{release.name}: {{chartCredentials: "
-            f'{{{name}: {{secretRef: "<store key>#<property>"}}}}}}}}',
+            f"{catalog_file} declare {chart_credentials.declaration(release.name, name)}",
         )
     value = f"declare {source}" if source else "declare the chart value behind it"
     raise SecretError(

@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -32,7 +31,7 @@ from bkgen.errors import CatalogError, Location, RenderError
 from bkgen.errors.suggest import did_you_mean
 from bkgen.kube.pods import containers
 from bkgen.render import Manifest
-from bkgen.secrets.literals import LINE, findings
+from bkgen.secrets.literals import LINE, findings, literal_key
 from bkgen.secrets.refs import SENTINEL, SecretRef
 
 
@@ -71,12 +70,20 @@ def first_name(manifests: Sequence[Manifest]) -> str | None:
     return None
 
 
+def declaration(release: str, name: str) -> str:
+    """How an env's catalog.yaml gives `name`, a credential `release`'s chart writes
+    itself, a store key (the hint of every error that asks for one)."""
+    return (
+        f"releases: {{{release}: {{chartCredentials: "
+        f'{{{name}: {{secretRef: "<store key>#<property>"}}}}}}}}'
+    )
+
+
 def _name(where: str, what: str) -> str:
     """The config key or env variable a `literals.findings` entry names."""
     if ".env." in where:
         return where.rsplit(".env.", 1)[1]
-    match = re.search(r"line \d+: ([\w.\-]+) is a literal", what)
-    return match.group(1) if match else ""
+    return literal_key(what) or ""
 
 
 def _swapped(manifest: Manifest, declared: Mapping[str, SecretRef], used: set[str]) -> Manifest:

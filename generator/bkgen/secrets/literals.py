@@ -202,11 +202,22 @@ def first_problem(
     return message, Location(manifest.source), len(found), source
 
 
+_IN_CONFIG = re.compile(r"line \d+: ([\w.\-]+) is a literal credential")  # `findings`
+_IN_TEXT = re.compile(r"a literal '([\w.\-]+)'")  # `literal_credential`
+
+
+def literal_key(what: str) -> str | None:
+    """The config key a finding of `findings` or `literal_credential` names, if it names
+    one (a private key or a URL password names none)."""
+    found = _IN_CONFIG.match(what) or _IN_TEXT.fullmatch(what)
+    return found.group(1) if found else None
+
+
 def first_line_key(manifests: Sequence[Manifest]) -> tuple[str, str] | None:
     """(object name, config key) of the first literal in a config text, for a probe."""
     for manifest, _, what, _ in findings(manifests):
-        match = re.match(r"line \d+: ([\w.\-]+) is a literal credential", what)
-        if match:
-            return str((manifest.body.get("metadata") or {}).get("name")), match.group(1)
+        key = literal_key(what)
+        if key:
+            return str((manifest.body.get("metadata") or {}).get("name")), key
         return None
     return None

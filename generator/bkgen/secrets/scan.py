@@ -27,8 +27,8 @@ from typing import Any
 
 from bkgen.errors import Location, RenderError
 from bkgen.render import Manifest
-from bkgen.secrets import externalsecret
-from bkgen.secrets.literals import literal_credential, literal_values
+from bkgen.secrets import chart_credentials, externalsecret
+from bkgen.secrets.literals import literal_credential, literal_key, literal_values
 from bkgen.secrets.masking import CREDENTIAL_NAME
 from bkgen.secrets.refs import SENTINEL, SecretRef, tokens_in
 from bkgen.secrets.relocate import FROM_CONFIGMAP
@@ -235,16 +235,15 @@ def _plaintext_error(
     first = parts[0]
     more = f" (and {len(parts) - 1} more: {'; '.join(parts[1:])})" if len(parts) > 1 else ""
     head = problems[0]
-    written = re.fullmatch(r"a literal '([\w.\-]+)'", head.what)
+    written = literal_key(head.what) if head.what.startswith("a literal '") else None
     proved = found.get((head.secret, head.key))
     if written and (proved is None or not proved.value_path):
         return SecretError(
             f"release '{release}': {first}{more}",
             location=Location(head.source),
             hint="if the chart writes it itself (generated or hard-coded), declare its store "
-            f"key in the env's catalog.yaml: releases: {{{release}: {{chartCredentials: "
-            f'{{{written.group(1)}: {{secretRef: "<store key>#<property>"}}}}}}}}; else in '
-            f"{declare_in or default_place} set <value>: {{secretRef: …}}",
+            f"key in the env's catalog.yaml: {chart_credentials.declaration(release, written)}; "
+            f"else in {declare_in or default_place} set <value>: {{secretRef: …}}",
         )
     return SecretError(
         f"release '{release}': {first}{more}",
