@@ -30,16 +30,15 @@ if TYPE_CHECKING:
 
 
 def _formats() -> list[str]:
-    """The diff renderers call the human format `terminal`; the CLI's one name is `text`."""
     from bkgen.diff.formats import RENDERERS
 
-    return sorted(HUMAN if name == "terminal" else name for name in RENDERERS)
+    return sorted(RENDERERS)
 
 
 def _renderer(output: str) -> Renderer:
     from bkgen.diff.formats import RENDERERS
 
-    return RENDERERS["terminal" if output == HUMAN else output]
+    return RENDERERS[output]
 
 
 def _colour(output: str) -> bool:

@@ -92,7 +92,7 @@ def _paint(line: str, colour: bool) -> str:
     return f"{code}{line}\033[0m" if code else line
 
 
-@renderer("terminal")
+@renderer("text")  # the CLI reads `terminal`, this format's old name, as `text`
 def terminal(report: DiffReport, options: RenderOptions) -> str:
     out: list[str] = [f"bkgen diff: {report.base}"] if report.base else []
     for diff in report.envs:
