@@ -14,9 +14,9 @@ from bkgen.pipeline import render_envs
 from tests.gitops.conftest import git
 
 # The releases whose chart reads the MySQL root Secret by name (bk-job through
-# externalMariaDB.existingPasswordSecret). The 7.0 app charts that take only a plain password
-# get no Secret reference from the base (docs/catalog.md).
-MYSQL_USERS = ["bk-apigateway", "bk-job", "bk-mysql"]
+# externalMariaDB.existingPasswordSecret). The app charts that take only a plain password
+# (bk-apigateway among them) get no Secret reference from the base (docs/catalog.md).
+MYSQL_USERS = ["bk-job", "bk-mysql"]
 SECRET_NAME_KEYS = ("existingSecret", "existingPasswordSecret")
 
 

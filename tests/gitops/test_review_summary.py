@@ -40,13 +40,13 @@ def test_a_cut_comment_opens_with_one_line_per_environment(shipped: Path, tmp_pa
     assert len(out) <= 6000
     lines = out.splitlines()
     assert lines[4:10] == [
-        "- **bcs-demo**: 4 application(s) will sync: 0 to add, 4 to change, 1 to remove; "
+        "- **bcs-demo**: 3 application(s) will sync: 0 to add, 3 to change, 1 to remove; "
         "1 warning(s): 1 left behind in the cluster",
         # the BK-Log stages read neither the MySQL secret nor localpv
         "- **bklog-dev**: no differences",
         "- **bklog-prod**: no differences",
         "- **bklog-stag**: no differences",
-        "- **default**: 4 application(s) will sync: 0 to add, 4 to change, 1 to remove; "
+        "- **default**: 3 application(s) will sync: 0 to add, 3 to change, 1 to remove; "
         "1 warning(s): 1 left behind in the cluster",
         "- **prod**: 53 application(s) will sync: 0 to add, 53 to change, 1 to remove; "
         "1 warning(s): 1 left behind in the cluster",
