@@ -87,6 +87,9 @@ SNIPPETS = [
     "1: a\n2: b\nnull: c\n",
     "a: &e\nb: *e\n",
     "a: 'multi\n  line'\nb: plain\n  continued\n",
+    # an empty value before an explicit key: ruamel places it one column after the `?`
+    "'0':\n? \" \\N\"\n: []\n",
+    "x:\n  a:\n  ?  b\n  : c\n",
 ]
 
 

@@ -122,6 +122,7 @@ class _Builder:
         # libyaml counts NEL and the Unicode line/paragraph separators as line breaks (YAML
         # 1.1), ruamel does not: lines would differ after one, so ruamel builds such a text.
         self.fallback = any(c in text for c in _ODD_BREAKS)
+        self.text = text
 
     def fail(self, message: str, mark: Any, hint: str | None = None) -> OverlayError:
         where = Location(self.path, mark.line + 1, mark.column + 1)
@@ -129,8 +130,9 @@ class _Builder:
 
     def event(self, event: Any) -> None:
         if self.empty:
+            line, column = self.after_key_indicator(event.start_mark)
             for record in self.empty:
-                record[2], record[3] = event.start_mark.line, event.start_mark.column
+                record[2], record[3] = line, column
             self.empty.clear()
         kind = type(event)
         if kind is yaml.ScalarEvent:
@@ -211,6 +213,16 @@ class _Builder:
             self.empty.append(record)  # ruamel places an empty value where the next token is
         data[parent.key] = value
         parent.key = _NO_KEY
+
+    def after_key_indicator(self, mark: Any) -> tuple[int, int]:
+        """Where ruamel places an empty value: the next token, which for an explicit key
+        (`? key`) is the `?` indicator, recorded one column on; libyaml's next event is the
+        key itself."""
+        start = self.text.rfind("\n", 0, mark.index) + 1
+        before = self.text[start : mark.index].rstrip(" ")
+        if before.strip() == "?":  # a block mapping's explicit key
+            return mark.line, len(before)
+        return mark.line, mark.column
 
     def key(self, parent: _Open, value: Any, mark: Any, scalar: Any) -> None:
         """A mapping key: refused when its text, or the value it reads as, came before."""
