@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from bkgen.cli import cli
+from bkgen.overlay.load import load_environment
 from tests.conftest import REPO
 from tests.importers.bkce70 import CANARY, DOMAIN, REGISTRY, installed
 
@@ -160,6 +161,17 @@ def test_no_secret_value_reaches_overlays_rendered_or_any_output(
     assert CANARY not in report + rendered
     custom = (root / "overlays" / ENV / "custom.yaml").read_text()
     assert "  rootPassword:\n    secretRef: bkce70/mysql#rootPassword\n" in custom
+
+
+def test_the_tree_gives_every_plain_credential_the_base_lists(
+    imported: tuple[Path, Path, str, str],
+) -> None:
+    # the 7.0 tree's values feed each one (the import makes them secretRefs): the render
+    # names no release that would come up without its storage password
+    root, _, _, rendered = imported
+    listed = [r for r in load_environment(root, ENV).plan.releases if r.plain_credentials]
+    assert len(listed) == 14  # bk-monitor's suite is not enabled here
+    assert "plainCredentials" not in rendered and "gets no" not in rendered
 
 
 def test_the_operators_domain_and_registry_everywhere_and_no_bundled_storage(

@@ -57,6 +57,9 @@ class Release:
     # config key or env variable the chart writes a literal credential under -> its store key
     # (env catalog `chartCredentials`, see secrets/chart_credentials.py)
     chart_credentials: Mapping[str, SecretRef] = field(default_factory=dict)
+    # values paths the chart takes a credential at only as a plain value (catalog
+    # `plainCredentials`, see secrets/plain_credentials.py)
+    plain_credentials: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,12 @@ def release_from_entry(
 ) -> Release:
     """One release of a catalog file (already checked against its schema)."""
     kind = next(k for k in SOURCE_KINDS if k in entry)
+    if "plainCredentials" in entry and kind != "chart":
+        raise CatalogError(
+            f"release '{name}' is a {kind} release: plainCredentials names values of a chart",
+            location=at,
+            hint="declare a templates release's secrets as {secretRef: …} values instead",
+        )
     chart = None
     if kind == "chart":
         repo = str(entry["chart"]["repo"])
@@ -160,4 +169,5 @@ def release_from_entry(
         line=at.line,
         provides=tuple(str(p) for p in entry.get("provides", [])),
         source_file=at.path,
+        plain_credentials=tuple(str(p) for p in entry.get("plainCredentials", [])),
     )

@@ -132,6 +132,17 @@ def _adjust(
     values = _values(entry)
     if values is not None:
         changes["values_files"] = values
+    if "plainCredentials" in entry:
+        if base.source != "chart":
+            raise CatalogError(
+                f"release '{base.name}' is a {base.source} release: plainCredentials names "
+                "values of a chart",
+                location=at,
+            )
+        changes["plain_credentials"] = tuple(str(p) for p in entry["plainCredentials"])
+    elif "chart" in entry and changes["chart"] != base.chart:
+        # another chart: the base's list names values of the chart it replaced
+        changes["plain_credentials"] = ()
     return replace(base, **changes)
 
 

@@ -111,6 +111,16 @@ def values_files(env: Environment, release: Release) -> list[Path]:
     return [path for path in (*base, *own) if confine.exists(path)]
 
 
+def declare_in(env: Environment, release: Release) -> str:
+    """Where a hint tells the user to set a value of `release` in this environment."""
+    if release.values_files is not None:
+        return f"a values file of '{release.name}' listed in {env.shown(env.env_dir)}/catalog.yaml"
+    if release.source == "chart":
+        return f"{env.shown(env.env_dir)}/{release.name}-custom-values.yaml.j2"
+    # owned templates read only the global values: a values file would be refused
+    return f"{env.shown(env.env_dir)}/custom.yaml, at the global value the template reads,"
+
+
 def gotmpl_values(env: Environment) -> dict[str, Any]:
     """`.Values` of a `.gotmpl` layer: the global values, `version` keyed by chart name."""
     values = dict(env.values.values)

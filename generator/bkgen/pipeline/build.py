@@ -32,6 +32,7 @@ from bkgen.render import manifest_templates as template_renderer
 from bkgen.render.cache import ReleaseCache, open_cache
 from bkgen.render.release_inputs import EnvKey, env_key, input_digests, release_key
 from bkgen.render.secrets_out import chart_values, refuse_unsafe, secure
+from bkgen.secrets import plain_credentials
 from bkgen.secrets.refs import restore
 from bkgen.validate import ValidateSettings, validate_files
 from bkgen.workflows import StepSpec, ahead
@@ -197,9 +198,9 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     chart_releases = [r for r in env.plan.releases if r.source == "chart"]
     gotmpl = render_gotmpl_layers(env, chart_releases)  # one Go engine start for the env
     charts = {r.name: chart_inputs(env, r, lock, gotmpl) for r in chart_releases}
-    checked = release_keys.check_environment(
-        env, {name: (c.layers, c.source) for name, c in charts.items()}
-    )
+    given = {name: (c.layers, c.source) for name, c in charts.items()}
+    checked = release_keys.check_environment(env, given)
+    checked += plain_credentials.check_environment(env, given)
     trusted = trusted_root(env.root, env.steps_root)
     policy = load_policy(trusted)
     warnings = tuple(str(n) for n in (*env.settings.notices, *checked))

@@ -15,6 +15,7 @@ from typing import Any
 
 from bkgen.errors import Location
 from bkgen.overlay.catalog import Release
+from bkgen.overlay.layers import declare_in
 from bkgen.overlay.load import Environment
 from bkgen.overlay.merge import Layer, merge_layers
 from bkgen.render import MODE_ARGOCD_HELM, Manifest, RenderedRelease
@@ -64,18 +65,9 @@ def secure(env: Environment, release: Release, result: RenderedRelease) -> Rende
                 ),
             )
     moved = relocate(written)  # ConfigMaps and env values carrying declared secrets
-    declare_in = (
-        f"a values file of '{release.name}' listed in {env.shown(env.env_dir)}/catalog.yaml"
-        if release.values_files is not None
-        else f"{env.shown(env.env_dir)}/{release.name}-custom-values.yaml.j2"
-        if release.source == "chart"
-        # owned templates read only the global values: a values file would be refused
-        else f"{env.shown(env.env_dir)}/custom.yaml, at the global value the template reads,"
-    )
-    manifests = process(release.name, moved, refs, env.settings.secrets, explain, declare_in)
-    _refuse_literals(
-        release, result, manifests, declare_in, f"{env.shown(env.env_dir)}/catalog.yaml"
-    )
+    place = declare_in(env, release)
+    manifests = process(release.name, moved, refs, env.settings.secrets, explain, place)
+    _refuse_literals(release, result, manifests, place, f"{env.shown(env.env_dir)}/catalog.yaml")
     return dataclasses.replace(result, manifests=manifests)
 
 
