@@ -28,7 +28,7 @@ def check_release(env: Environment, release: Release) -> list[Notice]:
 def check_environment(env: Environment) -> list[Notice]:
     charts = {r.name: chart_inputs(env, r) for r in env.plan.releases if r.source == "chart"}
     return release_keys.check_environment(
-        env, {name: (c.layers, c.source) for name, c in charts.items()}
+        env, {name: (c.layers, c.source) for name, c in charts.items()}, env.settings.validation
     )
 
 

@@ -90,6 +90,11 @@ SNIPPETS = [
     # an empty value before an explicit key: ruamel places it one column after the `?`
     "'0':\n? \" \\N\"\n: []\n",
     "x:\n  a:\n  ?  b\n  : c\n",
+    "a:\n?\n  b\n: c\n",  # the key a line below its `?`
+    "a:\n? # c\n\n  b\n: c\n",
+    "a:\n\n# x\n? b\n: c\n",
+    # a comment after an empty value: ruamel keeps the value where it is
+    "a: # x\n\nb: 1\nc:\n  d:   # y\n  e:\n",
 ]
 
 

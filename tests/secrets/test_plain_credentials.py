@@ -68,15 +68,15 @@ def test_an_undeclared_plain_credential_is_named_at_the_catalog_entry(project: P
     code, out, err = run(project, "render", "dev", "-q")
     assert code == 0, err
     assert err == (
-        f"bkgen: overlays/base/catalog.yaml:{catalog_line(project)}: warning: release 'app' gets "
-        "no externalDatabase.default.password, externalDatabase.default.user: its chart takes "
+        f"bkgen: overlays/base/catalog.yaml:{catalog_line(project)}: warning: release 'app' of dev "
+        "gets no externalDatabase.default.password, externalDatabase.default.user: its chart takes "
         "them only as plain values and reads no Secret (hint: declare each as "
         '{secretRef: "<store key>#<property>"} in overlays/dev/app-custom-values.yaml.j2)\n'
     )
     code, out, _ = run(project, "render", "dev", "-o", "json")
     assert code == 0
     (warning,) = __import__("json").loads(out)[0]["warnings"]
-    assert "release 'app' gets no externalDatabase.default.password" in warning
+    assert "release 'app' of dev gets no externalDatabase.default.password" in warning
 
 
 def test_a_declared_one_reaches_the_pods_through_a_secret_and_silences_it(
@@ -104,7 +104,7 @@ def test_a_literal_is_not_a_declaration(project: Path) -> None:
     )
     code, _, err = run(project, "render", "dev", "-q")
     assert code == 0
-    assert "release 'app' gets no externalDatabase.default.user: its chart takes it only" in err
+    assert "release 'app' of dev gets no externalDatabase.default.user: its chart takes it" in err
 
 
 def test_left_to_argo_cd_the_releases_are_named_together_with_the_way_out(
@@ -116,10 +116,10 @@ def test_left_to_argo_cd_the_releases_are_named_together_with_the_way_out(
     code, _, err = run(project, "render", "dev", "-q")
     assert code == 0
     assert err == (
-        "bkgen: overlays/base/catalog.yaml: warning: 1 release(s) left to Argo CD get no "
+        "bkgen: overlays/base/catalog.yaml: warning: 1 release(s) of dev left to Argo CD get no "
         "credential their chart takes only as a plain value (catalog plainCredentials): app (2) "
-        "(hint: render their charts here (`bkgen charts pull dev`), then declare each as "
-        '{secretRef: "<store key>#<property>"} in the env\'s <release>-custom-values.yaml.j2; '
+        "(hint: render their charts here (`bkgen charts pull dev`): the render then names, per "
+        'release, the values file to declare each in as {secretRef: "<store key>#<property>"}; '
         "left to Argo CD, a declared secret is refused)\n"
     )
 
@@ -135,10 +135,34 @@ def test_an_env_can_make_it_an_error_and_nothing_is_written(project: Path) -> No
     assert code == 2
     assert err.count("\n") == 1 and err.startswith(
         f"bkgen: overlays/base/catalog.yaml:{catalog_line(project)}: overlay error: release "
-        "'app' gets no externalDatabase.default.password"
+        "'app' of dev gets no externalDatabase.default.password"
     ), err
     after = {p: p.read_bytes() for p in (project / "rendered").rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_under_trusted_the_trusted_refs_setting_holds(project: Path) -> None:
+    """A pull request cannot turn the error back into a warning: the trusted ref's
+    `validation:` block decides (as for every other check)."""
+    import shutil
+
+    from tests.conftest import REPO
+    from tests.gitops.conftest import git
+
+    shutil.copytree(REPO / "argo", project / "argo", ignore=shutil.ignore_patterns("__pycache__"))
+    env = project / "overlays/dev/env.yaml"
+    env.write_text(env.read_text() + "validation:\n  missingCredentials: error\n")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "trusted")
+    env.write_text(
+        env.read_text().replace("missingCredentials: error", "missingCredentials: warning")
+    )
+    code, _, err = run(project, "render", "dev", "-q")
+    assert code == 0 and "warning: release 'app' of dev gets no" in err
+    code, _, err = run(project, "render", "dev", "-q", "--trusted", "HEAD")
+    assert code == 2
+    assert "overlay error: release 'app' of dev gets no externalDatabase.default.password" in err
 
 
 def test_an_env_catalog_sets_its_own_list_and_another_chart_drops_the_base_one(
@@ -152,6 +176,11 @@ def test_an_env_catalog_sets_its_own_list_and_another_chart_drops_the_base_one(
     env = load_environment(project, "dev")
     assert env.catalog.releases["app"].plain_credentials == ("externalDatabase.default.user",)
     assert build_tree(env).summary.warnings == ()
+    catalog.write_text(
+        "repositories:\n  mirror:\n    url: https://mirror.example.com/demo\n"
+        "releases:\n  app:\n    chart: {repo: mirror, name: app}\n"
+    )
+    assert len(load_environment(project, "dev").catalog.releases["app"].plain_credentials) == 2
     catalog.write_text("releases:\n  app:\n    chart: {repo: demo, name: db}\n")
     assert load_environment(project, "dev").catalog.releases["app"].plain_credentials == ()
 

@@ -140,8 +140,8 @@ def _adjust(
                 location=at,
             )
         changes["plain_credentials"] = tuple(str(p) for p in entry["plainCredentials"])
-    elif "chart" in entry and changes["chart"] != base.chart:
-        # another chart: the base's list names values of the chart it replaced
+    elif "chart" in entry and base.chart and changes["chart"].name != base.chart.name:
+        # another chart (not the same one from a mirror): the base's list named its values
         changes["plain_credentials"] = ()
     return replace(base, **changes)
 

@@ -35,16 +35,15 @@ if TYPE_CHECKING:
     from bkgen.charts.value_paths import ChartPaths
 
 
-def mode(env: Environment) -> str:
-    return str(env.settings.validation.get("unknownValueKeys", "warning"))
-
-
 def check_environment(
-    env: Environment, charts: Mapping[str, tuple[Sequence[Layer], ChartSource | None]]
+    env: Environment,
+    charts: Mapping[str, tuple[Sequence[Layer], ChartSource | None]],
+    validation: Mapping[str, Any],
 ) -> list[Notice]:
     """Every chart release, given its rendered values layers and its local chart (both made
-    once per render by the pipeline); raises for the first problem when the env opts into
-    errors."""
+    once per render by the pipeline); raises for the first problem when the env's
+    `validation:` block (the trusted ref's under --trusted: `gitops.trusted.governed`) opts
+    into errors."""
     from concurrent.futures import ThreadPoolExecutor
 
     from bkgen.charts.value_paths import archive_paths
@@ -60,7 +59,7 @@ def check_environment(
             layers, source = charts[release.name]
             known = loaded.get(release.name)
             notices.extend(check_release(env, release, layers, source, known))
-    if notices and mode(env) == "error":
+    if notices and validation.get("unknownValueKeys", "warning") == "error":
         raise notices[0].as_error()
     return notices
 

@@ -18,7 +18,7 @@ from bkgen.argocd import pins, retain
 from bkgen.charts.lock import ChartLock, read_lock
 from bkgen.charts.source import ChartSource, account_charts, local_chart
 from bkgen.errors import Location, ValidationFailed
-from bkgen.gitops.trusted import changes, check_settings, load_policy, trusted_root
+from bkgen.gitops.trusted import changes, check_settings, governed, trusted_root
 from bkgen.overlay import release_keys
 from bkgen.overlay.capabilities import api_versions
 from bkgen.overlay.catalog import Release
@@ -198,11 +198,11 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
     chart_releases = [r for r in env.plan.releases if r.source == "chart"]
     gotmpl = render_gotmpl_layers(env, chart_releases)  # one Go engine start for the env
     charts = {r.name: chart_inputs(env, r, lock, gotmpl) for r in chart_releases}
-    given = {name: (c.layers, c.source) for name, c in charts.items()}
-    checked = release_keys.check_environment(env, given)
-    checked += plain_credentials.check_environment(env, given)
     trusted = trusted_root(env.root, env.steps_root)
-    policy = load_policy(trusted)
+    policy, validation = governed(env.root, trusted, env.name, env.settings.validation)
+    given = {name: (c.layers, c.source) for name, c in charts.items()}
+    checked = release_keys.check_environment(env, given, validation)
+    checked += plain_credentials.check_environment(env, given, validation)
     warnings = tuple(str(n) for n in (*env.settings.notices, *checked))
     warnings += changes(env.root, trusted, env.name)
     inputs = input_digests(env)

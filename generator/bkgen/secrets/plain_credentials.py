@@ -24,10 +24,6 @@ from bkgen.overlay.merge import Layer, merge_layers
 from bkgen.secrets.refs import SENTINEL, is_declaration
 
 
-def mode(env: Environment) -> str:
-    return str(env.settings.validation.get("missingCredentials", "warning"))
-
-
 def undeclared(values: Mapping[str, Any], paths: Sequence[str]) -> list[str]:
     """The paths whose merged value is not a `{secretRef: …}` declaration, nor text a
     declaration went into (a `.gotmpl` layer reading a declared global value gets its
@@ -45,12 +41,14 @@ def undeclared(values: Mapping[str, Any], paths: Sequence[str]) -> list[str]:
 
 
 def check_environment(
-    env: Environment, charts: Mapping[str, tuple[Sequence[Layer], ChartSource | None]]
+    env: Environment,
+    charts: Mapping[str, tuple[Sequence[Layer], ChartSource | None]],
+    validation: Mapping[str, Any],
 ) -> list[Notice]:
     """A notice per release rendered here that leaves a plain credential undeclared, at its
     catalog entry, and one for all the releases left to Argo CD (a declaration is refused
-    for those: their charts must be rendered here first); raises the first when the env
-    opts into errors."""
+    for those: their charts must be rendered here first); raises the first when the env's
+    `validation:` block (the trusted ref's under --trusted) opts into errors."""
     notices = []
     remote: list[str] = []
     for release in env.plan.releases:
@@ -65,7 +63,8 @@ def check_environment(
             continue
         notices.append(
             Notice(
-                f"release '{release.name}' gets no {', '.join(missing)}: its chart takes "
+                f"release '{release.name}' of {env.name} gets no {', '.join(missing)}: its "
+                "chart takes "
                 f"{'it' if len(missing) == 1 else 'them'} only as plain "
                 f"value{'' if len(missing) == 1 else 's'} and reads no Secret",
                 location=env.catalog.at(release.name),
@@ -76,14 +75,16 @@ def check_environment(
     if remote:
         notices.append(
             Notice(
-                f"{len(remote)} release(s) left to Argo CD get no credential their chart takes "
-                f"only as a plain value (catalog plainCredentials): {', '.join(remote)}",
+                f"{len(remote)} release(s) of {env.name} left to Argo CD get no credential "
+                "their chart takes only as a plain value (catalog plainCredentials): "
+                f"{', '.join(remote)}",
                 location=Location(env.catalog.source),
-                hint=f"render their charts here (`bkgen charts pull {env.name}`), then declare "
-                'each as {secretRef: "<store key>#<property>"} in the env\'s '
-                "<release>-custom-values.yaml.j2; left to Argo CD, a declared secret is refused",
+                hint=f"render their charts here (`bkgen charts pull {env.name}`): the render then "
+                "names, per release, the values file to declare each in as "
+                '{secretRef: "<store key>#<property>"}; left to Argo CD, a declared secret is '
+                "refused",
             )
         )
-    if notices and mode(env) == "error":
+    if notices and validation.get("missingCredentials", "warning") == "error":
         raise notices[0].as_error()
     return notices

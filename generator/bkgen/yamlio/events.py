@@ -98,6 +98,14 @@ class _Scalars:
 _ODD_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
+def _uncommented(line: str) -> str:
+    """`line` up to a comment (`#` at its start or after a blank)."""
+    for index, char in enumerate(line):
+        if char == "#" and (index == 0 or line[index - 1] in " \t"):
+            return line[:index]
+    return line
+
+
 def _empty(event: Any) -> bool:
     return event.value == "" and not event.style and event.anchor is None
 
@@ -209,19 +217,29 @@ class _Builder:
         km = parent.key_mark
         record = [km.line, km.column, mark.line, mark.column]
         data.lc.add_kv_line_col(parent.key, record)
-        if scalar is not None and _empty(scalar):
+        if scalar is not None and _empty(scalar) and not self.comment_follows(scalar.start_mark):
             self.empty.append(record)  # ruamel places an empty value where the next token is
         data[parent.key] = value
         parent.key = _NO_KEY
 
+    def comment_follows(self, mark: Any) -> bool:
+        """A comment ends the line of an empty value (`a: # none`): ruamel keeps it there."""
+        end = self.text.find("\n", mark.index)
+        return self.text[mark.index : end if end >= 0 else None].lstrip(" \t").startswith("#")
+
     def after_key_indicator(self, mark: Any) -> tuple[int, int]:
         """Where ruamel places an empty value: the next token, which for an explicit key
-        (`? key`) is the `?` indicator, recorded one column on; libyaml's next event is the
-        key itself."""
-        start = self.text.rfind("\n", 0, mark.index) + 1
-        before = self.text[start : mark.index].rstrip(" ")
-        if before.strip() == "?":  # a block mapping's explicit key
-            return mark.line, len(before)
+        (`? key`, the key maybe on a later line) is the `?` indicator, recorded one column
+        on; libyaml's next event is the key itself."""
+        end, line = mark.index, mark.line
+        while end > 0 or line == mark.line:
+            start = self.text.rfind("\n", 0, end) + 1
+            before = _uncommented(self.text[start:end]).rstrip(" \t\r")
+            if before.strip() == "?":  # a block mapping's explicit key
+                return line, len(before)
+            if before.strip() or start == 0:
+                break
+            end, line = start - 1, line - 1  # a blank or comment line: look above it
         return mark.line, mark.column
 
     def key(self, parent: _Open, value: Any, mark: Any, scalar: Any) -> None:
