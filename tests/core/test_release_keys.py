@@ -100,6 +100,27 @@ def test_env_opts_into_errors(make_project: Project) -> None:
     assert not (root / "rendered").exists()
 
 
+def test_under_trusted_the_trusted_refs_setting_holds(make_project: Project) -> None:
+    # a pull request that turns the error back into a warning is judged by the trusted ref's
+    import shutil
+    import subprocess
+
+    from tests.conftest import REPO
+
+    root = project(make_project, "replicaCont: 3\n", "validation:\n  unknownValueKeys: error\n")
+    shutil.copytree(REPO / "argo", root / "argo", ignore=shutil.ignore_patterns("__pycache__"))
+    who = ["-c", "user.name=t", "-c", "user.email=t@example.com"]  # hermetic: no global config
+    for args in (["init", "-q"], ["add", "-A"], [*who, "commit", "-q", "-m", "trusted"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    env = root / "overlays/dev/env.yaml"
+    env.write_text(env.read_text().replace("unknownValueKeys: error", "unknownValueKeys: warning"))
+    result = CliRunner().invoke(cli, ["render", "dev", "--root", str(root), "-q"])
+    assert result.exit_code == 0
+    result = CliRunner().invoke(cli, ["render", "dev", "--root", str(root), "--trusted", "HEAD"])
+    assert result.exit_code == 2
+    assert "overlay error: app: key 'replicaCont'" in result.output
+
+
 def test_templated_line_is_the_template_line(make_project: Project) -> None:
     custom = "{# comment #}\n{% if values.replicas > 0 %}\nreplicaz: {{ values.replicas }}\n{% endif %}\n"
     root = project(make_project, custom)
