@@ -213,7 +213,7 @@ def test_a_wrong_list_is_one_line_at_its_file(
 
 
 def test_text_a_declaration_went_into_counts_as_declared() -> None:
-    from bkgen.secrets.plain_credentials import undeclared
+    from bkgen.overlay.plain_credentials import undeclared
     from bkgen.secrets.refs import sentinel_for
 
     token = sentinel_for("bkce70/mongodb", "rootPassword")

@@ -58,7 +58,7 @@ class Release:
     # (env catalog `chartCredentials`, see secrets/chart_credentials.py)
     chart_credentials: Mapping[str, SecretRef] = field(default_factory=dict)
     # values paths the chart takes a credential at only as a plain value (catalog
-    # `plainCredentials`, see secrets/plain_credentials.py)
+    # `plainCredentials`, see overlay/plain_credentials.py)
     plain_credentials: tuple[str, ...] = ()
 
 

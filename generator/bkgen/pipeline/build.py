@@ -19,7 +19,7 @@ from bkgen.charts.lock import ChartLock, read_lock
 from bkgen.charts.source import ChartSource, account_charts, local_chart
 from bkgen.errors import Location, ValidationFailed
 from bkgen.gitops.trusted import changes, check_settings, governed, trusted_root
-from bkgen.overlay import release_keys
+from bkgen.overlay import plain_credentials, release_keys
 from bkgen.overlay.capabilities import api_versions
 from bkgen.overlay.catalog import Release
 from bkgen.overlay.hosts import hosts
@@ -32,7 +32,6 @@ from bkgen.render import manifest_templates as template_renderer
 from bkgen.render.cache import ReleaseCache, open_cache
 from bkgen.render.release_inputs import EnvKey, env_key, input_digests, release_key
 from bkgen.render.secrets_out import chart_values, refuse_unsafe, secure
-from bkgen.secrets import plain_credentials
 from bkgen.secrets.refs import restore
 from bkgen.validate import ValidateSettings, validate_files
 from bkgen.workflows import StepSpec, ahead
