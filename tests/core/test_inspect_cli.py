@@ -33,6 +33,9 @@ def test_prod_drops_bk_mysql_and_consumers_stop_waiting(repo_root: Path) -> None
     assert data["disabled"]["bk-mysql"] == "bitnamiMysql.enabled is false"
     paas = next(r for r in data["releases"] if r["release"] == "bk-paas")
     assert "bk-mysql" in paas["droppedNeeds"] and "bk-mysql" not in paas["needs"]
+    monitor = next(r for r in data["releases"] if r["release"] == "bk-monitor")
+    assert "externalDatabase.password" in monitor["plainCredentials"]
+    assert next(r for r in data["releases"] if r["release"] == "bk-job")["plainCredentials"] == []
 
 
 def test_hosts_lists_runbook_domains(repo_root: Path) -> None:

@@ -60,6 +60,7 @@ def catalog(env: str, output: str, releases: tuple[str, ...], root: str | None) 
             "namespace": r.namespace or str(environment.values.values.get("namespace")),
             "needs": list(plan.needs[r.name]),
             "droppedNeeds": list(plan.dropped.get(r.name, ())),
+            "plainCredentials": list(r.plain_credentials),
         }
         for r in plan.releases
         if not releases or r.name in releases
