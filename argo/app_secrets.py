@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from hera.workflows import DAG, Parameter, WorkflowTemplate
 
+from bkgen.errors import RenderError
 from bkgen.workflows import Rule, StepContext
 
 from ._lib import inputs, script
@@ -12,9 +15,15 @@ DESCRIPTION = """generate_app_secret.sh and generate_rsa_keypair.sh, GitOps styl
 code ensure Secret bk-app-secret-<code> (key bkAppSecret, 32 random hex chars), for each in-cluster
 storage release its credentials Secret (the keys its chart reads through existingSecret, 24 random
 alphanumerics each) and the Secret bk-apigateway-builtin-keypair (privateKey/publicKey, RSA 2048)
-exist. Created only when absent, never rotated, never written to git."""
+exist; with the in-cluster RabbitMQ, a user per application that logs in to it (Secret
+bk-rabbitmq-user-<user>) and the definitions bk-rabbitmq loads at start (Secret
+bk-rabbitmq-definitions: the administrator and each user on its own vhost, as the 7.0 tree's
+load definition). Created only when absent, never rotated, never written to git; the
+definitions are rebuilt from those Secrets on every run."""
 
-RULES = (Rule(("secrets",), ("get", "create")),)
+# patch: the definitions Secret is re-applied when an application joins
+RULES = (Rule(("secrets",), ("get", "create", "patch")),)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 _APPS = r"""
 for code in $(echo "$APPS" | tr ',' ' '); do
@@ -46,6 +55,44 @@ for entry in $STORAGE; do
 done
 """
 
+_RABBITMQ = r"""
+# RABBITMQ: "user=vhost ..."; ADMIN: the broker's administrator, whose password is in bk-rabbitmq
+secret_value() { kubectl get secret -n "$NS" "$1" -o "jsonpath={.data.$2}" | base64 -d; }
+json() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+for entry in $RABBITMQ; do
+  user="${entry%%=*}"; name="bk-rabbitmq-user-${user//_/-}"
+  if kubectl get secret -n "$NS" "$name" >/dev/null 2>&1; then
+    echo "exists: $name"; continue
+  fi
+  openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | head -c 24 > "$dir/password"
+  kubectl create secret generic -n "$NS" "$name" \
+    --from-literal=username="$user" --from-file=password="$dir/password"
+  kubectl get secret -n "$NS" "$name" >/dev/null
+  echo "created: $name"
+done
+admin_password=$(secret_value bk-rabbitmq rabbitmq-password)
+[ -n "$admin_password" ] || { echo "Secret bk-rabbitmq has no rabbitmq-password" >&2; exit 1; }
+users="{\"name\":$(json "$ADMIN"),\"password\":$(json "$admin_password"),\"tags\":\"administrator\"}"
+vhosts='{"name":"/"}'
+grants="{\"user\":$(json "$ADMIN"),\"vhost\":\"/\",\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
+for entry in $RABBITMQ; do
+  user="${entry%%=*}"; vhost="${entry#*=}"
+  password=$(secret_value "bk-rabbitmq-user-${user//_/-}" password)
+  [ -n "$password" ] || { echo "Secret bk-rabbitmq-user-${user//_/-} has no password" >&2; exit 1; }
+  users="$users,{\"name\":$(json "$user"),\"password\":$(json "$password"),\"tags\":\"management\"}"
+  vhosts="$vhosts,{\"name\":$(json "$vhost")}"
+  grants="$grants,{\"user\":$(json "$user"),\"vhost\":$(json "$vhost"),\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
+done
+printf '{"users":[%s],"vhosts":[%s],"permissions":[%s]}\n' "$users" "$vhosts" "$grants" \
+  > "$dir/load_definition.json"
+kubectl create secret generic -n "$NS" bk-rabbitmq-definitions \
+  --from-file=load_definition.json="$dir/load_definition.json" --dry-run=client -o yaml \
+  | kubectl apply -f -
+echo "applied: bk-rabbitmq-definitions (the administrator and $(echo $RABBITMQ | wc -w) user(s))"
+"""
+
 _KEYPAIR = r"""
 name=bk-apigateway-builtin-keypair
 if kubectl get secret -n "$NS" "$name" >/dev/null 2>&1; then echo "exists: $name"; exit 0; fi
@@ -75,6 +122,24 @@ def build(ctx: StepContext) -> WorkflowTemplate:
     created = [f"Secret/bk-app-secret-{a.replace('_', '-')}" for a in codes]
     created += [f"Secret/{name}" for name in storage]
     created.append("Secret/bk-apigateway-builtin-keypair")
+    # The broker's users: only with the in-cluster RabbitMQ, for the releases enabled here.
+    broker = dict(ctx.param("rabbitmq", {}))
+    users = {
+        str(u["user"]): str(u["vhost"])
+        for release, u in sorted(dict(broker.get("users", {})).items())
+        if release in enabled and "bk-rabbitmq" in storage
+    }
+    admin = str(broker.get("admin", "user"))
+    for name in (admin, *users, *users.values()):
+        if not _NAME.fullmatch(name):
+            raise RenderError(
+                f"workflow step '{ctx.name}': RabbitMQ user or vhost {name!r} is not a name "
+                "(letters, digits, '_' and '-')"
+            )
+    rabbitmq_arg = " ".join(f"{user}={vhost}" for user, vhost in users.items())
+    created += [f"Secret/bk-rabbitmq-user-{u.replace('_', '-')}" for u in users]
+    if users:
+        created.append("Secret/bk-rabbitmq-definitions")
     with WorkflowTemplate(
         name=ctx.name,
         annotations={"bkgen.io/creates": ",".join(sorted(created))},
@@ -82,6 +147,8 @@ def build(ctx: StepContext) -> WorkflowTemplate:
         arguments=[
             Parameter(name="apps", value=apps),
             Parameter(name="storage", value=storage_arg),
+            Parameter(name="rabbitmq", value=rabbitmq_arg),
+            Parameter(name="rabbitmqAdmin", value=admin),
             Parameter(name="namespace", value=ctx.namespace),
         ],
     ) as template:
@@ -103,8 +170,17 @@ def build(ctx: StepContext) -> WorkflowTemplate:
             'NS="${P_NAMESPACE}"\n' + _KEYPAIR,
             params=["namespace"],
         )
+        broker_users = script(
+            "rabbitmq-users",
+            ctx.image,
+            'RABBITMQ="${P_RABBITMQ}"\nADMIN="${P_RABBITMQ_ADMIN}"\nNS="${P_NAMESPACE}"\n'
+            + _RABBITMQ,
+            params=["rabbitmq", "rabbitmqAdmin", "namespace"],
+        )
         with DAG(name="main"):
             app_secrets(arguments=inputs("apps", "namespace"))
-            storage_secrets(arguments=inputs("storage", "namespace"))
+            storage = storage_secrets(arguments=inputs("storage", "namespace"))
             keypair(arguments=inputs("namespace"))
+            if users:  # after the administrator's password exists
+                storage >> broker_users(arguments=inputs("rabbitmq", "rabbitmqAdmin", "namespace"))
     return template

@@ -157,3 +157,14 @@ def test_golden(repo_root: Path, step: str, request: pytest.FixtureRequest) -> N
     if request.config.getoption("--update-golden"):
         golden.write_text(text)
     assert golden.read_text() == text, "regenerate with pytest --update-golden and review the diff"
+
+
+def test_app_secrets_refuses_a_rabbitmq_name_a_shell_could_read(repo_root: Path) -> None:
+    from bkgen.errors import RenderError
+
+    spec, values = next(s for s in _steps(repo_root) if s[0].name == "app-secrets")
+    broker = {"admin": "user", "users": {"bk-job": {"user": "job;id", "vhost": "job"}}}
+    step = dataclasses.replace(spec, params={**spec.params, "rabbitmq": broker})
+    facts = {**FACTS, "releases": ["bk-rabbitmq", "bk-job"]}
+    with pytest.raises(RenderError, match=r"RabbitMQ user or vhost 'job;id' is not a name"):
+        render_step(repo_root, step, values, "prod", facts)
