@@ -21,9 +21,13 @@ bk-rabbitmq-definitions: the administrator and each user on its own vhost, as th
 load definition). Created only when absent, never rotated, never written to git; the
 definitions are rebuilt from those Secrets on every run."""
 
-# patch: the definitions Secret is re-applied when an application joins
-RULES = (Rule(("secrets",), ("get", "create", "patch")),)
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+RULES = (
+    Rule(("secrets",), ("get", "create")),
+    # the definitions are re-applied when an application joins; nothing else is patched
+    Rule(("secrets",), ("patch",), resource_names=("bk-rabbitmq-definitions",)),
+)
+# a user or vhost: also part of a Secret name (bk-rabbitmq-user-<user, _ as ->)
+_NAME = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?")
 
 _APPS = r"""
 for code in $(echo "$APPS" | tr ',' ' '); do
@@ -57,10 +61,12 @@ done
 
 _RABBITMQ = r"""
 # RABBITMQ: "user=vhost ..."; ADMIN: the broker's administrator, whose password is in bk-rabbitmq
-secret_value() { kubectl get secret -n "$NS" "$1" -o "jsonpath={.data.$2}" | base64 -d; }
-json() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+value_to() {  # secret key file: the value, byte for byte (a trailing newline kept)
+  kubectl get secret -n "$NS" "$1" -o "jsonpath={.data.$2}" | base64 -d > "$3"
+  [ -s "$3" ] || { echo "Secret $1 has no $2" >&2; exit 1; }
+}
 for entry in $RABBITMQ; do
   user="${entry%%=*}"; name="bk-rabbitmq-user-${user//_/-}"
   if kubectl get secret -n "$NS" "$name" >/dev/null 2>&1; then
@@ -72,24 +78,26 @@ for entry in $RABBITMQ; do
   kubectl get secret -n "$NS" "$name" >/dev/null
   echo "created: $name"
 done
-admin_password=$(secret_value bk-rabbitmq rabbitmq-password)
-[ -n "$admin_password" ] || { echo "Secret bk-rabbitmq has no rabbitmq-password" >&2; exit 1; }
-users="{\"name\":$(json "$ADMIN"),\"password\":$(json "$admin_password"),\"tags\":\"administrator\"}"
-vhosts='{"name":"/"}'
-grants="{\"user\":$(json "$ADMIN"),\"vhost\":\"/\",\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
+value_to bk-rabbitmq rabbitmq-password "$dir/admin"
+jq -n --arg name "$ADMIN" --rawfile password "$dir/admin" '{
+  users: [{name: $name, password: $password, tags: "administrator"}],
+  vhosts: [{name: "/"}],
+  permissions: [{user: $name, vhost: "/", configure: ".*", write: ".*", read: ".*"}]
+}' > "$dir/load_definition.json"
 for entry in $RABBITMQ; do
   user="${entry%%=*}"; vhost="${entry#*=}"
-  password=$(secret_value "bk-rabbitmq-user-${user//_/-}" password)
-  [ -n "$password" ] || { echo "Secret bk-rabbitmq-user-${user//_/-} has no password" >&2; exit 1; }
-  users="$users,{\"name\":$(json "$user"),\"password\":$(json "$password"),\"tags\":\"management\"}"
-  vhosts="$vhosts,{\"name\":$(json "$vhost")}"
-  grants="$grants,{\"user\":$(json "$user"),\"vhost\":$(json "$vhost"),\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
+  value_to "bk-rabbitmq-user-${user//_/-}" password "$dir/password"
+  jq --arg name "$user" --arg vhost "$vhost" --rawfile password "$dir/password" '
+    .users += [{name: $name, password: $password, tags: "management"}]
+    | .vhosts += [{name: $vhost}]
+    | .permissions += [{user: $name, vhost: $vhost, configure: ".*", write: ".*", read: ".*"}]
+  ' "$dir/load_definition.json" > "$dir/next.json"
+  mv "$dir/next.json" "$dir/load_definition.json"
 done
-printf '{"users":[%s],"vhosts":[%s],"permissions":[%s]}\n' "$users" "$vhosts" "$grants" \
-  > "$dir/load_definition.json"
+# server-side: no last-applied annotation carrying the passwords
 kubectl create secret generic -n "$NS" bk-rabbitmq-definitions \
   --from-file=load_definition.json="$dir/load_definition.json" --dry-run=client -o yaml \
-  | kubectl apply -f -
+  | kubectl apply --server-side --field-manager=bkgen-app-secrets -f -
 echo "applied: bk-rabbitmq-definitions (the administrator and $(echo $RABBITMQ | wc -w) user(s))"
 """
 
@@ -134,8 +142,14 @@ def build(ctx: StepContext) -> WorkflowTemplate:
         if not _NAME.fullmatch(name):
             raise RenderError(
                 f"workflow step '{ctx.name}': RabbitMQ user or vhost {name!r} is not a name "
-                "(letters, digits, '_' and '-')"
+                "(lower-case letters, digits, '_' and '-' inside)"
             )
+    listed = [str(u["user"]).replace("_", "-") for u in dict(broker.get("users", {})).values()]
+    if len(set(listed)) != len(listed):
+        raise RenderError(
+            f"workflow step '{ctx.name}': two RabbitMQ users share a Secret name "
+            f"(bk-rabbitmq-user-<user>, '_' as '-'): {sorted(listed)}"
+        )
     rabbitmq_arg = " ".join(f"{user}={vhost}" for user, vhost in users.items())
     created += [f"Secret/bk-rabbitmq-user-{u.replace('_', '-')}" for u in users]
     if users:

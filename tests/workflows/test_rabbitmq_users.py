@@ -1,21 +1,27 @@
 """The app-secrets step's RabbitMQ users, run under bash as default renders them: a Secret per
 user, the definitions bk-rabbitmq loads (the administrator included) built from them, and a
 second run that changes nothing. kubectl is a stand-in keeping Secrets in a folder (no cluster
-runs here); openssl, base64, sed and the rest are the real tools."""
+runs here); openssl, base64, jq and the rest are the real tools (the step image has them)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("jq") is None, reason="jq (which the step image has) is not on this machine"
+)
 
 # A kubectl that knows Secrets: `get secret -n NS NAME [-o jsonpath={.data.KEY}]`,
 # `create secret generic -n NS NAME --from-literal=K=V --from-file=K=PATH
@@ -58,7 +64,8 @@ if args[:3] == ["create", "secret", "generic"]:
         sys.exit("AlreadyExists")
     path(ns, name).write_text(json.dumps(body))
     sys.exit(0)
-if args[:2] == ["apply", "-f"]:
+if args[0] == "apply":
+    assert "--server-side" in args, args  # no last-applied annotation with the passwords
     body = yaml.safe_load(sys.stdin)
     meta = body["metadata"]
     path(meta["namespace"], meta["name"]).write_text(json.dumps(body))
@@ -108,9 +115,9 @@ def run(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
 def test_a_user_per_application_and_the_definitions_built_from_them(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
-    # the administrator's Secret, as the storage-secrets task leaves it (a quote and a
-    # backslash in it: the definitions are JSON)
-    admin = {"rabbitmq-password": base64.b64encode(b'adm"in\\pw').decode()}
+    # the administrator's Secret, which an operator may have made: a quote, a backslash, a
+    # tab and a trailing newline in it, all kept (the definitions are JSON)
+    admin = {"rabbitmq-password": base64.b64encode(b'adm"in\\p\tw\n').decode()}
     (state / "blueking.bk-rabbitmq.json").write_text(json.dumps({"data": admin}))
     done, _ = run(tmp_path)
     assert done.returncode == 0, done.stderr
@@ -124,7 +131,7 @@ def test_a_user_per_application_and_the_definitions_built_from_them(tmp_path: Pa
         secret(state, "bk-rabbitmq-definitions")["load_definition.json"]
     )
     assert definitions["users"] == [
-        {"name": "user", "password": 'adm"in\\pw', "tags": "administrator"},
+        {"name": "user", "password": 'adm"in\\p\tw\n', "tags": "administrator"},
         {"name": "job", "password": job["password"], "tags": "management"},
         {"name": "bk_nodeman", "password": nodeman["password"], "tags": "management"},
     ]

@@ -168,3 +168,8 @@ def test_app_secrets_refuses_a_rabbitmq_name_a_shell_could_read(repo_root: Path)
     facts = {**FACTS, "releases": ["bk-rabbitmq", "bk-job"]}
     with pytest.raises(RenderError, match=r"RabbitMQ user or vhost 'job;id' is not a name"):
         render_step(repo_root, step, values, "prod", facts)
+    # two users that would share one Secret (and so one password)
+    twins = {"bk-job": {"user": "bk_job", "vhost": "a"}, "x": {"user": "bk-job", "vhost": "b"}}
+    step = dataclasses.replace(spec, params={**spec.params, "rabbitmq": {"users": twins}})
+    with pytest.raises(RenderError, match="two RabbitMQ users share a Secret name"):
+        render_step(repo_root, step, values, "prod", facts)
