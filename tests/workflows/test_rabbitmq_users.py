@@ -122,7 +122,7 @@ def test_a_user_per_application_and_the_definitions_built_from_them(tmp_path: Pa
     done, _ = run(tmp_path)
     assert done.returncode == 0, done.stderr
     assert "created: bk-rabbitmq-user-job" in done.stdout
-    assert "applied: bk-rabbitmq-definitions (the administrator and 2 user(s))" in done.stdout
+    assert "applied: bk-rabbitmq-definitions (the administrator and 3 user(s))" in done.stdout
     job = secret(state, "bk-rabbitmq-user-job")
     assert job["username"] == "job" and len(job["password"]) == 24 and job["password"].isalnum()
     nodeman = secret(state, "bk-rabbitmq-user-bk-nodeman")
@@ -130,14 +130,22 @@ def test_a_user_per_application_and_the_definitions_built_from_them(tmp_path: Pa
     definitions: dict[str, Any] = json.loads(
         secret(state, "bk-rabbitmq-definitions")["load_definition.json"]
     )
+    iam = secret(state, "bk-rabbitmq-user-bkiam")
     assert definitions["users"] == [
         {"name": "user", "password": 'adm"in\\p\tw\n', "tags": "administrator"},
+        {"name": "bkiam", "password": iam["password"], "tags": "management"},
         {"name": "job", "password": job["password"], "tags": "management"},
         {"name": "bk_nodeman", "password": nodeman["password"], "tags": "management"},
     ]
-    assert definitions["vhosts"] == [{"name": "/"}, {"name": "job"}, {"name": "bk_nodeman"}]
+    assert definitions["vhosts"] == [
+        {"name": "/"},
+        {"name": "bkiam"},
+        {"name": "job"},
+        {"name": "bk_nodeman"},
+    ]
     assert {(p["user"], p["vhost"]) for p in definitions["permissions"]} == {
         ("user", "/"),
+        ("bkiam", "bkiam"),
         ("job", "job"),
         ("bk_nodeman", "bk_nodeman"),
     }
