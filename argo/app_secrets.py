@@ -18,8 +18,9 @@ alphanumerics each) and the Secret bk-apigateway-builtin-keypair (privateKey/pub
 exist; with the in-cluster RabbitMQ, a user per application that logs in to it (Secret
 bk-rabbitmq-user-<user>) and the definitions bk-rabbitmq loads at start (Secret
 bk-rabbitmq-definitions: the administrator and each user on its own vhost, as the 7.0 tree's
-load definition). Created only when absent, never rotated, never written to git; the
-definitions are rebuilt from those Secrets on every run."""
+load definition), which a running broker also imports through its management API. Created
+only when absent, never rotated, never written to git; the definitions are rebuilt from those
+Secrets on every run."""
 
 RULES = (
     Rule(("secrets",), ("get", "create")),
@@ -99,6 +100,24 @@ kubectl create secret generic -n "$NS" bk-rabbitmq-definitions \
   --from-file=load_definition.json="$dir/load_definition.json" --dry-run=client -o yaml \
   | kubectl apply --server-side --field-manager=bkgen-app-secrets -f -
 echo "applied: bk-rabbitmq-definitions (the administrator and $(echo $RABBITMQ | wc -w) user(s))"
+# A running broker imports them at once (definitions import only adds); one not started yet
+# (no Service to resolve, nothing listening) loads them at boot.
+{ printf 'Authorization: Basic '; { printf '%s:' "$ADMIN"; cat "$dir/admin"; } | base64 | tr -d '\n'
+  echo; } > "$dir/header"
+status=0
+curl -sS -o "$dir/reply" -w '%{http_code}' --connect-timeout 5 -H @"$dir/header" \
+  -H 'content-type: application/json' --data-binary @"$dir/load_definition.json" \
+  "http://bk-rabbitmq.$NS.svc:15672/api/definitions" > "$dir/code" || status=$?
+case "$status" in
+  0) code=$(cat "$dir/code")
+     if [ "${code:0:1}" != "2" ]; then
+       echo "the broker refused the definitions: HTTP $code $(head -c 500 "$dir/reply")" >&2
+       exit 1
+     fi
+     echo "imported into the running broker" ;;
+  6|7) echo "no running broker yet: it loads the definitions at start" ;;
+  *) echo "could not reach the broker (curl exit $status)" >&2; exit 1 ;;
+esac
 """
 
 _KEYPAIR = r"""

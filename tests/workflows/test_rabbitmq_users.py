@@ -75,6 +75,28 @@ sys.exit(f"fake kubectl: {args}")
 """
 
 
+# A curl that records what it was asked to send, answering as $CURL_ANSWER says: an exit
+# code (6: no such host) or an HTTP status.
+FAKE_CURL = """\
+import os, sys
+from pathlib import Path
+args = sys.argv[1:]
+answer = os.environ.get("CURL_ANSWER", "exit:6")
+log = Path(os.environ["KUBE_STATE"]).parent / "curl"
+log.mkdir(exist_ok=True)
+def value(flag, nth=0):
+    return [args[i + 1] for i, a in enumerate(args) if a == flag][nth]
+(log / "url").write_text(args[-1])
+(log / "header").write_text(Path(value("-H")[1:]).read_text())
+(log / "body").write_text(Path(value("--data-binary")[1:]).read_text())
+kind, _, number = answer.partition(":")
+if kind == "exit":
+    sys.exit(int(number))
+Path(value("-o")).write_text("reply")
+print(number, end="")
+"""
+
+
 def step() -> tuple[str, dict[str, str]]:
     """default's rendered rabbitmq-users script and the parameters the Workflow passes it."""
     folder = REPO / "rendered/default/workflows/app-secrets"
@@ -90,7 +112,7 @@ def secret(state: Path, name: str) -> dict[str, str]:
     return {k: base64.b64decode(v).decode() for k, v in body["data"].items()}
 
 
-def run(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+def run(tmp_path: Path, answer: str = "exit:6") -> tuple[subprocess.CompletedProcess[str], Path]:
     script, params = step()
     state, bin_dir = tmp_path / "state", tmp_path / "bin"
     state.mkdir(exist_ok=True)
@@ -98,6 +120,9 @@ def run(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
     kubectl = bin_dir / "kubectl"
     kubectl.write_text(f"#!{sys.executable}\n{FAKE_KUBECTL}")
     kubectl.chmod(0o755)
+    curl = bin_dir / "curl"
+    curl.write_text(f"#!{sys.executable}\n{FAKE_CURL}")
+    curl.chmod(0o755)
     env = {
         **os.environ,
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
@@ -105,6 +130,7 @@ def run(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
         "P_RABBITMQ": params["rabbitmq"],
         "P_RABBITMQ_ADMIN": params["rabbitmqAdmin"],
         "P_NAMESPACE": params["namespace"],
+        "CURL_ANSWER": answer,
     }
     done = subprocess.run(
         ["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60, check=False
@@ -123,6 +149,7 @@ def test_a_user_per_application_and_the_definitions_built_from_them(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     assert "created: bk-rabbitmq-user-job" in done.stdout
     assert "applied: bk-rabbitmq-definitions (the administrator and 3 user(s))" in done.stdout
+    assert "no running broker yet: it loads the definitions at start" in done.stdout
     job = secret(state, "bk-rabbitmq-user-job")
     assert job["username"] == "job" and len(job["password"]) == 24 and job["password"].isalnum()
     nodeman = secret(state, "bk-rabbitmq-user-bk-nodeman")
@@ -165,3 +192,33 @@ def test_without_the_administrators_secret_the_task_fails(tmp_path: Path) -> Non
     done, state = run(tmp_path)
     assert done.returncode != 0
     assert not (state / "blueking.bk-rabbitmq-definitions.json").exists()
+
+
+def administrator(state: Path) -> None:
+    admin = {"rabbitmq-password": base64.b64encode(b"s3cret\n").decode()}
+    (state / "blueking.bk-rabbitmq.json").write_text(json.dumps({"data": admin}))
+
+
+def test_a_running_broker_imports_them_at_once(tmp_path: Path) -> None:
+    (tmp_path / "state").mkdir()
+    administrator(tmp_path / "state")
+    done, state = run(tmp_path, "http:204")
+    assert done.returncode == 0, done.stderr
+    assert "imported into the running broker" in done.stdout
+    sent = tmp_path / "curl"
+    assert (sent / "url").read_text() == "http://bk-rabbitmq.blueking.svc:15672/api/definitions"
+    # the administrator's password byte for byte, in a header file (never in argv)
+    expected = base64.b64encode(b"user:s3cret\n").decode()
+    assert (sent / "header").read_text() == f"Authorization: Basic {expected}\n"
+    assert json.loads((sent / "body").read_text()) == json.loads(
+        secret(state, "bk-rabbitmq-definitions")["load_definition.json"]
+    )
+    assert "s3cret" not in done.stdout + done.stderr
+
+
+def test_a_broker_that_refuses_them_fails_the_task(tmp_path: Path) -> None:
+    (tmp_path / "state").mkdir()
+    administrator(tmp_path / "state")
+    done, _ = run(tmp_path, "http:401")
+    assert done.returncode != 0
+    assert "the broker refused the definitions: HTTP 401" in done.stderr
