@@ -20,7 +20,7 @@ from bkgen.charts.source import ChartSource
 from bkgen.errors import Location, Notice
 from bkgen.overlay.layers import declare_in
 from bkgen.overlay.load import Environment
-from bkgen.overlay.merge import Layer, merge_layers
+from bkgen.overlay.merge import Layer, lookup, merge_layers
 from bkgen.secrets.refs import SENTINEL, is_declaration
 
 
@@ -32,9 +32,10 @@ def undeclared(values: Mapping[str, Any], paths: Sequence[str]) -> list[str]:
     leaves the pods without it all the same."""
     missing = []
     for path in paths:
-        node: Any = values
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
+        try:
+            node = lookup(values, tuple(path.split(".")))
+        except KeyError:
+            node = None
         if not (is_declaration(node) or (isinstance(node, str) and SENTINEL.search(node))):
             missing.append(path)
     return missing
