@@ -137,12 +137,7 @@ def release_from_entry(
 ) -> Release:
     """One release of a catalog file (already checked against its schema)."""
     kind = next(k for k in SOURCE_KINDS if k in entry)
-    if "plainCredentials" in entry and kind != "chart":
-        raise CatalogError(
-            f"release '{name}' is a {kind} release: plainCredentials names values of a chart",
-            location=at,
-            hint="declare a templates release's secrets as {secretRef: …} values instead",
-        )
+    plain = plain_credentials_of(name, kind, entry, at)
     chart = None
     if kind == "chart":
         repo = str(entry["chart"]["repo"])
@@ -169,5 +164,18 @@ def release_from_entry(
         line=at.line,
         provides=tuple(str(p) for p in entry.get("provides", [])),
         source_file=at.path,
-        plain_credentials=tuple(str(p) for p in entry.get("plainCredentials", [])),
+        plain_credentials=plain,
     )
+
+
+def plain_credentials_of(
+    name: str, kind: str, entry: Mapping[str, Any], at: Location
+) -> tuple[str, ...]:
+    """A catalog entry's `plainCredentials`, which only a chart release may have."""
+    if "plainCredentials" in entry and kind != "chart":
+        raise CatalogError(
+            f"release '{name}' is a {kind} release: plainCredentials names values of a chart",
+            location=at,
+            hint="declare a templates release's secrets as {secretRef: …} values instead",
+        )
+    return tuple(str(p) for p in entry.get("plainCredentials", ()))

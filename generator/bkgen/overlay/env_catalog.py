@@ -31,7 +31,13 @@ from typing import Any
 
 from bkgen.errors import CatalogError, Location, OverlayError, display_path
 from bkgen.errors.suggest import did_you_mean
-from bkgen.overlay.catalog import Catalog, ChartRef, Release, release_from_entry
+from bkgen.overlay.catalog import (
+    Catalog,
+    ChartRef,
+    Release,
+    plain_credentials_of,
+    release_from_entry,
+)
 from bkgen.overlay.file_schemas import load_checked
 from bkgen.safety import confine
 from bkgen.secrets.refs import SecretRef, parse_ref
@@ -133,13 +139,7 @@ def _adjust(
     if values is not None:
         changes["values_files"] = values
     if "plainCredentials" in entry:
-        if base.source != "chart":
-            raise CatalogError(
-                f"release '{base.name}' is a {base.source} release: plainCredentials names "
-                "values of a chart",
-                location=at,
-            )
-        changes["plain_credentials"] = tuple(str(p) for p in entry["plainCredentials"])
+        changes["plain_credentials"] = plain_credentials_of(base.name, base.source, entry, at)
     elif "chart" in entry and base.chart and changes["chart"].name != base.chart.name:
         # another chart (not the same one from a mirror): the base's list named its values
         changes["plain_credentials"] = ()
