@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
-# Userinfo runs to the *last* "@" before the path: a password may itself contain "@". A
-# run of scheme characters is tried from its first one only: a long run is read once.
-_USERINFO = re.compile(
-    r"(?<![a-zA-Z0-9+.-])(?P<scheme>[0-9+.-]*[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/?#\s]+)@"
-)
+# A URL's scheme with what may stand before its first letter (`-https://`, `1https://`). A
+# run of scheme characters is tried from its first one only (the look-behind), so a long
+# base64 or hex run is read once, not from each of its characters to its end.
+URL_SCHEME = r"(?<![a-zA-Z0-9+.-])[0-9+.-]*[a-zA-Z][a-zA-Z0-9+.-]*://"
+# Userinfo runs to the *last* "@" before the path: a password may itself contain "@".
+_USERINFO = re.compile(rf"(?P<scheme>{URL_SCHEME})(?P<userinfo>[^/?#\s]+)@")
 _QUERY_SECRET = re.compile(
     r"(?P<key>[?&](?:access_token|token|password|passwd|secret|api[_-]?key|sig)=)[^&\s]+",
     re.IGNORECASE,

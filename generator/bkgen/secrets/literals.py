@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from bkgen.errors import Location
+from bkgen.errors.redact import URL_SCHEME
 from bkgen.kube.pods import containers
 from bkgen.render import Manifest
 from bkgen.secrets.masking import child_sensitive, credential_key, worth_masking
@@ -38,12 +39,7 @@ from bkgen.secrets.refs import SENTINEL
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 _B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,}")  # base64 of "-----BEGIN"
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b")
-# A run of scheme characters is tried from its first one only (a look-behind), so a long
-# base64 or hex run is read once, not from each of its characters to its end; the scheme
-# is the run's part from its first letter (`-https://…`, `1https://…` count too).
-_URL_PASSWORD = re.compile(
-    r"(?<![a-z0-9+.-])[0-9+.-]*[a-z][a-z0-9+.-]*://[^\s/@:]*:(?P<pw>[^\s/@]+)@", re.IGNORECASE
-)
+_URL_PASSWORD = re.compile(rf"{URL_SCHEME}[^\s/@:]*:(?P<pw>[^\s/@]+)@", re.IGNORECASE)
 # `key: value` / `key = value` of a config file, the value without quotes or comment
 LINE = re.compile(
     r"^\s*(?:export\s+|-\s+)?[\"']?(?P<key>[\w.\-]+)[\"']?\s*(?:=>|=|:(?!//))\s*"
