@@ -151,10 +151,21 @@ def build(ctx: StepContext) -> WorkflowTemplate:
     created.append("Secret/bk-apigateway-builtin-keypair")
     # The broker's users: only with the in-cluster RabbitMQ, for the releases enabled here.
     broker = dict(ctx.param("rabbitmq", {}))
-    users = {
-        str(u["user"]): str(u["vhost"])
+    listed = {
+        str(release): (str(u["user"]), str(u["vhost"]))
         for release, u in sorted(dict(broker.get("users", {})).items())
-        if release in enabled and "bk-rabbitmq" in storage
+    }
+    secret_of = {user: f"bk-rabbitmq-user-{user.replace('_', '-')}" for user, _ in listed.values()}
+    if len(set(secret_of.values())) != len(listed):
+        raise RenderError(
+            f"workflow step '{ctx.name}': two RabbitMQ users share a Secret name "
+            f"(bk-rabbitmq-user-<user>, '_' as '-'): {sorted(u for u, _ in listed.values())}"
+        )
+    in_cluster = "bk-rabbitmq" in storage
+    users = {
+        user: vhost
+        for release, (user, vhost) in listed.items()
+        if in_cluster and release in enabled
     }
     admin = str(broker.get("admin", "user"))
     for name in (admin, *users, *users.values()):
@@ -163,14 +174,8 @@ def build(ctx: StepContext) -> WorkflowTemplate:
                 f"workflow step '{ctx.name}': RabbitMQ user or vhost {name!r} is not a name "
                 "(lower-case letters, digits, '_' and '-' inside)"
             )
-    listed = [str(u["user"]).replace("_", "-") for u in dict(broker.get("users", {})).values()]
-    if len(set(listed)) != len(listed):
-        raise RenderError(
-            f"workflow step '{ctx.name}': two RabbitMQ users share a Secret name "
-            f"(bk-rabbitmq-user-<user>, '_' as '-'): {sorted(listed)}"
-        )
     rabbitmq_arg = " ".join(f"{user}={vhost}" for user, vhost in users.items())
-    created += [f"Secret/bk-rabbitmq-user-{u.replace('_', '-')}" for u in users]
+    created += [f"Secret/{secret_of[u]}" for u in users]
     if users:
         created.append("Secret/bk-rabbitmq-definitions")
     with WorkflowTemplate(
