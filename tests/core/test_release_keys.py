@@ -102,16 +102,10 @@ def test_env_opts_into_errors(make_project: Project) -> None:
 
 def test_under_trusted_the_trusted_refs_setting_holds(make_project: Project) -> None:
     # a pull request that turns the error back into a warning is judged by the trusted ref's
-    import shutil
-    import subprocess
-
-    from tests.conftest import REPO
+    from tests.gitops.conftest import commit_trusted
 
     root = project(make_project, "replicaCont: 3\n", "validation:\n  unknownValueKeys: error\n")
-    shutil.copytree(REPO / "argo", root / "argo", ignore=shutil.ignore_patterns("__pycache__"))
-    who = ["-c", "user.name=t", "-c", "user.email=t@example.com"]  # hermetic: no global config
-    for args in (["init", "-q"], ["add", "-A"], [*who, "commit", "-q", "-m", "trusted"]):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    commit_trusted(root)
     env = root / "overlays/dev/env.yaml"
     env.write_text(env.read_text().replace("unknownValueKeys: error", "unknownValueKeys: warning"))
     result = CliRunner().invoke(cli, ["render", "dev", "--root", str(root), "-q"])

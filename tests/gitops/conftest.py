@@ -19,6 +19,19 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
+def commit_trusted(root: Path) -> None:
+    """`root` made a git repository whose HEAD can serve `--trusted HEAD` (it holds the
+    project's argo/); its own identity, so no global git config is needed."""
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "argo", root / "argo", ignore=shutil.ignore_patterns("__pycache__"))
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(
+        root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "trusted"
+    )
+
+
 @pytest.fixture(autouse=True)
 def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "gitconfig"

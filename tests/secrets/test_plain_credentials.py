@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from bkgen.cli import cli
 from bkgen.overlay.load import load_environment
 from bkgen.pipeline import build_tree
 from tests.charts.factory import build_chart
+from tests.cli.conftest import run_cli as run
 from tests.conftest import MINIMAL_CATALOG
 from tests.secrets.conftest import ENV
 
@@ -36,11 +35,6 @@ DECLARED = (
     '    password: {secretRef: "bkce7/mysql#password"}\n'
     '    user: {secretRef: "bkce7/mysql#user"}\n'
 )
-
-
-def run(root: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [*args, "--root", str(root)])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
@@ -144,17 +138,11 @@ def test_an_env_can_make_it_an_error_and_nothing_is_written(project: Path) -> No
 def test_under_trusted_the_trusted_refs_setting_holds(project: Path) -> None:
     """A pull request cannot turn the error back into a warning: the trusted ref's
     `validation:` block decides (as for every other check)."""
-    import shutil
+    from tests.gitops.conftest import commit_trusted
 
-    from tests.conftest import REPO
-    from tests.gitops.conftest import git
-
-    shutil.copytree(REPO / "argo", project / "argo", ignore=shutil.ignore_patterns("__pycache__"))
     env = project / "overlays/dev/env.yaml"
     env.write_text(env.read_text() + "validation:\n  missingCredentials: error\n")
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "trusted")
+    commit_trusted(project)
     env.write_text(
         env.read_text().replace("missingCredentials: error", "missingCredentials: warning")
     )
