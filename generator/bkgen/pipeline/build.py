@@ -47,6 +47,7 @@ class RenderedTree:
     files: dict[str, bytes]
     summary: RenderSummary
     env: Environment
+    lock: ChartLock  # the charts.lock it rendered from (the stamp lists its charts)
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
         notes=tuple((r.name, note) for r in rendered for note in r.notes),
         warnings=warnings,
     )
-    return RenderedTree(files, summary, env)
+    return RenderedTree(files, summary, env, lock)
 
 
 def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:

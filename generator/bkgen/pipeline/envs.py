@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bkgen.charts import cache as chart_cache
-from bkgen.charts.lock import read_lock
+from bkgen.gitops.trusted import CRD_DIR
 from bkgen.overlay.load import Environment, load_environment
 from bkgen.overlay.names import require_environment
 from bkgen.pipeline.build import Progress, RenderedTree, build_tree, validate_tree
@@ -100,7 +100,7 @@ def stamped(
 ) -> stamp.Stamp | None:
     """What a no-op render of `env` must find unchanged (`render.stamp`), made once the
     tree is known good; `before`: the inputs as they were when the render began."""
-    if not (env.root / "schemas" / "crds").is_dir():
+    if not (env.root / CRD_DIR).is_dir():
         return None  # validation would read CRD schemas from elsewhere (`validate._crd_dirs`)
     folders = []
     for directory in (env.base_dir, *env.layer_dirs):
@@ -108,8 +108,7 @@ def stamped(
             folders.append(directory.relative_to(env.root).as_posix())
         except ValueError:
             return None
-    lock = read_lock(env.root, env.env_dir)
-    chart_files = [f for e in lock.entries.values() for f in chart_cache.files(e.digest)]
+    chart_files = [f for e in tree.lock.entries.values() for f in chart_cache.files(e.digest)]
     return stamp.prepare(env.root, tree.summary, before, folders, chart_files, tree.files)
 
 
