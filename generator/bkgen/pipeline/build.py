@@ -102,15 +102,18 @@ def _secured(
     engine: helm_renderer.ChartEngine,
     cache: tuple[ReleaseCache, EnvKey, Mapping[str, str]] | None,
     compiling: ahead.Step | None = None,
+    key: str | None = None,
 ) -> RenderedRelease:
     """One release rendered and secured, or taken from the render cache when its input
-    key is there (its secret declarations and refusals are worked out again either way)."""
+    key (`key`, when the caller has it already) is there (its secret declarations and
+    refusals are worked out again either way)."""
     if cache is None:
         made = render_release(env, release, apis, inputs, engine, compiling)
         return secure(env, release, made)
     store, base, files = cache
-    layers, source = (inputs.layers, inputs.source) if inputs is not None else ((), None)
-    key = release_key(base, release, files, layers, source)
+    if key is None:
+        layers, source = (inputs.layers, inputs.source) if inputs is not None else ((), None)
+        key = release_key(base, release, files, layers, source)
     hit = store.load(key)
     if hit is None:
         made = secure(env, release, render_release(env, release, apis, inputs, engine, compiling))
@@ -167,11 +170,10 @@ def _render_all(
     cache = (store, env_key(env, inputs, apis), inputs) if store is not None else None
     # Steps the cache lacks are sent to the compiling process first (`workflows.ahead`):
     # it compiles them while this one renders everything else.
+    steps = [r for r in env.plan.releases if r.source == "workflow"]
+    keys = {r.name: release_key(cache[1], r, cache[2]) for r in steps} if cache else {}
     compiling = {
-        r.name: _step(env, r)
-        for r in env.plan.releases
-        if r.source == "workflow"
-        and (cache is None or not cache[0].has(release_key(cache[1], r, cache[2])))
+        r.name: _step(env, r) for r in steps if cache is None or not cache[0].has(keys[r.name])
     }
     rendered: list[RenderedRelease] = []
     with helm_renderer.ChartEngine() as engine:  # one Helm child for all charts of the env
@@ -184,6 +186,7 @@ def _render_all(
                 engine,
                 cache,
                 compiling.get(release.name),
+                keys.get(release.name),
             )
             rendered.append(result)
             if progress is not None:
