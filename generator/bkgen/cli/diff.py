@@ -174,12 +174,13 @@ def check(envs: tuple[str, ...], output: str, steps_ref: str | None, root: str |
     # (`render.stamp`); the others, and every env under --trusted, are rendered afresh.
     if steps_ref:
         _check_rendering(repo, names, steps_ref, as_json, fresh_envs, results)
-    for name in [] if steps_ref else names:  # in order, each as soon as it is known
-        if unchanged(repo, name) is not None:
-            click.echo(f"rendered/{name}: up to date", err=as_json)
-            fresh_envs.append(name)
-        else:
-            _check_rendering(repo, [name], None, as_json, fresh_envs, results)
+    else:
+        for name in names:  # in order, each as soon as it is known
+            if unchanged(repo, name) is not None:
+                click.echo(f"rendered/{name}: up to date", err=as_json)
+                fresh_envs.append(name)
+            else:
+                _check_rendering(repo, [name], None, as_json, fresh_envs, results)
     _report_check(output, as_json, results, fresh_envs, gone)
 
 
