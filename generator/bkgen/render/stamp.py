@@ -162,7 +162,11 @@ def prepare(
     if inputs is None or signature(root) != before:
         return None
     charts = {str(path): _file_state(str(path)) for path in chart_files}
-    tree = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    # index.json lists every other file's sha256 already (`write.output.index`)
+    listed = json.loads(files["index.json"]).get("files", {}) if "index.json" in files else {}
+    tree = {
+        name: listed.get(name) or hashlib.sha256(data).hexdigest() for name, data in files.items()
+    }
     for name in files:  # the folders too, as a walk of the written tree finds them
         parts = name.split("/")[:-1]
         tree.update({"/".join(parts[: i + 1]) + "/": "dir" for i in range(len(parts))})
