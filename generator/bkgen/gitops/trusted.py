@@ -157,19 +157,31 @@ def check_settings(
     argocd_namespace: str,
 ) -> tuple[dict[str, Any], Mapping[str, Any]]:
     """The validator's settings for one environment as the trusted root governs them (what
-    `render` validates a tree with, and `validate ENV` a committed one), and the `validation:`
-    block they came from; `own` is the block the project holds."""
+    `validate ENV` checks a committed tree with), and the `validation:` block they came
+    from; `own` is the block the project holds."""
+    policy, validation = governed(project, trusted, env, own)
+    settings = validator_settings(project, trusted, env, kube_version, policy, validation)
+    return {**settings, "argocd_namespace": argocd_namespace}, validation
+
+
+def validator_settings(
+    project: Path,
+    trusted: Path,
+    env: str,
+    kube_version: str,
+    policy: Policy,
+    validation: Mapping[str, Any],
+) -> dict[str, Any]:
+    """`check_settings` from a policy and `validation:` block already read (`governed`),
+    as a render has them."""
     from bkgen.validate import env_policy
 
-    policy, validation = governed(project, trusted, env, own)
-    settings = {
+    return {
         **env_policy(kube_version, validation),
         "allow": policy.allow,
         "trusted_suppressions": policy.for_env(env),
-        "argocd_namespace": argocd_namespace,
         "project_root": schema_root(project, trusted),
     }
-    return settings, validation
 
 
 def changes(project: Path, trusted: Path, env: str) -> tuple[str, ...]:

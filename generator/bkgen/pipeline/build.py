@@ -18,7 +18,7 @@ from bkgen.argocd import pins, retain
 from bkgen.charts.lock import ChartLock, read_lock
 from bkgen.charts.source import ChartSource, account_charts, local_chart
 from bkgen.errors import Location, ValidationFailed
-from bkgen.gitops.trusted import changes, check_settings, governed, trusted_root
+from bkgen.gitops.trusted import Policy, changes, governed, trusted_root, validator_settings
 from bkgen.overlay import plain_credentials, release_keys
 from bkgen.overlay.capabilities import api_versions
 from bkgen.overlay.catalog import Release
@@ -48,6 +48,8 @@ class RenderedTree:
     summary: RenderSummary
     env: Environment
     lock: ChartLock  # the charts.lock it rendered from (the stamp lists its charts)
+    policy: Policy  # what governs its validation (`gitops.trusted.governed`)
+    validation: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -265,23 +267,21 @@ def build_tree(env: Environment, progress: Progress | None = None) -> RenderedTr
         notes=tuple((r.name, note) for r in rendered for note in r.notes),
         warnings=warnings,
     )
-    return RenderedTree(files, summary, env, lock)
+    return RenderedTree(files, summary, env, lock, policy, validation)
 
 
-def validate_tree(env: Environment, files: Mapping[str, bytes]) -> None:
+def validate_tree(tree: RenderedTree) -> None:
     """Refuse a tree with error findings; the message names the file the user will see.
-    What it accepts is governed by the trusted root (`bkgen.gitops.trusted`), not the tree."""
+    What it accepts is governed by the trusted root (`bkgen.gitops.trusted`), not the tree:
+    the policy and `validation:` block the render read from it."""
+    env, files, validation = tree.env, tree.files, tree.validation
     trusted = trusted_root(env.root, env.steps_root)
-    governed_by, validation = check_settings(
-        env.root,
-        trusted,
-        env.name,
-        env.settings.kube_version,
-        env.settings.validation,
-        env.settings.argocd_namespace,
+    governed_by = validator_settings(
+        env.root, trusted, env.name, env.settings.kube_version, tree.policy, validation
     )
     settings = ValidateSettings(
         **governed_by,
+        argocd_namespace=env.settings.argocd_namespace,
         strict=True,
         schema_locations=(),
         ignore_missing_schemas=False,

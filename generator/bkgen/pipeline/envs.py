@@ -70,7 +70,7 @@ def write_env(env: Environment, dest: Path, progress: Progress | None = None) ->
 
 def _write(env: Environment, dest: Path, progress: Progress | None) -> RenderedTree:
     tree = build_tree(env, progress)
-    validate_tree(env, tree.files)
+    validate_tree(tree)
     try:
         write_tree(tree.files, dest, env.root)
     except BaseException:
@@ -87,7 +87,7 @@ def stage_one(
     env = _load(root, env_name, steps)
     tree = build_tree(env, progress)
     dest = output_dir(root, env_name)
-    validate_tree(env, tree.files)
+    validate_tree(tree)
     made = stamped(env, tree, before)
     if same_tree(tree.files, dest):
         return StagedEnv(tree.summary, None, dest, made)
